@@ -1,0 +1,324 @@
+//! The command line: clap's view of the flags, and their conversion into a
+//! checked [`Config`].
+//!
+//! Doc comments here are the `--help` text. Flags are long kebab-case with
+//! an upper-case value name; a short form only where the contract gives
+//! one. This module is declared by `main.rs`, so the library never sees
+//! clap; value syntaxes are parsed by `trawl::config`.
+
+use clap::error::ErrorKind as ClapErrorKind;
+use clap::{CommandFactory, Parser, ValueEnum};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use std::io::IsTerminal;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Duration;
+use trawl::config::{self, Config, ProgressWhen, Source, StatusSet};
+
+const AFTER_HELP: &str = "\
+Examples:
+  trawl https://example.com https://www.rust-lang.org
+  cat urls.txt | trawl -c 100 -t 10s > pages.jsonl
+  trawl -i urls.txt -o out.jsonl --ordered
+  trawl -i urls.txt -q | jq -r 'select(.ok | not) | .url'
+
+Exit status:
+  0    every record is ok
+  1    at least one record is not ok
+  2    usage error (bad flag, unreadable input file)
+  130  interrupted (Ctrl-C or SIGTERM)";
+
+/// Fetch many web pages at once and stream one JSON record per URL.
+///
+/// URLs come from the arguments, from files (-i) or from standard input,
+/// one per line; blank lines and lines starting with '#' are skipped.
+/// Records go to stdout (or -o FILE) as JSON Lines, as each URL finishes;
+/// progress and the closing summary go to stderr.
+#[derive(Debug, Parser)]
+#[command(name = "trawl", version, about, long_about, after_help = AFTER_HELP)]
+#[command(max_term_width = 100)]
+pub struct Args {
+    /// URLs to fetch; '-' reads URLs from stdin.
+    #[arg(value_name = "URL", help_heading = "Input")]
+    pub urls: Vec<String>,
+
+    /// Read URLs from FILE, one per line ('-' = stdin); repeatable.
+    #[arg(
+        short = 'i',
+        long = "input",
+        value_name = "FILE",
+        help_heading = "Input"
+    )]
+    pub inputs: Vec<PathBuf>,
+
+    /// Requests in flight at most, over all hosts.
+    #[arg(short = 'c', long, value_name = "N", default_value = "50",
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Fetching")]
+    pub concurrency: u32,
+
+    /// Requests in flight at most to one host.
+    #[arg(long, value_name = "N", default_value = "8",
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Fetching")]
+    pub per_host: u32,
+
+    /// Deadline for one attempt: connect, redirects, headers and the whole body
+    /// (e.g. 500ms, 10s, 2m).
+    #[arg(short = 't', long, value_name = "DUR", default_value = "30s",
+          value_parser = config::parse_duration, help_heading = "Fetching")]
+    pub timeout: Duration,
+
+    /// Deadline for connecting (DNS, TCP, TLS).
+    #[arg(long, value_name = "DUR", default_value = "10s",
+          value_parser = config::parse_duration, help_heading = "Fetching")]
+    pub connect_timeout: Duration,
+
+    /// Stop reading a body past SIZE, counted after decompression
+    /// (e.g. 512KiB, 5MB, or bytes).
+    #[arg(long, value_name = "SIZE", default_value = "10MiB",
+          value_parser = config::parse_size, help_heading = "Fetching")]
+    pub max_body: u64,
+
+    /// Redirects followed at most.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "10",
+        help_heading = "Fetching"
+    )]
+    pub max_redirects: u32,
+
+    /// The User-Agent header [default: trawl/VERSION].
+    #[arg(short = 'A', long, value_name = "UA", help_heading = "Fetching")]
+    pub user_agent: Option<String>,
+
+    /// An extra request header, 'Name: value'; repeatable. Credentials
+    /// (Authorization, Cookie) are not sent on redirects to other hosts.
+    #[arg(short = 'H', long = "header", value_name = "HEADER",
+          value_parser = parse_header, help_heading = "Fetching")]
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+
+    /// Accept invalid TLS certificates.
+    #[arg(long, help_heading = "Fetching")]
+    pub insecure: bool,
+
+    /// Write the records to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Write records in input order (memory stays bounded).
+    #[arg(long, help_heading = "Output")]
+    pub ordered: bool,
+
+    /// When to draw the progress bar on stderr.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub progress: ProgressArg,
+
+    /// No progress bar and no summary.
+    #[arg(short = 'q', long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Statuses that count as ok, e.g. '200,204,300-399'.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "200-399",
+        help_heading = "Output"
+    )]
+    pub ok_status: StatusSet,
+}
+
+/// `--progress` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProgressArg {
+    /// Only when stderr is a terminal.
+    Auto,
+    /// Always (a plain line every few seconds when stderr is not a terminal).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Parses `Name: value` for `-H`.
+fn parse_header(s: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let (name, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}' is not 'Name: value'"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("'{}' is not a valid header name", name.trim()))?;
+    let value = HeaderValue::from_str(value.trim()).map_err(|_| {
+        format!("the value of header '{name}' has characters a header cannot carry")
+    })?;
+    Ok((name, value))
+}
+
+impl Args {
+    /// Checks what clap cannot and builds the run's [`Config`].
+    ///
+    /// # Errors
+    /// A clap usage error (exit status 2): no input at all, or an input
+    /// file that cannot be opened.
+    pub fn into_config(self) -> Result<Config, clap::Error> {
+        let mut inputs: Vec<Source> = self
+            .urls
+            .into_iter()
+            .map(|u| {
+                if u == "-" {
+                    Source::Stdin
+                } else {
+                    Source::Arg(u)
+                }
+            })
+            .collect();
+        for path in self.inputs {
+            if path.as_os_str() == "-" {
+                inputs.push(Source::Stdin);
+                continue;
+            }
+            if let Err(e) = std::fs::File::open(&path) {
+                return Err(usage(
+                    ClapErrorKind::Io,
+                    format!("cannot read input file '{}': {e}", path.display()),
+                ));
+            }
+            inputs.push(Source::File(path));
+        }
+        if inputs.is_empty() {
+            if std::io::stdin().is_terminal() {
+                return Err(usage(
+                    ClapErrorKind::MissingRequiredArgument,
+                    "no URLs: give URLs as arguments, -i FILE, or pipe a list on stdin".into(),
+                ));
+            }
+            inputs.push(Source::Stdin);
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in self.headers {
+            headers.append(name, value);
+        }
+        let nz = |n: u32| NonZeroUsize::new(n as usize).unwrap_or(NonZeroUsize::MIN);
+        Ok(Config {
+            inputs,
+            concurrency: nz(self.concurrency),
+            per_host: nz(self.per_host),
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            max_body: self.max_body,
+            max_redirects: self.max_redirects,
+            user_agent: self
+                .user_agent
+                .unwrap_or_else(|| concat!("trawl/", env!("CARGO_PKG_VERSION")).to_owned()),
+            headers,
+            insecure: self.insecure,
+            output: self.output,
+            ordered: self.ordered,
+            progress: match self.progress {
+                ProgressArg::Auto => ProgressWhen::Auto,
+                ProgressArg::Always => ProgressWhen::Always,
+                ProgressArg::Never => ProgressWhen::Never,
+            },
+            quiet: self.quiet,
+            ok_status: self.ok_status,
+        })
+    }
+}
+
+/// Makes a usage error that prints like clap's own and exits 2.
+pub fn usage(kind: ClapErrorKind, msg: String) -> clap::Error {
+    Args::command().error(kind, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("trawl").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let cfg = parse(&["https://a.test/"]).unwrap().into_config().unwrap();
+        assert_eq!(cfg.concurrency.get(), 50);
+        assert_eq!(cfg.per_host.get(), 8);
+        assert_eq!(cfg.timeout, Duration::from_secs(30));
+        assert_eq!(cfg.connect_timeout, Duration::from_secs(10));
+        assert_eq!(cfg.max_body, 10 << 20);
+        assert_eq!(cfg.max_redirects, 10);
+        assert!(cfg.user_agent.starts_with("trawl/"));
+        assert_eq!(cfg.ok_status, StatusSet::default());
+        assert_eq!(cfg.progress, ProgressWhen::Auto);
+        assert_eq!(cfg.inputs, vec![Source::Arg("https://a.test/".into())]);
+    }
+
+    #[test]
+    fn dash_means_stdin_and_inputs_keep_order() {
+        let cfg = parse(&["https://a.test/", "-", "-i", "-"])
+            .unwrap()
+            .into_config()
+            .unwrap();
+        assert_eq!(
+            cfg.inputs,
+            vec![
+                Source::Arg("https://a.test/".into()),
+                Source::Stdin,
+                Source::Stdin
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors_naming_the_flag() {
+        for (args, needle) in [
+            (&["-c", "0", "u"][..], "--concurrency"),
+            (&["--per-host", "0", "u"][..], "--per-host"),
+            (&["-t", "10", "u"][..], "needs a unit"),
+            (&["--max-body", "lots", "u"][..], "--max-body"),
+            (&["--ok-status", "2xx", "u"][..], "--ok-status"),
+            (&["-H", "NoColon", "u"][..], "Name: value"),
+            (&["--progress", "sometimes", "u"][..], "--progress"),
+        ] {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(err.to_string().contains(needle), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn missing_input_file_is_a_usage_error() {
+        let err = parse(&["-i", "/nonexistent/urls.txt"])
+            .unwrap()
+            .into_config()
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("/nonexistent/urls.txt"));
+    }
+
+    #[test]
+    fn headers_parse_and_repeat() {
+        let cfg = parse(&[
+            "-H",
+            "X-A: 1",
+            "-H",
+            "x-a:2",
+            "-H",
+            "Authorization: Bearer t",
+            "u",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        let all: Vec<_> = cfg.headers.get_all("x-a").iter().collect();
+        assert_eq!(all, ["1", "2"]);
+        assert_eq!(cfg.headers["authorization"], "Bearer t");
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
+}

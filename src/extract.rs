@@ -1,0 +1,307 @@
+//! What is read out of a page: its text encoding and its `<title>`.
+//!
+//! Everything here is synchronous and CPU-bound: the pipeline calls it on
+//! the parsing pool, never on the async reactor. It is the only module
+//! that touches scraper, whose `Html` cannot cross an `.await`; keeping it
+//! inside a plain function makes that structural.
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
+use scraper::Html;
+
+/// What extraction found on one page.
+#[derive(Debug, Default, PartialEq)]
+pub struct Extracted {
+    /// The document's title, whitespace collapsed; `None` when it has none.
+    pub title: Option<String>,
+}
+
+/// Extracts from a body, or returns `None` when it is not HTML (then the
+/// record's `title` is null). A body with no `Content-Type` counts as
+/// HTML when it starts like HTML.
+pub fn extract(body: &[u8], content_type: Option<&str>) -> Option<Extracted> {
+    if content_type.is_none() && !looks_like_html(body) {
+        return None;
+    }
+    let encoding = sniff_encoding(body, content_type);
+    // `decode` also honours and strips a byte-order mark, and replaces
+    // malformed sequences with U+FFFD instead of failing.
+    let (text, _, _) = encoding.decode(body);
+    Some(Extracted {
+        title: title(&text),
+    })
+}
+
+/// Finds the document's title: the text of the first `<title>` element in
+/// the HTML namespace (one inside `<svg>` is not the page's title).
+fn title(html: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let title = doc.root_element().descendants().find_map(|node| {
+        let el = scraper::ElementRef::wrap(node)?;
+        let name = &el.value().name;
+        (&*name.local == "title" && &*name.ns == "http://www.w3.org/1999/xhtml").then_some(el)
+    })?;
+    Some(collapse(title.text()))
+}
+
+/// Joins text pieces with runs of whitespace collapsed to one space and
+/// the ends trimmed.
+fn collapse<'a>(pieces: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for word in pieces.flat_map(str::split_whitespace) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Tells whether a body of unknown type starts like an HTML document.
+fn looks_like_html(body: &[u8]) -> bool {
+    let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let start = start.trim_ascii_start();
+    let head = &start[..start.len().min(16)];
+    let lower = head.to_ascii_lowercase();
+    [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<head",
+        b"<title",
+        b"<!--",
+        b"<body",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+/// Chooses the body's encoding: byte-order mark, then the `charset` of
+/// `Content-Type`, then a `<meta>` declaration in the first 1,024 bytes,
+/// then UTF-8.
+pub fn sniff_encoding(body: &[u8], content_type: Option<&str>) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(body) {
+        return enc;
+    }
+    if let Some(enc) = content_type
+        .and_then(charset_param)
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+    {
+        return enc;
+    }
+    match prescan(&body[..body.len().min(1024)]) {
+        // A meta tag cannot really declare UTF-16 (it would not be
+        // readable as ASCII); the spec maps it to UTF-8, and
+        // x-user-defined to windows-1252.
+        Some(enc) if enc == UTF_16LE || enc == UTF_16BE => UTF_8,
+        Some(enc) if enc == X_USER_DEFINED => WINDOWS_1252,
+        Some(enc) => enc,
+        None => UTF_8,
+    }
+}
+
+/// Reads the `charset` parameter of a `Content-Type` value.
+fn charset_param(ct: &str) -> Option<String> {
+    ct.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches(['"', '\'']).to_owned())
+    })
+}
+
+/// A simplified WHATWG prescan: looks through `head` for a `<meta>` with
+/// `charset=…`, or with `http-equiv="content-type"` and a `content` naming
+/// a charset, skipping comments.
+fn prescan(head: &[u8]) -> Option<&'static Encoding> {
+    let mut i = 0;
+    while i < head.len() {
+        let rest = &head[i..];
+        if rest.starts_with(b"<!--") {
+            i += find(rest, b"-->").map_or(rest.len(), |e| e + 3);
+            continue;
+        }
+        if rest.len() > 5
+            && rest[..5].eq_ignore_ascii_case(b"<meta")
+            && (rest[5].is_ascii_whitespace() || rest[5] == b'/')
+        {
+            let (attrs, used) = attributes(&rest[5..]);
+            i += 5 + used;
+            if let Some(enc) = meta_encoding(&attrs) {
+                return Some(enc);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+fn meta_encoding(attrs: &[(String, String)]) -> Option<&'static Encoding> {
+    let get = |name: &str| {
+        attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if let Some(label) = get("charset") {
+        return Encoding::for_label(label.trim().as_bytes());
+    }
+    let equiv = get("http-equiv")?;
+    if !equiv.eq_ignore_ascii_case("content-type") {
+        return None;
+    }
+    let content = get("content")?;
+    let lower = content.to_ascii_lowercase();
+    let at = lower.find("charset")?;
+    let value = lower[at + 7..].trim_start().strip_prefix('=')?.trim_start();
+    let label: String = value
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| !matches!(c, ';' | '"' | '\'') && !c.is_whitespace())
+        .collect();
+    Encoding::for_label(label.as_bytes())
+}
+
+/// Parses attributes up to the end of a tag; returns them (names in lower
+/// case) and the bytes used.
+fn attributes(s: &[u8]) -> (Vec<(String, String)>, usize) {
+    let mut attrs = Vec::new();
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < s.len() && (s[*i].is_ascii_whitespace() || s[*i] == b'/') {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_ws(&mut i);
+        if i >= s.len() {
+            return (attrs, i);
+        }
+        if s[i] == b'>' {
+            return (attrs, i + 1);
+        }
+        let start = i;
+        while i < s.len() && !matches!(s[i], b'=' | b'>' | b'/') && !s[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let name = String::from_utf8_lossy(&s[start..i]).to_ascii_lowercase();
+        while i < s.len() && s[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = String::new();
+        if i < s.len() && s[i] == b'=' {
+            i += 1;
+            while i < s.len() && s[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < s.len() && (s[i] == b'"' || s[i] == b'\'') {
+                let q = s[i];
+                let vstart = i + 1;
+                let end = s[vstart..]
+                    .iter()
+                    .position(|&c| c == q)
+                    .map_or(s.len(), |p| vstart + p);
+                value = String::from_utf8_lossy(&s[vstart..end]).into_owned();
+                i = (end + 1).min(s.len());
+            } else {
+                let vstart = i;
+                while i < s.len() && s[i] != b'>' && !s[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                value = String::from_utf8_lossy(&s[vstart..i]).into_owned();
+            }
+        }
+        if !name.is_empty() && !attrs.iter().any(|(k, _)| *k == name) {
+            attrs.push((name, value));
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(body: &[u8], ct: Option<&str>) -> Option<String> {
+        extract(body, ct).and_then(|e| e.title)
+    }
+
+    #[test]
+    fn title_is_collapsed_and_decoded() {
+        let html = b"<html><head><title>\n  Caf&eacute;   &amp; \t bar </title></head></html>";
+        assert_eq!(t(html, Some("text/html")).as_deref(), Some("Café & bar"));
+    }
+
+    #[test]
+    fn svg_title_is_not_the_page_title() {
+        let html = b"<body><svg><title>icon</title></svg><title>Real</title></body>";
+        assert_eq!(t(html, Some("text/html")).as_deref(), Some("Real"));
+        let none = b"<body><svg><title>icon</title></svg></body>";
+        assert_eq!(t(none, Some("text/html")), None);
+    }
+
+    #[test]
+    fn first_of_duplicate_titles_wins() {
+        let html = b"<TITLE>One</TITLE><title>Two</title>";
+        assert_eq!(t(html, Some("text/html")).as_deref(), Some("One"));
+    }
+
+    #[test]
+    fn untyped_bodies_are_sniffed() {
+        assert_eq!(
+            t(b"  <!DOCTYPE html><title>x</title>", None).as_deref(),
+            Some("x")
+        );
+        assert!(extract(b"%PDF-1.4 ...", None).is_none());
+    }
+
+    #[test]
+    fn encoding_order_is_bom_header_meta_utf8() {
+        let latin1 = b"<meta charset=\"iso-8859-1\"><title>caf\xe9</title>";
+        assert_eq!(
+            sniff_encoding(latin1, Some("text/html")).name(),
+            "windows-1252"
+        );
+        assert_eq!(t(latin1, Some("text/html")).as_deref(), Some("café"));
+        // The header beats the meta tag.
+        assert_eq!(
+            sniff_encoding(latin1, Some("text/html; charset=UTF-8")),
+            UTF_8
+        );
+        // The BOM beats the header.
+        let bom = b"\xEF\xBB\xBF<title>x</title>";
+        assert_eq!(
+            sniff_encoding(bom, Some("text/html; charset=latin1")),
+            UTF_8
+        );
+        let equiv = b"<!-- <meta charset=koi8-r> --><META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=Shift_JIS'>";
+        assert_eq!(sniff_encoding(equiv, None).name(), "Shift_JIS");
+        assert_eq!(sniff_encoding(b"<title>plain</title>", None), UTF_8);
+        let utf16 = b"<meta charset=utf-16le>";
+        assert_eq!(sniff_encoding(utf16, None), UTF_8);
+    }
+
+    #[test]
+    fn shift_jis_and_utf16_bodies_decode() {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("<title>日本語</title>");
+        assert_eq!(
+            t(&sjis, Some("text/html; charset=shift_jis")).as_deref(),
+            Some("日本語")
+        );
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "<title>ünï</title>".encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(t(&utf16, Some("text/html")).as_deref(), Some("ünï"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        assert_eq!(
+            t(b"<title>a\xffb</title>", Some("text/html")).as_deref(),
+            Some("a\u{FFFD}b")
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! One attempt at one URL: the request, the redirects, the capped body, and
+//! the classification of whatever went wrong.
+//!
+//! Redirects are followed here rather than by reqwest, so that every hop
+//! is counted, loops are caught as soon as a URL repeats, a hop to another
+//! host takes that host's slot, and credentials given with `-H` never
+//! travel to another host. The whole attempt runs under one deadline
+//! (`--timeout`), which covers DNS, connecting, every hop and the last
+//! byte of the body, however slowly the server drips it.
+//!
+//! This module does not decide whether a status is ok, nor parse anything.
+
+use crate::config::Config;
+use crate::hosts::{HostSlot, Hosts};
+use crate::record::ErrorKind;
+use anyhow::Context;
+use reqwest::header::{self, HeaderMap, HeaderName};
+use reqwest::redirect::Policy;
+use std::error::Error as StdError;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// The shared client and the limits of an attempt.
+pub struct Fetcher {
+    client: reqwest::Client,
+    hosts: Arc<Hosts>,
+    headers: HeaderMap,
+    timeout: Duration,
+    max_body: u64,
+    max_redirects: u32,
+}
+
+/// What one attempt got, filled in as far as it went.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    /// The URL of the last response received.
+    pub final_url: Option<Url>,
+    /// The last response's status.
+    pub status: Option<u16>,
+    /// The last response's `Content-Type`.
+    pub content_type: Option<String>,
+    /// Body bytes read, after decompression.
+    pub bytes: u64,
+    /// Redirects followed.
+    pub redirects: u32,
+    /// The body, kept only when it may be HTML and was read whole.
+    pub body: Option<Vec<u8>>,
+    /// Why the attempt failed, if it did.
+    pub error: Option<(ErrorKind, String)>,
+}
+
+/// Where in an attempt an error came from; the same reqwest error means
+/// different things before and after the response's head arrived.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Phase {
+    /// Connecting, sending, waiting for the head.
+    Send,
+    /// Reading the body.
+    Body,
+}
+
+type Failure = (ErrorKind, String);
+
+/// Request headers that carry credentials: sent to the first host only.
+const CREDENTIALS: [HeaderName; 3] = [
+    header::AUTHORIZATION,
+    header::COOKIE,
+    header::PROXY_AUTHORIZATION,
+];
+
+impl Fetcher {
+    /// Builds the one client of the run.
+    ///
+    /// # Errors
+    /// When the TLS back end cannot be set up.
+    pub fn new(cfg: &Config, hosts: Arc<Hosts>) -> anyhow::Result<Fetcher> {
+        let client = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .user_agent(cfg.user_agent.clone())
+            .connect_timeout(cfg.connect_timeout)
+            // Idle sockets to thousands of hosts would exhaust file
+            // descriptors (reqwest#386); keep only what a host can use.
+            .pool_idle_timeout(Duration::from_secs(15))
+            .pool_max_idle_per_host(cfg.per_host.get())
+            .tcp_nodelay(true)
+            .tls_danger_accept_invalid_certs(cfg.insecure)
+            .tls_danger_accept_invalid_hostnames(cfg.insecure)
+            .build()
+            .context("cannot build the HTTP client")?;
+        Ok(Fetcher {
+            client,
+            hosts,
+            headers: cfg.headers.clone(),
+            timeout: cfg.timeout,
+            max_body: cfg.max_body,
+            max_redirects: cfg.max_redirects,
+        })
+    }
+
+    /// Fetches `url`, holding `slot` (a slot of the URL's host) for as long
+    /// as a request to that host is in flight.
+    pub async fn fetch(&self, url: &Url, slot: HostSlot) -> Fetched {
+        let mut out = Fetched::default();
+        let attempt = tokio::time::timeout(self.timeout, self.attempt(url, slot, &mut out));
+        match attempt.await {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => out.error = Some(failure),
+            Err(_) => {
+                let what = if out.status.is_some() {
+                    "the body did not arrive"
+                } else {
+                    "no response"
+                };
+                out.error = Some((
+                    ErrorKind::Timeout,
+                    format!(
+                        "{what} within the {} timeout",
+                        humantime::format_duration(self.timeout)
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
+    async fn attempt(
+        &self,
+        url: &Url,
+        mut slot: HostSlot,
+        out: &mut Fetched,
+    ) -> Result<(), Failure> {
+        let first_host = url.host_str().unwrap_or_default().to_owned();
+        let mut visited: Vec<Url> = Vec::new();
+        let mut current = url.clone();
+        loop {
+            let mut headers = self.headers.clone();
+            if current.host_str() != Some(first_host.as_str()) {
+                for name in &CREDENTIALS {
+                    headers.remove(name);
+                }
+            }
+            let mut resp = self
+                .client
+                .get(current.clone())
+                .headers(headers)
+                .send()
+                .await
+                .map_err(|e| classify(&e, Phase::Send))?;
+            let status = resp.status();
+            out.final_url = Some(current.clone());
+            out.status = Some(status.as_u16());
+            out.content_type = resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+
+            if let Some(next) = redirect_target(&current, status, resp.headers()) {
+                if out.redirects >= self.max_redirects {
+                    return Err((
+                        ErrorKind::TooManyRedirects,
+                        format!("more than {} redirects", self.max_redirects),
+                    ));
+                }
+                visited.push(current);
+                if visited.contains(&next) {
+                    return Err((
+                        ErrorKind::TooManyRedirects,
+                        format!("redirect loop: {next} was already visited"),
+                    ));
+                }
+                out.redirects += 1;
+                drop(resp);
+                if next.host_str() != Some(slot.host()) {
+                    // Give back this host's slot before waiting for the
+                    // next one's, so that no two slots are ever held.
+                    drop(slot);
+                    slot = self
+                        .hosts
+                        .acquire(next.host_str().unwrap_or_default())
+                        .await;
+                }
+                current = next;
+                continue;
+            }
+
+            let keep = may_be_html(out.content_type.as_deref());
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, Phase::Body))? {
+                let room = self.max_body - out.bytes;
+                if chunk.len() as u64 > room {
+                    out.bytes = self.max_body;
+                    return Err((
+                        ErrorKind::BodyTooLarge,
+                        format!("the body is larger than the {} byte limit", self.max_body),
+                    ));
+                }
+                out.bytes += chunk.len() as u64;
+                if keep {
+                    body.extend_from_slice(&chunk);
+                }
+            }
+            if keep {
+                out.body = Some(body);
+            }
+            return Ok(());
+        }
+    }
+}
+
+/// The URL a response redirects to, when it is a redirect we follow: a
+/// 301, 302, 303, 307 or 308 with a `Location` that resolves to an http(s)
+/// URL. Anything else is the final response.
+fn redirect_target(base: &Url, status: reqwest::StatusCode, headers: &HeaderMap) -> Option<Url> {
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = headers.get(header::LOCATION)?.to_str().ok()?;
+    let mut next = base.join(location.trim()).ok()?;
+    if !matches!(next.scheme(), "http" | "https") || next.host_str().is_none() {
+        return None;
+    }
+    // A fragment is never sent; a Location without one keeps the
+    // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
+    next.set_fragment(None);
+    Some(next)
+}
+
+/// Tells whether a response with this `Content-Type` may be HTML: it says
+/// so, or it says nothing (then the body is sniffed).
+pub fn may_be_html(content_type: Option<&str>) -> bool {
+    match content_type {
+        None => true,
+        Some(ct) => {
+            let essence = ct.split(';').next().unwrap_or("").trim();
+            essence.eq_ignore_ascii_case("text/html")
+                || essence.eq_ignore_ascii_case("application/xhtml+xml")
+        }
+    }
+}
+
+/// Maps a reqwest error to the record's error kind and a message for
+/// humans. This is the only place that reads reqwest's error flags.
+pub fn classify(err: &reqwest::Error, phase: Phase) -> Failure {
+    let message = describe(err);
+    // A body timeout is also flagged as a decode error: check time first.
+    let kind = if err.is_timeout() {
+        ErrorKind::Timeout
+    } else if err.is_redirect() {
+        ErrorKind::TooManyRedirects
+    } else if phase == Phase::Body {
+        if err.is_decode() {
+            ErrorKind::Decode
+        } else {
+            ErrorKind::Io
+        }
+    } else if err.is_dns() {
+        ErrorKind::Dns
+    } else if is_tls(err) {
+        ErrorKind::Tls
+    } else {
+        // Refused, reset, or closed before the head: no response came.
+        ErrorKind::Connect
+    };
+    (kind, message)
+}
+
+/// Joins the causes under reqwest's own wrapper ("error sending request
+/// for url …"), which adds nothing but the URL the record already has.
+fn describe(err: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        // hyper-util's wrapper names only its own layer.
+        let wrapper = text.starts_with("client error (");
+        if !wrapper && !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cause = e.source();
+    }
+    if parts.is_empty() {
+        let mut e = err.to_string();
+        if let Some(url) = err.url() {
+            e = e.replace(&format!(" ({url})"), "");
+        }
+        parts.push(e);
+    }
+    parts.join(": ")
+}
+
+/// Looks for a rustls error anywhere under `err`. rustls errors sit inside
+/// nested `io::Error`s that `source()` does not always reach, so io errors
+/// are opened with `get_ref()` too.
+fn is_tls(err: &(dyn StdError + 'static)) -> bool {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && is_tls(inner)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderValue;
+
+    fn loc(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::LOCATION, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn redirects_resolve_against_the_current_url() {
+        let base = Url::parse("http://a.test/x/y?q=1").unwrap();
+        let t = |s: u16, l: &str| redirect_target(&base, StatusCode::from_u16(s).unwrap(), &loc(l));
+        assert_eq!(t(302, "../z#frag").unwrap().as_str(), "http://a.test/z");
+        assert_eq!(t(301, "//b.test/p").unwrap().as_str(), "http://b.test/p");
+        assert_eq!(
+            t(308, "https://c.test/").unwrap().as_str(),
+            "https://c.test/"
+        );
+        assert!(t(300, "/p").is_none(), "300 is not followed");
+        assert!(t(304, "/p").is_none());
+        assert!(t(302, "mailto:x@y").is_none());
+        assert!(redirect_target(&base, StatusCode::FOUND, &HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn html_is_recognised_by_essence() {
+        assert!(may_be_html(Some("text/html; charset=utf-8")));
+        assert!(may_be_html(Some("TEXT/HTML")));
+        assert!(may_be_html(Some("application/xhtml+xml")));
+        assert!(may_be_html(None));
+        assert!(!may_be_html(Some("application/json")));
+        assert!(!may_be_html(Some("text/htmlx")));
+    }
+}

@@ -1,0 +1,418 @@
+//! The URL list: reads the sources lazily, line by line, and turns each
+//! line into a job to fetch or a record of why it cannot be fetched.
+//!
+//! It owns line handling (trimming, comments, over-long lines, invalid
+//! UTF-8), URL validation and de-duplication. It does not fetch, and it never
+//! holds more than one line of a source in memory: the bounded channel it
+//! feeds is what paces it.
+
+use crate::config::Source;
+use crate::record::{ErrorKind, Record};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, BufRead};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
+use tokio::sync::{Semaphore, mpsc};
+use url::Url;
+
+/// Lines longer than this are not URLs anyone meant; they get an
+/// `invalid_url` record instead of growing a buffer without bound.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// A URL to fetch, with its place in the input.
+#[derive(Debug)]
+pub struct Job {
+    /// Position among the lines that get a record, from 0.
+    pub seq: u64,
+    /// The line as given, trimmed: the record's `url`.
+    pub line: String,
+    /// The parsed URL (http or https).
+    pub url: Url,
+}
+
+/// What the reader hands on: a job, or a record that needs no fetch.
+#[derive(Debug)]
+pub enum Entry {
+    /// Fetch this.
+    Fetch(Job),
+    /// Write this record as it is (a line that is not a usable URL).
+    Done(u64, Record),
+}
+
+/// Counts the reader keeps for the summary.
+#[derive(Debug, Default)]
+pub struct InputStats {
+    /// Lines that named a URL (valid or not), repeats included.
+    pub read: AtomicU64,
+    /// Repeats of an earlier URL, skipped.
+    pub duplicates: AtomicU64,
+}
+
+/// What one non-blank line means.
+#[derive(Debug, PartialEq)]
+pub enum Line {
+    /// A blank line or a `#` comment.
+    Skip,
+    /// An http(s) URL.
+    Url(Url),
+    /// Anything else, with the record's error kind and message.
+    Invalid(ErrorKind, String),
+}
+
+/// Classifies one raw line (already decoded) of input.
+pub fn classify(raw: &str) -> Line {
+    let line = raw.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Line::Skip;
+    }
+    match Url::parse(line) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {
+            if url.host_str().is_none_or(str::is_empty) {
+                Line::Invalid(ErrorKind::InvalidUrl, "the URL has no host".into())
+            } else {
+                Line::Url(url)
+            }
+        }
+        Ok(url) => Line::Invalid(
+            ErrorKind::UnsupportedScheme,
+            format!(
+                "scheme '{}' is not supported; use http or https",
+                url.scheme()
+            ),
+        ),
+        Err(url::ParseError::RelativeUrlWithoutBase) => Line::Invalid(
+            ErrorKind::InvalidUrl,
+            "not an absolute URL; did you mean https://…?".into(),
+        ),
+        Err(e) => Line::Invalid(ErrorKind::InvalidUrl, format!("not a valid URL: {e}")),
+    }
+}
+
+/// Remembers which URLs were seen, by a 128-bit hash of their normalised
+/// form: 16 bytes a URL however long it is, and a collision is as likely as
+/// guessing a random 128-bit key.
+#[derive(Default)]
+pub struct Seen {
+    set: HashSet<u128, BuildHasherDefault<FoldHasher>>,
+}
+
+impl Seen {
+    /// Records `key`; returns false when it was seen before.
+    pub fn insert(&mut self, key: &str) -> bool {
+        self.set.insert(xxhash_rust::xxh3::xxh3_128(key.as_bytes()))
+    }
+}
+
+/// The keys are already uniform hashes, so the table's hasher only folds
+/// them to 64 bits instead of hashing them again.
+#[derive(Default)]
+struct FoldHasher(u64);
+
+impl Hasher for FoldHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = (n as u64) ^ ((n >> 64) as u64);
+    }
+}
+
+/// Reads every source in order and sends one entry per line that gets a
+/// record. Returns when the input ends or the receiver is gone.
+///
+/// With `window`, a permit is taken (and forgotten) before each entry is
+/// sent; the writer gives it back once the record is written, so the
+/// records between reader and writer never exceed the window.
+pub async fn read_all(
+    sources: Vec<Source>,
+    tx: mpsc::Sender<Entry>,
+    stats: Arc<InputStats>,
+    window: Option<Arc<Semaphore>>,
+) -> io::Result<()> {
+    let mut reader = Reader {
+        tx,
+        stats,
+        window,
+        seen: Seen::default(),
+        seq: 0,
+    };
+    let mut stdin_used = false;
+    for source in sources {
+        let open = match source {
+            Source::Arg(s) => {
+                if !reader.line(&s).await {
+                    return Ok(());
+                }
+                continue;
+            }
+            Source::File(path) => {
+                let file = tokio::fs::File::open(&path).await.map_err(|e| {
+                    io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
+                })?;
+                reader
+                    .lines(BufReader::with_capacity(64 * 1024, file))
+                    .await
+            }
+            Source::Stdin if stdin_used => continue,
+            Source::Stdin => {
+                stdin_used = true;
+                reader
+                    .lines(BufReader::with_capacity(64 * 1024, tokio::io::stdin()))
+                    .await
+            }
+        };
+        if !open? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+struct Reader {
+    tx: mpsc::Sender<Entry>,
+    stats: Arc<InputStats>,
+    window: Option<Arc<Semaphore>>,
+    seen: Seen,
+    seq: u64,
+}
+
+impl Reader {
+    /// Reads one source to its end; false when the receiver is gone.
+    async fn lines<R: AsyncBufRead + Unpin>(&mut self, mut src: R) -> io::Result<bool> {
+        let mut buf = Vec::with_capacity(256);
+        loop {
+            buf.clear();
+            let (n, too_long) = read_line_capped(&mut src, &mut buf).await?;
+            if n == 0 {
+                return Ok(true);
+            }
+            let text = String::from_utf8_lossy(&buf);
+            let keep_going = if too_long {
+                let head: String = text.trim().chars().take(80).collect();
+                self.emit_invalid(
+                    format!("{head}…"),
+                    ErrorKind::InvalidUrl,
+                    format!("line longer than {MAX_LINE} bytes"),
+                )
+                .await
+            } else {
+                self.line(&text).await
+            };
+            if !keep_going {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Handles one line; false when the receiver is gone.
+    async fn line(&mut self, raw: &str) -> bool {
+        let line = raw.trim();
+        match classify(line) {
+            Line::Skip => true,
+            Line::Url(url) => {
+                self.stats.read.fetch_add(1, Ordering::Relaxed);
+                if !self.seen.insert(url.as_str()) {
+                    self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+                let seq = self.next_seq().await;
+                let job = Job {
+                    seq,
+                    line: line.to_owned(),
+                    url,
+                };
+                self.tx.send(Entry::Fetch(job)).await.is_ok()
+            }
+            Line::Invalid(kind, msg) => self.emit_invalid(line.to_owned(), kind, msg).await,
+        }
+    }
+
+    async fn emit_invalid(&mut self, line: String, kind: ErrorKind, msg: String) -> bool {
+        self.stats.read.fetch_add(1, Ordering::Relaxed);
+        if !self.seen.insert(&line) {
+            self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        let seq = self.next_seq().await;
+        let rec = Record::failed(line, kind, msg);
+        self.tx.send(Entry::Done(seq, rec)).await.is_ok()
+    }
+
+    async fn next_seq(&mut self) -> u64 {
+        if let Some(w) = &self.window {
+            // The semaphore is never closed, so this only waits.
+            if let Ok(p) = w.acquire().await {
+                p.forget();
+            }
+        }
+        self.seq += 1;
+        self.seq - 1
+    }
+}
+
+/// Reads up to and including the next `\n` into `buf`, keeping at most
+/// `MAX_LINE` bytes; the rest of an over-long line is read and dropped.
+/// Returns the bytes consumed (0 at the end) and whether the line was cut.
+async fn read_line_capped<R: AsyncBufRead + Unpin>(
+    src: &mut R,
+    buf: &mut Vec<u8>,
+) -> io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut too_long = false;
+    loop {
+        let chunk = src.fill_buf().await?;
+        if chunk.is_empty() {
+            return Ok((consumed, too_long));
+        }
+        let (take, done) = match memchr_newline(chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = MAX_LINE.saturating_sub(buf.len());
+        if take > room {
+            too_long = true;
+        }
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        src.consume(take);
+        consumed += take;
+        if done {
+            return Ok((consumed, too_long));
+        }
+    }
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+/// Counts the lines that will get a record or count as read (repeats
+/// included), when every source can be read twice; `None` when one is
+/// stdin. Used only to give the progress bar a total.
+pub fn count_lines(sources: &[Source]) -> Option<u64> {
+    let mut n = 0;
+    for s in sources {
+        match s {
+            Source::Arg(a) => n += u64::from(classify(a) != Line::Skip),
+            Source::Stdin => return None,
+            Source::File(p) => {
+                let f = std::fs::File::open(p).ok()?;
+                let mut r = io::BufReader::with_capacity(64 * 1024, f);
+                let mut line = Vec::new();
+                while r.read_until(b'\n', &mut line).ok()? > 0 {
+                    let t = line.trim_ascii();
+                    if !t.is_empty() && t[0] != b'#' {
+                        n += 1;
+                    }
+                    line.clear();
+                }
+            }
+        }
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_and_comment_lines_are_skipped() {
+        assert_eq!(classify(""), Line::Skip);
+        assert_eq!(classify("   \t"), Line::Skip);
+        assert_eq!(classify("# a comment"), Line::Skip);
+        assert_eq!(classify("   # indented comment"), Line::Skip);
+    }
+
+    #[test]
+    fn urls_are_trimmed_and_parsed() {
+        match classify("  https://Example.COM:443/a?b=1  \r") {
+            Line::Url(u) => assert_eq!(u.as_str(), "https://example.com/a?b=1"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_lines_get_kinds() {
+        assert!(matches!(
+            classify("example.com/page"),
+            Line::Invalid(ErrorKind::InvalidUrl, m) if m.contains("absolute")
+        ));
+        assert!(matches!(
+            classify("ftp://example.com/f"),
+            Line::Invalid(ErrorKind::UnsupportedScheme, m) if m.contains("ftp")
+        ));
+        assert!(matches!(
+            classify("mailto:a@b.c"),
+            Line::Invalid(ErrorKind::UnsupportedScheme, _)
+        ));
+        assert!(matches!(
+            classify("http://exa mple.com/"),
+            Line::Invalid(ErrorKind::InvalidUrl, _)
+        ));
+        assert!(matches!(
+            classify("http://[::1/"),
+            Line::Invalid(ErrorKind::InvalidUrl, _)
+        ));
+    }
+
+    #[test]
+    fn seen_set_dedupes_by_string() {
+        let mut s = Seen::default();
+        assert!(s.insert("https://a/"));
+        assert!(!s.insert("https://a/"));
+        assert!(s.insert("https://a/b"));
+    }
+
+    #[tokio::test]
+    async fn reader_dedupes_skips_and_numbers_lines() {
+        let data: &[u8] =
+            b"https://a.test/\n\n# c\nhttps://A.test:443/\nnot a url\n\xff\xfe\nhttps://b.test/x";
+        let (tx, mut rx) = mpsc::channel(16);
+        let stats = Arc::new(InputStats::default());
+        let mut r = Reader {
+            tx,
+            stats: stats.clone(),
+            window: None,
+            seen: Seen::default(),
+            seq: 0,
+        };
+        assert!(r.lines(data).await.unwrap());
+        drop(r);
+        let mut got = Vec::new();
+        while let Some(e) = rx.recv().await {
+            got.push(match e {
+                Entry::Fetch(j) => (j.seq, j.line, None),
+                Entry::Done(seq, rec) => (seq, rec.url, rec.error.map(|e| e.kind)),
+            });
+        }
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0], (0, "https://a.test/".into(), None));
+        assert_eq!(got[1], (1, "not a url".into(), Some(ErrorKind::InvalidUrl)));
+        assert_eq!(got[2].0, 2);
+        assert_eq!(got[2].2, Some(ErrorKind::InvalidUrl));
+        assert_eq!(got[3], (3, "https://b.test/x".into(), None));
+        assert_eq!(stats.read.load(Ordering::Relaxed), 5);
+        assert_eq!(stats.duplicates.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn over_long_lines_become_records_not_buffers() {
+        let mut data = vec![b'a'; MAX_LINE * 3];
+        data.extend_from_slice(b"\nhttps://ok.test/\n");
+        let mut src: &[u8] = &data;
+        let mut buf = Vec::new();
+        let (n, cut) = read_line_capped(&mut src, &mut buf).await.unwrap();
+        assert_eq!((n, cut, buf.len()), (MAX_LINE * 3 + 1, true, MAX_LINE));
+        buf.clear();
+        let (_, cut) = read_line_capped(&mut src, &mut buf).await.unwrap();
+        assert!(!cut);
+        assert_eq!(buf, b"https://ok.test/\n");
+    }
+}

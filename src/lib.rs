@@ -1,0 +1,32 @@
+//! trawl fetches many web pages at once and streams one JSON record per URL.
+//!
+//! ```text
+//!  URL list ─▶ input ─▶ pipeline (dispatcher, per-host slots) ─▶ fetch
+//!                                                                  │
+//!                 stdout / -o FILE ◀── output ◀── record ◀── extract (parse pool)
+//! ```
+//!
+//! # Layout
+//! * [`config`]: the checked settings of a run, and the value parsers.
+//! * [`input`]: reads URL lists lazily, validates and de-duplicates lines.
+//! * [`hosts`]: per-host slots (`--per-host`).
+//! * [`fetch`]: one attempt at one URL, redirects, the capped body, and
+//!   the classification of failures.
+//! * [`extract`]: charset sniffing and the title; the only user of scraper.
+//! * [`record`]: the JSON Lines record and its error kinds.
+//! * [`output`]: the single writer, the tallies and the summary.
+//! * [`progress`]: the progress display on stderr.
+//! * [`pipeline`]: the only module that spawns; ties the rest together.
+//!
+//! The command line lives in the binary (`src/cli.rs`), so this library
+//! never sees clap.
+
+pub mod config;
+pub mod extract;
+pub mod fetch;
+pub mod hosts;
+pub mod input;
+pub mod output;
+pub mod pipeline;
+pub mod progress;
+pub mod record;

@@ -1,0 +1,103 @@
+//! The `trawl` binary: parses the command line, runs the pipeline, prints
+//! the summary and fatal errors, and picks the exit status. The only place
+//! that does any of those.
+
+mod cli;
+
+use clap::Parser;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use trawl::pipeline::{self, Outcome};
+use trawl::progress::Progress;
+
+/// Interrupted, as shells report a SIGINT death (128 + 2).
+const INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    let cfg = match cli::Args::parse().into_config() {
+        Ok(cfg) => cfg,
+        Err(e) => e.exit(),
+    };
+    let quiet = cfg.quiet;
+    let out: Box<dyn Write + Send> = match &cfg.output {
+        None => Box::new(io::stdout()),
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("trawl: cannot create {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("trawl: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let progress = Progress::new(cfg.progress, cfg.quiet);
+    let result = runtime.block_on(pipeline::run(cfg, out, progress, shutdown()));
+    // Blocking reads of a terminal's stdin never return; do not wait for them.
+    runtime.shutdown_background();
+    match result {
+        Ok(outcome) => finish(&outcome, quiet),
+        Err(e) => {
+            eprintln!("trawl: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints the summary and maps the outcome to the exit status.
+fn finish(outcome: &Outcome, quiet: bool) -> ExitCode {
+    let s = &outcome.summary;
+    // `| head` closing our stdout is what the user asked for: no summary,
+    // no error, exit 0 (as ripgrep does).
+    if outcome.closed {
+        return ExitCode::SUCCESS;
+    }
+    if !quiet {
+        eprintln!("trawl: {s}");
+    }
+    if s.interrupted {
+        ExitCode::from(INTERRUPTED)
+    } else if s.tally.failed_total() > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Completes on the first Ctrl-C or SIGTERM; a second Ctrl-C exits at once.
+async fn shutdown() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(i32::from(INTERRUPTED));
+        }
+    });
+}

@@ -1,0 +1,324 @@
+//! The single writer: the only code that writes records, and the keeper of
+//! the run's tallies.
+//!
+//! It runs on its own blocking thread, since a slow reader on the other
+//! end of a pipe may block `write`, and that must never stall the reactor.
+//! It writes each record as one line through a buffer and flushes whenever
+//! no other record is waiting, so `| jq` sees records as they finish while
+//! bulk runs still write in large blocks. With `--ordered` it holds
+//! finished records until those before them are written. A closed pipe
+//! (`| head -3`) is not an error: it stops the run quietly.
+
+use crate::progress::Progress;
+use crate::record::{ErrorKind, Record};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::sync::mpsc::{self, error::TryRecvError};
+use tokio_util::sync::CancellationToken;
+
+/// How the writer behaves, beyond where it writes.
+pub struct WriterOptions {
+    /// Write in input order (by `seq`).
+    pub ordered: bool,
+    /// The reorder window to give permits back to, one per record written.
+    pub window: Option<Arc<Semaphore>>,
+    /// Told of every record written.
+    pub progress: Progress,
+    /// Cancelled when the output is closed, to stop the run.
+    pub stop: CancellationToken,
+}
+
+/// What the writer counted.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Tally {
+    /// Records written that were ok.
+    pub ok: u64,
+    /// Records written that were not ok, by error kind.
+    pub failed: BTreeMap<ErrorKind, u64>,
+    /// The output was closed by its reader; records after that were dropped.
+    pub closed: bool,
+}
+
+impl Tally {
+    /// Records written.
+    pub fn written(&self) -> u64 {
+        self.ok + self.failed_total()
+    }
+
+    /// Records written that were not ok.
+    pub fn failed_total(&self) -> u64 {
+        self.failed.values().sum()
+    }
+
+    fn count(&mut self, rec: &Record) {
+        match &rec.error {
+            None => self.ok += 1,
+            Some(e) => *self.failed.entry(e.kind).or_default() += 1,
+        }
+    }
+}
+
+/// Writes every record received on `rx` to `out` until all senders are
+/// gone, then flushes.
+///
+/// # Errors
+/// A write error other than a closed pipe (a full disk, say).
+pub fn write_all<W: Write>(
+    mut rx: mpsc::Receiver<(u64, Record)>,
+    out: W,
+    opts: WriterOptions,
+) -> io::Result<Tally> {
+    let mut w = Writer {
+        out: io::BufWriter::with_capacity(64 * 1024, out),
+        line: Vec::with_capacity(1024),
+        tally: Tally::default(),
+        opts,
+    };
+    let mut held: HashMap<u64, Record> = HashMap::new();
+    let mut next_seq = 0u64;
+    loop {
+        let (seq, rec) = match rx.try_recv() {
+            Ok(item) => item,
+            Err(TryRecvError::Disconnected) => break,
+            Err(TryRecvError::Empty) => {
+                // Nothing else is ready: make what we have visible now.
+                w.flush()?;
+                match rx.blocking_recv() {
+                    Some(item) => item,
+                    None => break,
+                }
+            }
+        };
+        if w.tally.closed {
+            continue;
+        }
+        if !w.opts.ordered {
+            w.write(&rec)?;
+            continue;
+        }
+        held.insert(seq, rec);
+        while let Some(rec) = held.remove(&next_seq) {
+            w.write(&rec)?;
+            next_seq += 1;
+        }
+    }
+    // After an interrupt, in-flight URLs leave gaps; the records behind them
+    // are finished and still owed to the user, in order.
+    let mut rest: Vec<_> = held.into_iter().collect();
+    rest.sort_unstable_by_key(|(seq, _)| *seq);
+    for (_, rec) in rest {
+        if w.tally.closed {
+            break;
+        }
+        w.write(&rec)?;
+    }
+    w.flush()?;
+    Ok(w.tally)
+}
+
+struct Writer<W: Write> {
+    out: io::BufWriter<W>,
+    line: Vec<u8>,
+    tally: Tally,
+    opts: WriterOptions,
+}
+
+impl<W: Write> Writer<W> {
+    fn write(&mut self, rec: &Record) -> io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, rec).map_err(io::Error::other)?;
+        self.line.push(b'\n');
+        let res = self.out.write_all(&self.line);
+        self.check(res)?;
+        if self.tally.closed {
+            return Ok(());
+        }
+        self.tally.count(rec);
+        self.opts.progress.record(rec.error.is_none());
+        if let Some(window) = &self.opts.window {
+            window.add_permits(1);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.tally.closed {
+            return Ok(());
+        }
+        let res = self.out.flush();
+        self.check(res)
+    }
+
+    /// Turns a closed pipe into a quiet stop; other errors pass.
+    fn check(&mut self, res: io::Result<()>) -> io::Result<()> {
+        match res {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.tally.closed = true;
+                self.opts.stop.cancel();
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+/// The closing summary printed on stderr.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Lines that named a URL, valid or not, repeats included.
+    pub read: u64,
+    /// Repeats skipped.
+    pub duplicates: u64,
+    /// What the writer counted.
+    pub tally: Tally,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// The run was interrupted.
+    pub interrupted: bool,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.tally;
+        write!(
+            f,
+            "{} URLs read: {} ok, {} failed",
+            self.read,
+            t.ok,
+            t.failed_total()
+        )?;
+        if !t.failed.is_empty() {
+            let kinds: Vec<String> = t
+                .failed
+                .iter()
+                .map(|(k, n)| format!("{} {n}", k.as_str()))
+                .collect();
+            write!(f, " ({})", kinds.join(", "))?;
+        }
+        write!(f, ", {} duplicates skipped", self.duplicates)?;
+        let secs = self.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            t.written() as f64 / secs
+        } else {
+            0.0
+        };
+        write!(f, "; {secs:.2}s, {rate:.1} pages/s")?;
+        if self.interrupted {
+            let unfinished = (self.read - self.duplicates).saturating_sub(t.written());
+            write!(f, "; interrupted, {unfinished} URLs unfinished (no record)")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::ErrorKind;
+
+    fn rec(url: &str, err: Option<ErrorKind>) -> Record {
+        match err {
+            Some(k) => Record::failed(url.into(), k, "x"),
+            None => {
+                let mut r = Record::failed(url.into(), ErrorKind::Io, "");
+                r.ok = true;
+                r.error = None;
+                r
+            }
+        }
+    }
+
+    fn opts(ordered: bool) -> WriterOptions {
+        WriterOptions {
+            ordered,
+            window: None,
+            progress: Progress::hidden(),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    fn urls(out: &[u8]) -> Vec<String> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["url"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ordered_writer_restores_input_order_and_counts() {
+        let (tx, rx) = mpsc::channel(8);
+        for (seq, u) in [(2, "c"), (0, "a"), (1, "b")] {
+            let err = (u == "b").then_some(ErrorKind::Timeout);
+            tx.try_send((seq, rec(u, err))).unwrap();
+        }
+        drop(tx);
+        let mut out = Vec::new();
+        let tally = write_all(rx, &mut out, opts(true)).unwrap();
+        assert_eq!(urls(&out), ["a", "b", "c"]);
+        assert_eq!(tally.ok, 2);
+        assert_eq!(tally.failed.get(&ErrorKind::Timeout), Some(&1));
+        assert!(out.ends_with(b"\n"));
+    }
+
+    #[test]
+    fn ordered_writer_flushes_what_is_behind_a_gap() {
+        let (tx, rx) = mpsc::channel(8);
+        tx.try_send((3, rec("d", None))).unwrap();
+        tx.try_send((1, rec("b", None))).unwrap();
+        drop(tx);
+        let mut out = Vec::new();
+        write_all(rx, &mut out, opts(true)).unwrap();
+        assert_eq!(urls(&out), ["b", "d"]);
+    }
+
+    struct ClosedPipe;
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn closed_pipe_stops_quietly_and_cancels() {
+        let (tx, rx) = mpsc::channel(8);
+        tx.try_send((0, rec("a", None))).unwrap();
+        drop(tx);
+        let o = opts(false);
+        let stop = o.stop.clone();
+        let tally = write_all(rx, ClosedPipe, o).unwrap();
+        assert!(tally.closed);
+        assert!(stop.is_cancelled());
+    }
+
+    #[test]
+    fn summary_names_kinds_and_rate() {
+        let mut tally = Tally {
+            ok: 3,
+            ..Tally::default()
+        };
+        tally.failed.insert(ErrorKind::Timeout, 1);
+        let s = Summary {
+            read: 5,
+            duplicates: 1,
+            tally,
+            elapsed: Duration::from_secs(2),
+            interrupted: false,
+        };
+        assert_eq!(
+            s.to_string(),
+            "5 URLs read: 3 ok, 1 failed (timeout 1), 1 duplicates skipped; 2.00s, 2.0 pages/s"
+        );
+    }
+}

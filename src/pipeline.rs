@@ -1,0 +1,343 @@
+//! The run: the only module that spawns tasks.
+//!
+//! ```text
+//!  sources ─▶ reader ──entries──▶ dispatcher ──jobs──▶ JoinSet of fetch tasks
+//!            (input)  (bounded)   per-host queues      fetch ─▶ parse pool
+//!                                      ▲                     │
+//!                                      └── freed host slots  ▼
+//!                                   writer thread ◀──records (bounded)
+//! ```
+//!
+//! * The JoinSet's length is the global bound (`--concurrency`): a task
+//!   lives from its request's start until its record is sent.
+//! * A URL whose host is at `--per-host` waits in its host's queue in the
+//!   dispatcher, holding no global slot, so one slow host cannot starve the
+//!   others (head-of-line blocking). The dispatcher starts, among the hosts
+//!   with room, the URL that came first in the input. Its look-ahead is
+//!   bounded ([`lookahead`]), which keeps memory flat for any input length;
+//!   a list with more than that many URLs of one saturated host in a row
+//!   waits for that host once the look-ahead is full.
+//! * Parsing runs on tokio's blocking pool behind a semaphore sized to the
+//!   cores, never on the reactor; a fetch task keeps its global slot while
+//!   it waits to parse, so bodies in memory stay within `--concurrency`.
+//! * Shutdown is by dropping: an interrupt or a closed output drops the
+//!   dispatcher and its JoinSet, which aborts in-flight requests; their
+//!   record senders go with them and the writer drains and returns.
+//!
+//! We use a JoinSet and a dispatcher rather than `buffer_unordered`, which
+//! polls every future on one task (one core) and cannot skip a busy host.
+
+use crate::config::{Config, StatusSet};
+use crate::extract;
+use crate::fetch::{Fetched, Fetcher};
+use crate::hosts::{HostSlot, Hosts};
+use crate::input::{self, Entry, InputStats, Job};
+use crate::output::{self, Summary, WriterOptions};
+use crate::progress::Progress;
+use crate::record::{ErrorKind, Record, RecordError, now_rfc3339};
+use anyhow::Context;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::future::Future;
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Counts for the closing summary and the exit status.
+    pub summary: Summary,
+    /// The output was closed by its reader (`| head`).
+    pub closed: bool,
+}
+
+/// URLs the dispatcher may hold waiting for their hosts.
+pub fn lookahead(concurrency: usize) -> usize {
+    (concurrency * 4).max(10_000)
+}
+
+/// Records that may sit between reader and writer with `--ordered`.
+fn reorder_window(concurrency: usize) -> usize {
+    (concurrency * 8).max(1024)
+}
+
+/// Fetches every URL of `cfg.inputs` and writes one record per distinct URL
+/// to `out`.
+///
+/// Returns once every record is written, or soon after `shutdown`
+/// completes; in-flight requests are then dropped, not awaited.
+///
+/// # Errors
+/// An unreadable input file, a failed write, or a client that cannot be
+/// built. Per-URL failures are records, not errors.
+pub async fn run<W>(
+    cfg: Config,
+    out: W,
+    progress: Progress,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<Outcome>
+where
+    W: Write + Send + 'static,
+{
+    let started = Instant::now();
+    let stop = CancellationToken::new();
+    let (hosts, freed) = Hosts::new(cfg.per_host.get());
+    let fetcher = Arc::new(Fetcher::new(&cfg, hosts.clone())?);
+    let c = cfg.concurrency.get();
+    let window = cfg
+        .ordered
+        .then(|| Arc::new(Semaphore::new(reorder_window(c))));
+
+    if progress.is_shown() {
+        let (sources, p) = (cfg.inputs.clone(), progress.clone());
+        // Counting a big file takes a moment; the bar starts without it.
+        tokio::task::spawn_blocking(move || {
+            if let Some(n) = input::count_lines(&sources) {
+                p.set_total(n);
+            }
+        });
+    }
+
+    let (rec_tx, rec_rx) = mpsc::channel(1024);
+    let opts = WriterOptions {
+        ordered: cfg.ordered,
+        window: window.clone(),
+        progress: progress.clone(),
+        stop: stop.clone(),
+    };
+    let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
+
+    let stats = Arc::new(InputStats::default());
+    let (entry_tx, entry_rx) = mpsc::channel(1024);
+    let mut reader = tokio::spawn(input::read_all(
+        cfg.inputs.clone(),
+        entry_tx,
+        stats.clone(),
+        window,
+    ));
+
+    let dispatcher = Dispatcher {
+        fetcher,
+        hosts,
+        freed,
+        entries: entry_rx,
+        records: rec_tx,
+        parse_gate: Arc::new(Semaphore::new(parse_threads())),
+        ok_status: Arc::new(cfg.ok_status.clone()),
+        concurrency: c,
+        lookahead: lookahead(c),
+    };
+    let mut interrupted = false;
+    let mut read_error = None;
+    tokio::select! {
+        res = dispatcher.run() => res?,
+        // Dropping the dispatcher (and its JoinSet) aborts in-flight tasks.
+        () = shutdown => interrupted = true,
+        () = stop.cancelled() => {}
+    }
+    if interrupted || stop.is_cancelled() {
+        reader.abort();
+    }
+    match (&mut reader).await {
+        Ok(Err(e)) => read_error = Some(e),
+        Ok(Ok(())) => {}
+        Err(e) if e.is_cancelled() => {}
+        Err(e) => return Err(e).context("the input reader failed"),
+    }
+    let tally = writer
+        .await
+        .context("the writer thread failed")?
+        .context("cannot write records")?;
+    if let Some(e) = read_error {
+        return Err(e.into());
+    }
+    progress.finish();
+    Ok(Outcome {
+        closed: tally.closed,
+        summary: Summary {
+            read: stats.read.load(Ordering::Relaxed),
+            duplicates: stats.duplicates.load(Ordering::Relaxed),
+            tally,
+            elapsed: started.elapsed(),
+            interrupted,
+        },
+    })
+}
+
+/// Threads that may parse at once: one per core.
+fn parse_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Starts URLs as global and per-host slots allow.
+struct Dispatcher {
+    fetcher: Arc<Fetcher>,
+    hosts: Arc<Hosts>,
+    freed: mpsc::UnboundedReceiver<Arc<str>>,
+    entries: mpsc::Receiver<Entry>,
+    records: mpsc::Sender<(u64, Record)>,
+    parse_gate: Arc<Semaphore>,
+    ok_status: Arc<StatusSet>,
+    concurrency: usize,
+    lookahead: usize,
+}
+
+impl Dispatcher {
+    async fn run(mut self) -> anyhow::Result<()> {
+        // Jobs waiting for their host, per host, in input order.
+        let mut queues: HashMap<Arc<str>, VecDeque<Job>> = HashMap::new();
+        // Hosts that have waiting jobs and may have room, keyed by the
+        // input position of their first waiting job. Entries can be stale
+        // (checked when popped) or name a full host (dropped when popped;
+        // the host comes back when a slot is freed).
+        let mut ready: BinaryHeap<Reverse<(u64, Arc<str>)>> = BinaryHeap::new();
+        let mut waiting = 0usize;
+        let mut input_open = true;
+        let mut tasks: JoinSet<()> = JoinSet::new();
+
+        loop {
+            while tasks.len() < self.concurrency {
+                let Some(Reverse((seq, host))) = ready.pop() else {
+                    break;
+                };
+                let Some(queue) = queues.get_mut(&host) else {
+                    continue;
+                };
+                if queue.front().is_none_or(|j| j.seq != seq) {
+                    continue;
+                }
+                let Some(slot) = self.hosts.try_acquire(&host) else {
+                    continue;
+                };
+                let Some(job) = queue.pop_front() else {
+                    continue;
+                };
+                waiting -= 1;
+                match queue.front() {
+                    Some(next) => ready.push(Reverse((next.seq, host))),
+                    None => {
+                        queues.remove(&host);
+                    }
+                }
+                tasks.spawn(self.task(job, slot));
+            }
+
+            if !input_open && waiting == 0 && tasks.is_empty() {
+                return Ok(());
+            }
+            tokio::select! {
+                // Freed slots first: they are what lets waiting URLs start.
+                biased;
+                Some(host) = self.freed.recv() => {
+                    if let Some(next) = queues.get(&host).and_then(|q| q.front()) {
+                        ready.push(Reverse((next.seq, host)));
+                    }
+                }
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Err(e) = done
+                        && e.is_panic()
+                    {
+                        std::panic::resume_unwind(e.into_panic());
+                    }
+                }
+                entry = self.entries.recv(), if input_open && waiting < self.lookahead => {
+                    match entry {
+                        None => input_open = false,
+                        Some(Entry::Done(seq, rec)) => {
+                            if self.records.send((seq, rec)).await.is_err() {
+                                return Ok(());
+                            }
+                        }
+                        Some(Entry::Fetch(job)) => {
+                            let host: Arc<str> = Arc::from(job.url.host_str().unwrap_or_default());
+                            let queue = queues.entry(host.clone()).or_default();
+                            if queue.is_empty() && self.hosts.has_room(&host) {
+                                ready.push(Reverse((job.seq, host)));
+                            }
+                            queue.push_back(job);
+                            waiting += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn task(&self, job: Job, slot: HostSlot) -> impl Future<Output = ()> + Send + 'static {
+        let fetcher = self.fetcher.clone();
+        let gate = self.parse_gate.clone();
+        let ok_status = self.ok_status.clone();
+        let records = self.records.clone();
+        async move {
+            let start = Instant::now();
+            let fetched = fetcher.fetch(&job.url, slot).await;
+            let record = finish(job.line, fetched, start, &ok_status, &gate).await;
+            // The writer only goes away when the run is stopping.
+            let _ = records.send((job.seq, record)).await;
+        }
+    }
+}
+
+/// Turns what a fetch got into the record: judges the status and, for
+/// HTML, parses the body on the blocking pool.
+async fn finish(
+    line: String,
+    f: Fetched,
+    start: Instant,
+    ok_status: &StatusSet,
+    gate: &Semaphore,
+) -> Record {
+    let mut error = f.error.map(|(kind, message)| RecordError { kind, message });
+    if error.is_none()
+        && let Some(status) = f.status
+        && !ok_status.contains(status)
+    {
+        let reason = reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        error = Some(RecordError {
+            kind: ErrorKind::HttpStatus,
+            message: format!("status {status} {reason}").trim_end().to_owned(),
+        });
+    }
+    let mut title = None;
+    if let Some(body) = f.body {
+        let ct = f.content_type.clone();
+        // The gate is never closed; holding its permit bounds parsing
+        // to one page per core.
+        let _permit = gate.acquire().await;
+        let parsed = tokio::task::spawn_blocking(move || extract::extract(&body, ct.as_deref()));
+        match parsed.await {
+            Ok(Some(x)) => title = x.title,
+            Ok(None) => {}
+            // A parser bug on one hostile page must not cost the run: the
+            // page gets a record that says so.
+            Err(_) => {
+                error.get_or_insert(RecordError {
+                    kind: ErrorKind::Decode,
+                    message: "the page could not be parsed (parser failure)".into(),
+                });
+            }
+        }
+    }
+    Record {
+        url: line,
+        final_url: f.final_url.map(String::from),
+        ok: error.is_none(),
+        status: f.status,
+        content_type: f.content_type,
+        bytes: f.bytes,
+        elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        attempts: 1,
+        redirects: f.redirects,
+        fetched_at: now_rfc3339(),
+        title,
+        error,
+    }
+}

@@ -1,0 +1,168 @@
+//! The JSON Lines record: one per distinct input URL, the contract that
+//! scripts parse.
+//!
+//! This module owns the shape of a record and the closed list of error
+//! kinds. It does not decide what a record says (that is `fetch` and
+//! `extract`) nor how it is written (`output`).
+
+use serde::Serialize;
+use std::time::SystemTime;
+
+/// One line of output: what happened to one input URL.
+///
+/// Field order is the order of the JSON object, kept stable for readers who
+/// eyeball the stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// The input line, trimmed, exactly as given.
+    pub url: String,
+    /// The URL after redirects; `None` when nothing was fetched.
+    pub final_url: Option<String>,
+    /// A response came back with a status in `--ok-status` and no error.
+    pub ok: bool,
+    /// The status of the last response, if any.
+    pub status: Option<u16>,
+    /// The last response's `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// Body bytes read, after decompression.
+    pub bytes: u64,
+    /// From the first attempt's start to the record.
+    pub elapsed_ms: u64,
+    /// Attempts made (1 + retries used); 0 when the URL was never tried.
+    pub attempts: u32,
+    /// Redirects followed.
+    pub redirects: u32,
+    /// When the record was made, RFC 3339 UTC with milliseconds.
+    pub fetched_at: String,
+    /// The document's `<title>`, whitespace collapsed; `None` for non-HTML.
+    pub title: Option<String>,
+    /// Why the URL is not ok, or `None`.
+    pub error: Option<RecordError>,
+}
+
+impl Record {
+    /// Makes a record for a URL that failed before any request was sent.
+    pub fn failed(url: String, kind: ErrorKind, message: impl Into<String>) -> Record {
+        Record {
+            url,
+            final_url: None,
+            ok: false,
+            status: None,
+            content_type: None,
+            bytes: 0,
+            elapsed_ms: 0,
+            attempts: 0,
+            redirects: 0,
+            fetched_at: now_rfc3339(),
+            title: None,
+            error: Some(RecordError {
+                kind,
+                message: message.into(),
+            }),
+        }
+    }
+}
+
+/// The `error` object of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordError {
+    /// What scripts match on.
+    pub kind: ErrorKind,
+    /// For humans; its wording may change between versions.
+    pub message: String,
+}
+
+/// Why a URL is not ok. Serialised in `snake_case`; the set is part of the
+/// contract, so a new kind is a documented change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The line is not a URL at all.
+    InvalidUrl,
+    /// A URL, but not http or https.
+    UnsupportedScheme,
+    /// The host name did not resolve.
+    Dns,
+    /// No connection, or it closed before a response came back.
+    Connect,
+    /// The TLS handshake or the certificate failed.
+    Tls,
+    /// The attempt outlived `--timeout`.
+    Timeout,
+    /// More redirects than `--max-redirects`, or a redirect loop.
+    TooManyRedirects,
+    /// The body went past `--max-body`.
+    BodyTooLarge,
+    /// A response came back with a status outside `--ok-status`.
+    HttpStatus,
+    /// The body could not be decompressed.
+    Decode,
+    /// The connection failed while the response was being read.
+    Io,
+}
+
+impl ErrorKind {
+    /// The name used in the JSON record and the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidUrl => "invalid_url",
+            ErrorKind::UnsupportedScheme => "unsupported_scheme",
+            ErrorKind::Dns => "dns",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::TooManyRedirects => "too_many_redirects",
+            ErrorKind::BodyTooLarge => "body_too_large",
+            ErrorKind::HttpStatus => "http_status",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+/// Formats the current time as RFC 3339 UTC with milliseconds.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn failed_record_has_the_contract_shape() {
+        let rec = Record::failed("nope".into(), ErrorKind::InvalidUrl, "relative URL");
+        let mut v = serde_json::to_value(&rec).unwrap();
+        assert!(v["fetched_at"].as_str().unwrap().ends_with('Z'));
+        v["fetched_at"] = json!("T");
+        assert_eq!(
+            v,
+            json!({
+                "url": "nope", "final_url": null, "ok": false, "status": null,
+                "content_type": null, "bytes": 0, "elapsed_ms": 0, "attempts": 0,
+                "redirects": 0, "fetched_at": "T", "title": null,
+                "error": {"kind": "invalid_url", "message": "relative URL"}
+            })
+        );
+    }
+
+    #[test]
+    fn kind_names_match_serde() {
+        for kind in [
+            ErrorKind::InvalidUrl,
+            ErrorKind::UnsupportedScheme,
+            ErrorKind::Dns,
+            ErrorKind::Connect,
+            ErrorKind::Tls,
+            ErrorKind::Timeout,
+            ErrorKind::TooManyRedirects,
+            ErrorKind::BodyTooLarge,
+            ErrorKind::HttpStatus,
+            ErrorKind::Decode,
+            ErrorKind::Io,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
+        }
+    }
+}
