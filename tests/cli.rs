@@ -1,0 +1,593 @@
+//! End-to-end tests: the real binary against real HTTP servers on loopback.
+//!
+//! Each test states a promise of the contract and checks it through what
+//! the user sees (records, exit status, stderr, timing bounds with generous
+//! slack) and what the server saw (requests in flight).
+
+mod support;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use support::{Server, by_url, kind, records, trawl};
+
+/// Runs trawl with `args`, feeding `stdin`, and returns (records, stderr,
+/// exit code).
+fn run(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
+    let out = assert_cmd::Command::from_std(trawl())
+        .args(args)
+        .write_stdin(stdin.to_owned())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run trawl");
+    let code = out.status.code().unwrap_or(-1);
+    (
+        records(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        code,
+    )
+}
+
+/// Starts trawl with piped stdout; a thread forwards each line with the
+/// time it arrived.
+fn spawn(args: &[&str], stdin: &str) -> (Child, mpsc::Receiver<(Instant, String)>) {
+    let mut child = trawl()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn trawl");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_owned();
+    std::thread::spawn(move || {
+        let _ = input.write_all(data.as_bytes());
+    });
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send((Instant::now(), line)).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Waits for the child to exit, at most `limit`.
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok, "kill {sig} failed");
+}
+
+fn stderr_of(child: &mut Child) -> String {
+    let mut s = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut s);
+    }
+    s
+}
+
+/// A port on 127.0.0.1 with nothing listening.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+#[test]
+fn one_record_per_distinct_url_over_a_mixed_list() {
+    let s = Server::start();
+    let dead = format!("http://127.0.0.1:{}/", closed_port());
+    let list = [
+        "# a comment line",
+        &s.url("/page/simple.html"),
+        "",
+        &s.url("/page/other.html"),
+        &s.url("/status/404"),
+        &s.url("/status/500"),
+        &s.url("/text"),
+        "not a url",
+        "ftp://example.com/file",
+        &format!("  {}  ", s.url("/page/simple.html")),
+        &dead,
+        &s.url("/redirect/2"),
+        &s.url("/hang"),
+        &s.url("/big/3000000"),
+    ]
+    .join("\n");
+    let (recs, stderr, code) = run(&["-t", "1s", "--max-body", "1MiB"], &list);
+    let m = by_url(&recs);
+    assert_eq!(recs.len(), 11, "{recs:#?}");
+    assert_eq!(code, 1);
+    let k = |path: &str| kind(&m[&s.url(path)]).to_owned();
+    assert_eq!(k("/page/simple.html"), "");
+    assert_eq!(m[&s.url("/page/simple.html")]["title"], "A simple page");
+    assert_eq!(m[&s.url("/page/simple.html")]["ok"], true);
+    assert_eq!(k("/page/other.html"), "");
+    assert_eq!(k("/status/404"), "http_status");
+    assert_eq!(m[&s.url("/status/404")]["status"], 404);
+    assert_eq!(m[&s.url("/status/404")]["title"], "status 404");
+    assert_eq!(k("/status/500"), "http_status");
+    assert_eq!(k("/text"), "");
+    assert_eq!(m[&s.url("/text")]["title"], Value::Null);
+    assert_eq!(kind(&m["not a url"]), "invalid_url");
+    assert_eq!(kind(&m["ftp://example.com/file"]), "unsupported_scheme");
+    assert_eq!(kind(&m[dead.as_str()]), "connect");
+    assert_eq!(m[dead.as_str()]["final_url"], Value::Null);
+    assert_eq!(k("/redirect/2"), "");
+    assert_eq!(k("/hang"), "timeout");
+    assert_eq!(k("/big/3000000"), "body_too_large");
+    for r in &recs {
+        assert!(
+            r["fetched_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{r}"
+        );
+        assert_eq!(r["ok"], Value::Bool(kind(r).is_empty()), "{r}");
+    }
+    assert!(stderr.contains("12 URLs read: 4 ok, 7 failed"), "{stderr}");
+    assert!(stderr.contains("1 duplicates skipped"), "{stderr}");
+}
+
+#[test]
+fn concurrency_ceiling_is_reached_and_not_exceeded() {
+    let s = Server::start();
+    let list: Vec<String> = (0..30)
+        .map(|i| s.url(&format!("/delay/300?i={i}")))
+        .collect();
+    let (recs, _, code) = run(&["-c", "5", "--per-host", "100", "-q"], &list.join("\n"));
+    assert_eq!((recs.len(), code), (30, 0));
+    assert_eq!(s.max_inflight(), 5);
+}
+
+#[test]
+fn per_host_ceiling_is_reached_and_not_exceeded_on_each_host() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let mut list = Vec::new();
+    for i in 0..24 {
+        list.push(a.url(&format!("/delay/300?i={i}")));
+        list.push(b.url(&format!("/delay/300?i={i}")));
+    }
+    let (recs, _, code) = run(&["-c", "50", "--per-host", "3", "-q"], &list.join("\n"));
+    assert_eq!((recs.len(), code), (48, 0));
+    assert_eq!(a.max_inflight(), 3);
+    assert_eq!(b.max_inflight(), 3);
+}
+
+#[test]
+fn hanging_host_does_not_slow_a_fast_host() {
+    // See STYLE.md, "Per-host fairness": 1,000 URLs of a hanging host
+    // first must not hold the global slots the fast host needs.
+    let slow = Server::start_on("127.0.0.1");
+    let fast = Server::start_on("127.0.0.2");
+    let mut list: Vec<String> = (0..1000)
+        .map(|i| slow.url(&format!("/hang?i={i}")))
+        .collect();
+    list.extend((0..100).map(|i| fast.url(&format!("/delay/20?i={i}"))));
+    let start = Instant::now();
+    let (mut child, lines) = spawn(
+        &["-c", "50", "--per-host", "8", "-t", "60s", "-q"],
+        &list.join("\n"),
+    );
+    let mut fast_done = 0;
+    let mut last = start;
+    while fast_done < 100 {
+        let Ok((at, line)) = lines.recv_timeout(Duration::from_secs(20)) else {
+            break;
+        };
+        let rec: Value = serde_json::from_str(&line).expect("json");
+        assert_eq!(rec["ok"], true, "{rec}");
+        fast_done += 1;
+        last = at;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(fast_done, 100, "the fast host's records did not all arrive");
+    // Ideal: 100 × 20 ms / 8 per host = 0.25 s. Slack for a busy machine.
+    let took = last - start;
+    assert!(took < Duration::from_secs(5), "fast host took {took:?}");
+    assert_eq!(slow.max_inflight(), 8);
+}
+
+#[test]
+fn timeout_cuts_off_a_hanging_server() {
+    let s = Server::start();
+    let start = Instant::now();
+    let (recs, _, code) = run(&["-t", "1s"], &s.url("/hang"));
+    let took = start.elapsed();
+    assert_eq!((recs.len(), code), (1, 1));
+    assert_eq!(kind(&recs[0]), "timeout");
+    assert_eq!(recs[0]["status"], Value::Null);
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn timeout_cuts_off_a_dripping_body() {
+    let s = Server::start();
+    let start = Instant::now();
+    let (recs, _, code) = run(&["-t", "1s"], &s.url("/drip"));
+    let took = start.elapsed();
+    assert_eq!((recs.len(), code), (1, 1));
+    assert_eq!(kind(&recs[0]), "timeout");
+    assert_eq!(
+        recs[0]["status"], 200,
+        "the head arrived before the deadline"
+    );
+    let ms = recs[0]["elapsed_ms"].as_u64().expect("elapsed_ms");
+    assert!((900..3000).contains(&ms), "elapsed_ms {ms}");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn max_body_cuts_off_a_big_body() {
+    let s = Server::start();
+    let list = [s.url("/big/5000000"), s.url("/big/100000")].join("\n");
+    let (recs, _, code) = run(&["--max-body", "1MiB"], &list);
+    let m = by_url(&recs);
+    assert_eq!(code, 1);
+    let big = &m[&s.url("/big/5000000")];
+    assert_eq!(kind(big), "body_too_large");
+    assert_eq!(big["bytes"], 1 << 20);
+    let small = &m[&s.url("/big/100000")];
+    assert_eq!(
+        (small["ok"].clone(), small["bytes"].clone()),
+        (Value::Bool(true), 100_000.into())
+    );
+    assert_eq!(small["title"], "big");
+}
+
+/// Reads a process's peak resident set (VmHWM) in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM");
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("VmHWM number")
+}
+
+#[test]
+fn gzip_bomb_is_cut_off_at_the_cap_without_a_memory_spike() {
+    let s = Server::start();
+    // The hang keeps trawl alive after the bomb's record, so its peak
+    // memory can be read while it runs.
+    let list = [s.url("/bomb"), s.url("/hang")].join("\n");
+    let (mut child, lines) = spawn(&["--max-body", "1MiB", "-t", "60s", "-q"], &list);
+    let (_, line) = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the bomb's record");
+    let peak_mib = peak_rss_kib(child.id()) / 1024;
+    let _ = child.kill();
+    let _ = child.wait();
+    let rec: Value = serde_json::from_str(&line).expect("json");
+    assert_eq!(rec["url"], s.url("/bomb"));
+    assert_eq!(kind(&rec), "body_too_large");
+    assert_eq!(rec["bytes"], 1 << 20, "counted after decompression");
+    // 1 GiB would have been read without the cap; the process stays small.
+    assert!(peak_mib < 64, "peak RSS {peak_mib} MiB");
+}
+
+#[test]
+fn redirect_chain_is_followed_and_counted() {
+    let s = Server::start();
+    let (recs, _, code) = run(&[], &s.url("/redirect/3"));
+    assert_eq!((recs.len(), code), (1, 0));
+    let r = &recs[0];
+    assert_eq!(r["redirects"], 3);
+    assert_eq!(r["final_url"], s.url("/redirect/0"));
+    assert_eq!(r["title"], "redirect target");
+    assert_eq!(r["url"], s.url("/redirect/3"));
+}
+
+#[test]
+fn redirect_loops_and_long_chains_fail_as_too_many_redirects() {
+    let s = Server::start();
+    let list = [s.url("/loop/a"), s.url("/redirect/5")].join("\n");
+    let start = Instant::now();
+    let (recs, _, code) = run(&["--max-redirects", "3"], &list);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let m = by_url(&recs);
+    assert_eq!(code, 1);
+    let lp = &m[&s.url("/loop/a")];
+    assert_eq!(kind(lp), "too_many_redirects");
+    assert!(
+        lp["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("loop"),
+        "{lp}"
+    );
+    let long = &m[&s.url("/redirect/5")];
+    assert_eq!(kind(long), "too_many_redirects");
+    assert_eq!(long["redirects"], 3);
+}
+
+#[test]
+fn charsets_come_from_bom_header_or_meta() {
+    let s = Server::start();
+    let latin_header = s.url("/page/latin1-meta.html?ct=text/html;%20charset=iso-8859-1");
+    let list = [
+        s.url("/page/latin1-meta.html"),
+        latin_header.clone(),
+        s.url("/page/shift-jis.html"),
+        s.url("/page/utf16-bom.html"),
+        s.url("/page/no-title.html"),
+    ]
+    .join("\n");
+    let (recs, _, code) = run(&[], &list);
+    let m = by_url(&recs);
+    assert_eq!(code, 0);
+    assert_eq!(
+        m[&s.url("/page/latin1-meta.html")]["title"],
+        "Café crème à la française"
+    );
+    assert_eq!(m[&latin_header]["title"], "Café crème à la française");
+    assert_eq!(m[&s.url("/page/shift-jis.html")]["title"], "日本語のページ");
+    assert_eq!(m[&s.url("/page/utf16-bom.html")]["title"], "UTF-16 ünïcödé");
+    assert_eq!(m[&s.url("/page/no-title.html")]["title"], Value::Null);
+}
+
+#[test]
+fn tls_failures_are_classified_as_tls() {
+    // An https URL to a plain-HTTP server: the handshake fails.
+    let s = Server::start();
+    let url = format!("https://{}/page/simple.html", s.addr);
+    let (recs, _, code) = run(&["-t", "5s"], &url);
+    assert_eq!((recs.len(), code), (1, 1));
+    assert_eq!(kind(&recs[0]), "tls", "{}", recs[0]);
+}
+
+#[test]
+fn user_agent_and_headers_are_sent_but_credentials_stay_on_their_host() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let cross = a.url(&format!("/to?url={}", b.url("/echo")));
+    let list = [a.url("/echo"), cross.clone()].join("\n");
+    let args = [
+        "-A",
+        "probe/1.0",
+        "-H",
+        "X-Test: yes",
+        "-H",
+        "Authorization: Bearer s3cret",
+    ];
+    let (recs, _, code) = run(&args, &list);
+    let m = by_url(&recs);
+    assert_eq!(code, 0);
+    assert_eq!(
+        m[&a.url("/echo")]["title"],
+        "ua=probe/1.0 auth=Bearer s3cret x=yes"
+    );
+    assert_eq!(m[&cross]["title"], "ua=probe/1.0 auth=none x=yes");
+    assert_eq!(m[&cross]["redirects"], 1);
+}
+
+#[test]
+fn default_user_agent_names_trawl_and_its_version() {
+    let s = Server::start();
+    let (recs, _, _) = run(&[], &s.url("/echo"));
+    let want = format!("ua=trawl/{} auth=none x=none", env!("CARGO_PKG_VERSION"));
+    assert_eq!(recs[0]["title"], want.as_str());
+}
+
+#[test]
+fn urls_come_from_arguments_files_and_stdin() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("urls.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n# skip\n\n{}\n",
+            s.url("/page/other.html"),
+            s.url("/delay/1")
+        ),
+    )
+    .expect("write");
+    let args = [
+        &s.url("/page/simple.html"),
+        "-",
+        "-i",
+        file.to_str().expect("path"),
+    ];
+    let (recs, _, code) = run(&args, &s.url("/text"));
+    let m = by_url(&recs);
+    assert_eq!((recs.len(), code), (4, 0));
+    for p in ["/page/simple.html", "/text", "/page/other.html", "/delay/1"] {
+        assert!(m.contains_key(&s.url(p)), "{p}");
+    }
+    // With no URL argument, piped stdin is read.
+    let (recs, _, code) = run(
+        &["-q"],
+        &format!("{}\n{}\n", s.url("/text"), s.url("/delay/1")),
+    );
+    assert_eq!((recs.len(), code), (2, 0));
+}
+
+#[test]
+fn ordered_output_keeps_input_order() {
+    let s = Server::start();
+    let list: Vec<String> = [400, 300, 200, 100, 0]
+        .iter()
+        .map(|ms| s.url(&format!("/delay/{ms}")))
+        .chain(["bad line".to_owned()])
+        .collect();
+    let (recs, _, _) = run(
+        &["--ordered", "-c", "10", "--per-host", "10"],
+        &list.join("\n"),
+    );
+    let got: Vec<&str> = recs
+        .iter()
+        .map(|r| r["url"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(got, list.iter().map(String::as_str).collect::<Vec<_>>());
+    // Without --ordered, records come as they finish.
+    let (recs, _, _) = run(&["-c", "10", "--per-host", "10"], &list.join("\n"));
+    assert_eq!(recs[0]["url"], "bad line");
+    assert_eq!(
+        recs.last().map(|r| r["url"].clone()),
+        Some(Value::from(s.url("/delay/400")))
+    );
+}
+
+#[test]
+fn output_file_receives_the_records() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.jsonl");
+    let mut cmd = trawl();
+    let o = cmd
+        .args([
+            &s.url("/page/simple.html"),
+            "-o",
+            out.to_str().expect("path"),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let recs = records(&std::fs::read(&out).expect("read out"));
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["title"], "A simple page");
+}
+
+#[test]
+fn exit_status_follows_the_contract() {
+    let s = Server::start();
+    let ok = s.url("/page/simple.html");
+    let missing = s.url("/status/404");
+    assert_eq!(run(&[&ok], "").2, 0);
+    assert_eq!(run(&[&ok, &missing], "").2, 1);
+    assert_eq!(run(&[&ok, "nonsense"], "").2, 1);
+    let (recs, _, code) = run(&["--ok-status", "200,404", &ok, &missing], "");
+    assert_eq!(code, 0);
+    assert!(recs.iter().all(|r| r["ok"] == true));
+    let (recs, _, code) = run(&["--ok-status", "201", &ok], "");
+    assert_eq!((code, kind(&recs[0])), (1, "http_status"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_flag() {
+    for (args, needle) in [
+        (&["-c", "0", "http://127.0.0.1/"][..], "--concurrency"),
+        (&["-t", "10", "http://127.0.0.1/"][..], "--timeout"),
+        (
+            &["--max-body", "huge", "http://127.0.0.1/"][..],
+            "--max-body",
+        ),
+        (&["--no-such-flag"][..], "--no-such-flag"),
+        (
+            &["-i", "/nonexistent/list.txt"][..],
+            "/nonexistent/list.txt",
+        ),
+    ] {
+        let (recs, stderr, code) = run(args, "");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(recs.is_empty());
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+fn interrupt_test(sig: &str) {
+    let s = Server::start();
+    let mut list: Vec<String> = (0..3).map(|i| s.url(&format!("/delay/1?i={i}"))).collect();
+    list.extend((0..5).map(|i| s.url(&format!("/hang?i={i}"))));
+    let (mut child, lines) = spawn(
+        &["-c", "10", "--per-host", "10", "-t", "60s"],
+        &list.join("\n"),
+    );
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let (_, line) = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a fast record");
+        got.push(line);
+    }
+    // Let the hanging requests reach the server, so they are in flight.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.hits() < 8 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Instant::now();
+    signal(&child, sig);
+    let status = wait_exit(&mut child, Duration::from_secs(5));
+    let took = sent.elapsed();
+    let status = status.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("trawl did not exit after {sig}")
+    });
+    assert_eq!(status.code(), Some(130));
+    assert!(took < Duration::from_secs(3), "exit took {took:?}");
+    // No record for the in-flight URLs, every finished one kept.
+    got.extend(lines.try_iter().map(|(_, l)| l));
+    assert_eq!(got.len(), 3, "{got:?}");
+    let stderr = stderr_of(&mut child);
+    assert!(
+        stderr.contains("interrupted, 5 URLs unfinished"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 ok"), "{stderr}");
+}
+
+#[test]
+fn sigint_flushes_finished_records_and_exits_130() {
+    interrupt_test("-INT");
+}
+
+#[test]
+fn sigterm_behaves_like_ctrl_c() {
+    interrupt_test("-TERM");
+}
+
+#[test]
+fn closed_stdout_ends_the_run_quietly_and_promptly() {
+    let s = Server::start();
+    let list: Vec<String> = (0..2000)
+        .map(|i| s.url(&format!("/delay/10?i={i}")))
+        .collect();
+    let (mut child, lines) = spawn(&["-c", "20", "--per-host", "20"], &list.join("\n"));
+    for _ in 0..3 {
+        lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a record");
+    }
+    // Closing our end of the pipe is what `| head -3` does.
+    drop(lines);
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    let status = status.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("trawl kept running after its stdout closed")
+    });
+    let stderr = stderr_of(&mut child);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "no error spew: {stderr}");
+    assert!(
+        s.hits() < 2000,
+        "it stopped fetching early ({} hits)",
+        s.hits()
+    );
+}

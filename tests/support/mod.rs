@@ -1,0 +1,319 @@
+//! Test support: a real HTTP server on loopback with fixture pages and
+//! fault routes, that counts what it sees; and helpers to run the binary.
+//!
+//! Each server runs on its own thread and runtime, bound to port 0 of a
+//! loopback address, so tests are plain `#[test]`s that can block on the
+//! child process while the server keeps serving.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// What a server saw.
+#[derive(Default)]
+pub struct Stats {
+    inflight: AtomicUsize,
+    max_inflight: AtomicUsize,
+    hits: AtomicUsize,
+}
+
+/// A running test server.
+pub struct Server {
+    pub addr: SocketAddr,
+    stats: Arc<Stats>,
+}
+
+impl Server {
+    /// Starts a server on 127.0.0.1.
+    pub fn start() -> Server {
+        Server::start_on("127.0.0.1")
+    }
+
+    /// Starts a server on another loopback address (127.0.0.2 …), which
+    /// trawl sees as another host.
+    pub fn start_on(ip: &str) -> Server {
+        let listener = std::net::TcpListener::bind((ip, 0)).expect("bind loopback");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local addr");
+        let stats = Arc::new(Stats::default());
+        let app = router(stats.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                axum::serve(listener, app).await.expect("serve");
+            });
+        });
+        Server { addr, stats }
+    }
+
+    /// The absolute URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The most requests this server had in flight at once.
+    pub fn max_inflight(&self) -> usize {
+        self.stats.max_inflight.load(Ordering::SeqCst)
+    }
+
+    /// Requests received.
+    pub fn hits(&self) -> usize {
+        self.stats.hits.load(Ordering::SeqCst)
+    }
+}
+
+fn router(stats: Arc<Stats>) -> Router {
+    Router::new()
+        .route("/page/{name}", get(page))
+        .route("/delay/{ms}", get(delay))
+        .route("/status/{code}", get(status))
+        .route("/hang", get(hang))
+        .route("/drip", get(drip))
+        .route("/big/{bytes}", get(big))
+        .route("/bomb", get(bomb))
+        .route("/redirect/{n}", get(redirect))
+        .route("/loop/{which}", get(redirect_loop))
+        .route("/to", get(redirect_to))
+        .route("/echo", get(echo))
+        .route("/text", get(text))
+        .layer(middleware::from_fn_with_state(stats, count))
+}
+
+/// Counts requests in flight: from the request's arrival until its
+/// handler returns or is dropped (the client went away).
+async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Response {
+    struct Guard(Arc<Stats>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.inflight.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    stats.hits.fetch_add(1, Ordering::SeqCst);
+    let now = stats.inflight.fetch_add(1, Ordering::SeqCst) + 1;
+    stats.max_inflight.fetch_max(now, Ordering::SeqCst);
+    let _guard = Guard(stats.clone());
+    next.run(req).await
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+fn html(body: impl Into<Body>) -> Response {
+    ([(header::CONTENT_TYPE, "text/html")], body.into()).into_response()
+}
+
+async fn page(Path(name): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    if name.contains('/') || name.contains("..") {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    match std::fs::read(fixture("pages").join(&name)) {
+        Ok(bytes) => {
+            let ct = q.get("ct").cloned().unwrap_or_else(|| "text/html".into());
+            ([(header::CONTENT_TYPE, ct)], bytes).into_response()
+        }
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn delay(Path(ms): Path<u64>) -> Response {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    html(format!(
+        "<!doctype html><title>delay {ms}</title><p>late</p>"
+    ))
+}
+
+async fn status(Path(code): Path<u16>) -> Response {
+    let code = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        code,
+        [(header::CONTENT_TYPE, "text/html")],
+        format!("<title>status {}</title>", code.as_u16()),
+    )
+        .into_response()
+}
+
+async fn hang() -> Response {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    html("<title>too late</title>")
+}
+
+/// Sends the head and a little HTML at once, then one byte every 200 ms
+/// for ever.
+async fn drip() -> Response {
+    let first = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+            b"<!doctype html><title>drip</title>",
+        ))
+    });
+    let rest = futures_util::stream::unfold((), |()| async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Some((Ok::<_, std::io::Error>(bytes::Bytes::from_static(b" ")), ()))
+    });
+    html(Body::from_stream(futures_util::StreamExt::chain(
+        first, rest,
+    )))
+}
+
+/// `bytes` bytes of HTML, streamed in 64 KiB chunks.
+async fn big(Path(bytes): Path<usize>) -> Response {
+    let chunk = bytes::Bytes::from(vec![b'a'; 64 * 1024]);
+    let head = bytes::Bytes::from_static(b"<!doctype html><title>big</title><p>");
+    let mut left = bytes.saturating_sub(head.len());
+    let body =
+        futures_util::stream::iter(std::iter::once(head).chain(std::iter::from_fn(move || {
+            if left == 0 {
+                return None;
+            }
+            let n = left.min(chunk.len());
+            left -= n;
+            Some(chunk.slice(..n))
+        })))
+        .map(Ok::<_, std::io::Error>);
+    html(Body::from_stream(body))
+}
+
+use futures_util::StreamExt;
+
+/// Bytes the gzip bomb expands to.
+pub const BOMB_SIZE: u64 = 1 << 30;
+
+/// 1 GiB of HTML-ish zeros, gzipped once per test binary (about 1 MiB).
+fn bomb_bytes() -> &'static [u8] {
+    static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
+    BOMB.get_or_init(|| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"<!doctype html><title>bomb</title>")
+            .expect("gzip");
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..(BOMB_SIZE >> 20) {
+            enc.write_all(&zeros).expect("gzip");
+        }
+        enc.finish().expect("gzip")
+    })
+}
+
+async fn bomb() -> Response {
+    let body = tokio::task::spawn_blocking(bomb_bytes).await.expect("bomb");
+    (
+        [
+            (header::CONTENT_TYPE, "text/html"),
+            (header::CONTENT_ENCODING, "gzip"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn found(location: &str) -> Response {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::LOCATION,
+        HeaderValue::from_str(location).expect("location"),
+    );
+    (StatusCode::FOUND, h).into_response()
+}
+
+async fn redirect(Path(n): Path<u32>) -> Response {
+    if n == 0 {
+        html("<title>redirect target</title>")
+    } else {
+        found(&format!("/redirect/{}", n - 1))
+    }
+}
+
+async fn redirect_loop(Path(which): Path<String>) -> Response {
+    found(if which == "a" { "/loop/b" } else { "/loop/a" })
+}
+
+async fn redirect_to(Query(q): Query<HashMap<String, String>>) -> Response {
+    found(q.get("url").map_or("/", String::as_str))
+}
+
+/// Echoes request headers in the title: `ua=… auth=… x=…`.
+async fn echo(headers: HeaderMap) -> Response {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_owned()
+    };
+    html(format!(
+        "<title>ua={} auth={} x={}</title>",
+        get("user-agent"),
+        get("authorization"),
+        get("x-test")
+    ))
+}
+
+async fn text() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain")],
+        "<title>not html</title>",
+    )
+        .into_response()
+}
+
+/// The binary under test, with an environment that cannot reach a proxy.
+pub fn trawl() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trawl"));
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_PROXY", "*").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Decodes JSON Lines, failing the test on any line that is not JSON.
+pub fn records(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// Records keyed by their `url`, asserting there is one per URL.
+pub fn by_url(recs: &[Value]) -> HashMap<String, Value> {
+    let mut map = HashMap::new();
+    for r in recs {
+        let url = r["url"].as_str().expect("url is a string").to_owned();
+        assert!(
+            map.insert(url.clone(), r.clone()).is_none(),
+            "two records for {url}"
+        );
+    }
+    map
+}
+
+/// The error kind of a record, or "" when it has none.
+pub fn kind(rec: &Value) -> &str {
+    rec["error"]["kind"].as_str().unwrap_or("")
+}
