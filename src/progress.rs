@@ -6,7 +6,7 @@
 //! shown are exactly the records the user has.
 
 use crate::config::ProgressWhen;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -131,8 +131,8 @@ impl Progress {
 }
 
 const WITH_TOTAL: &str =
-    "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {per_sec} {msg}";
-const WITHOUT_TOTAL: &str = "{spinner} [{elapsed_precise}] {human_pos} done {per_sec} {msg}";
+    "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {rate} {msg}";
+const WITHOUT_TOTAL: &str = "{spinner} [{elapsed_precise}] {human_pos} done {rate} {msg}";
 
 fn style(with_total: bool) -> ProgressStyle {
     let template = if with_total {
@@ -141,7 +141,14 @@ fn style(with_total: bool) -> ProgressStyle {
         WITHOUT_TOTAL
     };
     // The templates are constants, checked by a test below.
-    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        )
 }
 
 #[cfg(test)]

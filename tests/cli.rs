@@ -591,3 +591,34 @@ fn closed_stdout_ends_the_run_quietly_and_promptly() {
         s.hits()
     );
 }
+
+#[test]
+fn input_is_read_lazily_so_records_stream_before_stdin_ends() {
+    let s = Server::start();
+    let mut child = trawl()
+        .args(["-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn trawl");
+    let mut input = child.stdin.take().expect("stdin");
+    writeln!(input, "{}", s.url("/page/simple.html")).expect("write");
+    input.flush().expect("flush");
+    // stdin stays open: a tool that reads its whole input first would
+    // print nothing here.
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(10));
+    drop(input);
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    let line = line.expect("a record while stdin was still open");
+    let rec: Value = serde_json::from_str(&line).expect("json");
+    assert_eq!(rec["title"], "A simple page");
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
+}
