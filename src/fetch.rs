@@ -185,7 +185,10 @@ impl Fetcher {
             }
 
             let keep = may_be_html(out.content_type.as_deref());
-            let mut body = Vec::new();
+            // The length is a hint only (absent when compressed), and the
+            // cap bounds what a lying server can make us reserve.
+            let hint = resp.content_length().unwrap_or(0).min(self.max_body);
+            let mut body = Vec::with_capacity(if keep { hint as usize } else { 0 });
             while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, Phase::Body))? {
                 let room = self.max_body - out.bytes;
                 if chunk.len() as u64 > room {
@@ -249,7 +252,10 @@ pub fn classify(err: &reqwest::Error, phase: Phase) -> Failure {
     } else if err.is_redirect() {
         ErrorKind::TooManyRedirects
     } else if phase == Phase::Body {
-        if err.is_decode() {
+        // reqwest flags every body error as a decode error once a
+        // decompressor is compiled in, a cut connection included; the
+        // decompressors themselves report corrupt data as InvalidData.
+        if has_io_kind(err, std::io::ErrorKind::InvalidData) {
             ErrorKind::Decode
         } else {
             ErrorKind::Io
@@ -287,6 +293,20 @@ fn describe(err: &reqwest::Error) -> String {
         parts.push(e);
     }
     parts.join(": ")
+}
+
+/// Tells whether an `io::Error` of `kind` is among the causes of `err`.
+fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// Looks for a rustls error anywhere under `err`. rustls errors sit inside

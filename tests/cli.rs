@@ -622,3 +622,34 @@ fn input_is_read_lazily_so_records_stream_before_stdin_ends() {
     assert_eq!(rec["title"], "A simple page");
     assert_eq!(status.and_then(|s| s.code()), Some(0));
 }
+
+#[test]
+fn closed_connections_are_connect_or_io_errors_by_phase() {
+    // Closed before any response: nothing came back.
+    let silent = support::raw_server(b"");
+    // A chunked body promised more than it sent before the close.
+    let cut = support::raw_server(
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ntransfer-encoding: chunked\r\n\r\n10\r\n<title>cut</tit",
+    );
+    // HTTP/1.0 style: the body ends when the connection closes, which is fine.
+    let close_delimited = support::raw_server(
+        b"HTTP/1.0 200 OK\r\ncontent-type: text/html\r\n\r\n<title>till close</title>",
+    );
+    let urls = [
+        format!("http://{silent}/"),
+        format!("http://{cut}/"),
+        format!("http://{close_delimited}/"),
+    ];
+    let s = Server::start();
+    let bad_gzip = s.url("/bad-gzip");
+    let list = format!("{}\n{bad_gzip}", urls.join("\n"));
+    let (recs, _, code) = run(&["-t", "5s"], &list);
+    let m = by_url(&recs);
+    assert_eq!(code, 1);
+    assert_eq!(kind(&m[&bad_gzip]), "decode", "{}", m[&bad_gzip]);
+    assert_eq!(kind(&m[&urls[0]]), "connect", "{}", m[&urls[0]]);
+    assert_eq!(kind(&m[&urls[1]]), "io", "{}", m[&urls[1]]);
+    assert_eq!(m[&urls[1]]["status"], 200);
+    assert_eq!(kind(&m[&urls[2]]), "", "{}", m[&urls[2]]);
+    assert_eq!(m[&urls[2]]["title"], "till close");
+}

@@ -89,6 +89,7 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/drip", get(drip))
         .route("/big/{bytes}", get(big))
         .route("/bomb", get(bomb))
+        .route("/bad-gzip", get(bad_gzip))
         .route("/redirect/{n}", get(redirect))
         .route("/loop/{which}", get(redirect_loop))
         .route("/to", get(redirect_to))
@@ -225,6 +226,18 @@ async fn bomb() -> Response {
         .into_response()
 }
 
+/// Says gzip, sends something else.
+async fn bad_gzip() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html"),
+            (header::CONTENT_ENCODING, "gzip"),
+        ],
+        "<title>not gzip at all</title>",
+    )
+        .into_response()
+}
+
 fn found(location: &str) -> Response {
     let mut h = HeaderMap::new();
     h.insert(
@@ -316,4 +329,25 @@ pub fn by_url(recs: &[Value]) -> HashMap<String, Value> {
 /// The error kind of a record, or "" when it has none.
 pub fn kind(rec: &Value) -> &str {
     rec["error"]["kind"].as_str().unwrap_or("")
+}
+
+/// A raw TCP server for faults below HTTP: each connection reads the
+/// request head, writes `reply` and closes (dropping the socket with
+/// unread data makes the kernel send a reset).
+pub fn raw_server(reply: &'static [u8]) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = std::io::Read::read(&mut conn, &mut buf);
+                let _ = conn.write_all(reply);
+                let _ = conn.flush();
+                std::thread::sleep(Duration::from_millis(50));
+            });
+        }
+    });
+    addr
 }
