@@ -179,10 +179,15 @@ impl Args {
                 inputs.push(Source::Stdin);
                 continue;
             }
-            if let Err(e) = std::fs::File::open(&path) {
+            let unreadable = match std::fs::File::open(&path) {
+                Err(e) => Some(e.to_string()),
+                Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => Some("it is a directory".into()),
+                Ok(_) => None,
+            };
+            if let Some(why) = unreadable {
                 return Err(usage(
                     ClapErrorKind::Io,
-                    format!("cannot read input file '{}': {e}", path.display()),
+                    format!("cannot read input file '{}': {why}", path.display()),
                 ));
             }
             inputs.push(Source::File(path));

@@ -75,8 +75,16 @@ impl Fetcher {
     /// # Errors
     /// When the TLS back end cannot be set up.
     pub fn new(cfg: &Config, hosts: Arc<Hosts>) -> anyhow::Result<Fetcher> {
+        // Some servers answer `*/*` with something other than their page;
+        // ask for HTML first, as a browser does. `-H Accept: …` replaces it.
+        let mut defaults = HeaderMap::new();
+        defaults.insert(
+            header::ACCEPT,
+            header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
+        );
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
+            .default_headers(defaults)
             .user_agent(cfg.user_agent.clone())
             .connect_timeout(cfg.connect_timeout)
             // Idle sockets to thousands of hosts would exhaust file

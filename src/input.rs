@@ -7,6 +7,7 @@
 //! feeds is what paces it.
 
 use crate::config::Source;
+use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -135,11 +136,13 @@ pub async fn read_all(
     tx: mpsc::Sender<Entry>,
     stats: Arc<InputStats>,
     window: Option<Arc<Semaphore>>,
+    progress: Progress,
 ) -> io::Result<()> {
     let mut reader = Reader {
         tx,
         stats,
         window,
+        progress,
         seen: Seen::default(),
         seq: 0,
     };
@@ -179,6 +182,7 @@ struct Reader {
     tx: mpsc::Sender<Entry>,
     stats: Arc<InputStats>,
     window: Option<Arc<Semaphore>>,
+    progress: Progress,
     seen: Seen,
     seq: u64,
 }
@@ -220,6 +224,7 @@ impl Reader {
                 self.stats.read.fetch_add(1, Ordering::Relaxed);
                 if !self.seen.insert(url.as_str()) {
                     self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                    self.progress.skipped();
                     return true;
                 }
                 let seq = self.next_seq().await;
@@ -238,6 +243,7 @@ impl Reader {
         self.stats.read.fetch_add(1, Ordering::Relaxed);
         if !self.seen.insert(&line) {
             self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+            self.progress.skipped();
             return true;
         }
         let seq = self.next_seq().await;
@@ -380,6 +386,7 @@ mod tests {
             tx,
             stats: stats.clone(),
             window: None,
+            progress: Progress::hidden(),
             seen: Seen::default(),
             seq: 0,
         };

@@ -40,7 +40,8 @@ fn main() -> ExitCode {
         }
     };
     let progress = Progress::new(cfg.progress, cfg.quiet);
-    let result = runtime.block_on(pipeline::run(cfg, out, progress, shutdown()));
+    let result = runtime.block_on(pipeline::run(cfg, out, progress.clone(), shutdown()));
+    progress.finish();
     // Blocking reads of a terminal's stdin never return; do not wait for them.
     runtime.shutdown_background();
     match result {

@@ -28,7 +28,7 @@ pub struct WriterOptions {
     pub window: Option<Arc<Semaphore>>,
     /// Told of every record written.
     pub progress: Progress,
-    /// Cancelled when the output is closed, to stop the run.
+    /// Cancelled when the output is closed or fails, to stop the run.
     pub stop: CancellationToken,
 }
 
@@ -153,15 +153,19 @@ impl<W: Write> Writer<W> {
         self.check(res)
     }
 
-    /// Turns a closed pipe into a quiet stop; other errors pass.
+    /// Turns a closed pipe into a quiet stop; other errors stop the run
+    /// and pass, since nothing fetched from here on could be written.
     fn check(&mut self, res: io::Result<()>) -> io::Result<()> {
         match res {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                self.tally.closed = true;
+            Ok(()) => Ok(()),
+            Err(e) => {
                 self.opts.stop.cancel();
-                Ok(())
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    self.tally.closed = true;
+                    return Ok(());
+                }
+                Err(e)
             }
-            other => other,
         }
     }
 }

@@ -119,6 +119,7 @@ where
         entry_tx,
         stats.clone(),
         window,
+        progress.clone(),
     ));
 
     let dispatcher = Dispatcher {
@@ -156,7 +157,6 @@ where
     if let Some(e) = read_error {
         return Err(e.into());
     }
-    progress.finish();
     Ok(Outcome {
         closed: tally.closed,
         summary: Summary {

@@ -122,6 +122,14 @@ impl Progress {
         )
     }
 
+    /// Counts an input line that gets no record (a repeat), so the bar
+    /// still reaches its total.
+    pub fn skipped(&self) {
+        if let Mode::Bar(bar) = &self.inner.mode {
+            bar.inc(1);
+        }
+    }
+
     /// Removes the bar so the summary prints on a clean line.
     pub fn finish(&self) {
         if let Mode::Bar(bar) = &self.inner.mode {

@@ -653,3 +653,20 @@ fn closed_connections_are_connect_or_io_errors_by_phase() {
     assert_eq!(kind(&m[&urls[2]]), "", "{}", m[&urls[2]]);
     assert_eq!(m[&urls[2]]["title"], "till close");
 }
+
+#[test]
+fn a_failing_output_stops_the_run_with_exit_2() {
+    let s = Server::start();
+    let list: Vec<String> = (0..3000)
+        .map(|i| s.url(&format!("/delay/5?i={i}")))
+        .collect();
+    // /dev/full accepts the open and fails every write with ENOSPC.
+    let (recs, stderr, code) = run(
+        &["-o", "/dev/full", "-c", "10", "--per-host", "10"],
+        &list.join("\n"),
+    );
+    assert!(recs.is_empty());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot write records"), "{stderr}");
+    assert!(s.hits() < 3000, "it went on fetching ({} hits)", s.hits());
+}
