@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# trawl beside its peers on the shared scraping benchmark harness.
+#
+# usage (from the repo root):  bash bench/run.sh [throughput|latency|memscale ...]
+#   default scenarios: throughput latency
+# env:
+#   RUNS=3                 rounds per tool (round-robin)
+#   SHARED_BENCH=../shared/bench   the read-only harness to copy (relative to the repo root)
+#   PEERS="trawl py-asyncio-lxml scrapy curl-parallel"   tools to run (wrk and the others
+#                          from the harness's run_all.sh are accepted too)
+#   MAX_OTHER_LOAD=0.15    runs disturbed by other processes (in cores) are left out of the medians
+#   CARGO_TARGET_DIR       respected by the release build
+#   SKIP_SETUP=1 / SKIP_BUILD=1   skip the harness setup.sh / cargo build (the binary must exist)
+# Everything the run writes goes to bench/.run/ (gitignored): the harness copy in
+# bench/.run/harness (its .venv is kept between runs), results in bench/.run/results/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SHARED_BENCH="${SHARED_BENCH:-../shared/bench}"
+[[ "$SHARED_BENCH" = /* ]] || SHARED_BENCH="$ROOT/$SHARED_BENCH"
+WORK="$ROOT/bench/.run"
+H="$WORK/harness"
+export RUNS="${RUNS:-3}"
+PEERS="${PEERS:-trawl py-asyncio-lxml scrapy curl-parallel}"
+MAX_OTHER_LOAD="${MAX_OTHER_LOAD:-0.15}"
+scenarios=("$@"); [[ ${#scenarios[@]} -gt 0 ]] || scenarios=(throughput latency)
+start=$SECONDS
+
+[[ -x "$SHARED_BENCH/run_all.sh" ]] || { echo "error: no harness at $SHARED_BENCH (set SHARED_BENCH)" >&2; exit 1; }
+
+# 1. fresh copy of the harness files; keep .venv (slow to build) and .run (URL lists)
+mkdir -p "$H" "$WORK/results"
+if [[ -f "$H/.run/nginx.master.pid" ]] && kill -0 "$(cat "$H/.run/nginx.master.pid")" 2>/dev/null; then
+  echo "error: an nginx from an earlier run is still up (pid $(cat "$H/.run/nginx.master.pid"));" \
+       "stop it with: (cd $H && source lib.sh && server_stop)" >&2
+  exit 1
+fi
+for f in "$SHARED_BENCH"/* "$SHARED_BENCH"/.gitignore; do
+  name="$(basename "$f")"
+  [[ "$name" == .venv || "$name" == .run ]] && continue
+  [[ -e "$H/$name" ]] && { chmod -R u+w "$H/$name"; rm -rf "${H:?}/$name"; }
+  cp -R "$f" "$H/$name"
+done
+chmod -R u+w "$H"
+
+# 2. harness setup (apt packages need root the first time; pip into .venv)
+if [[ "${SKIP_SETUP:-0}" != 1 ]]; then
+  echo "== harness setup ($H/setup.sh)" >&2
+  "$H/setup.sh" >&2
+fi
+
+# 3. release build; the binary's absolute path (CARGO_TARGET_DIR / cargo config respected)
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  echo "== cargo build --release" >&2
+  cargo build --release >&2
+fi
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+BIN="$TARGET_DIR/release/trawl"
+[[ -x "$BIN" ]] || { echo "error: $BIN not built" >&2; exit 1; }
+
+# 4. the run. --per-host {c}: all URLs go to one host, so trawl's per-host cap (default 8)
+#    would otherwise hold it below the scenario's concurrency.
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+export RESULTS="$WORK/results/trawl-$stamp.tsv"
+export TOOL_NAME=trawl
+export TOOL_CMD="$(printf '%q' "$BIN") -i {urls} -c {c} --per-host {c} -t {timeout}s -q"
+export PEERS
+echo "== $(basename "$BIN") $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' (+ uncommitted changes)')" >&2
+echo "== TOOL_CMD: $TOOL_CMD" >&2
+echo "== RUNS=$RUNS PEERS='$PEERS' scenarios: ${scenarios[*]}" >&2
+"$H/run_all.sh" "${scenarios[@]}" >/dev/null   # its own (unfiltered) table is replaced below
+
+# 5. medians of the runs with other_load <= MAX_OTHER_LOAD, then trawl's ratios and targets
+echo
+echo "## medians (runs with other_load <= $MAX_OTHER_LOAD), $RESULTS"
+echo
+(cd "$H" && python3 summarize.py --max-other-load "$MAX_OTHER_LOAD" "$RESULTS")
+echo
+python3 - "$RESULTS" "$MAX_OTHER_LOAD" "${DELAY_MS:-200}" <<'PY'
+import csv, math, statistics, sys
+path, max_load, delay = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]) / 1000
+rows = list(csv.DictReader(open(path, newline=""), delimiter="\t"))
+bad = [r for r in rows if r["tool"] != "wrk" and (r["rc"] != "0" or r["ok"] != r["n"] or r["lines"] != r["n"])]
+clean = [r for r in rows if float(r["other_load"] or 0) <= max_load]
+def med(sc, tool, k):
+    v = [float(r[k]) for r in clean if r["scenario"] == sc and r["tool"] == tool]
+    return statistics.median(v) if v else None
+def mark(ok): return "ok  " if ok else "MISS"
+print("## trawl: ratios and targets")
+print()
+t_pps, p_pps = med("throughput", "trawl", "pages_per_s"), med("throughput", "py-asyncio-lxml", "pages_per_s")
+t_cpu, p_cpu = med("throughput", "trawl", "cpu_s"), med("throughput", "py-asyncio-lxml", "cpu_s")
+if t_pps and p_pps:
+    r = t_pps / p_pps
+    print(f"{mark(r >= 2)} throughput pages/s  trawl {t_pps:.0f} / py-asyncio-lxml {p_pps:.0f} = {r:.2f}x   (target >= 2x)")
+if t_cpu is not None and p_cpu:
+    print(f"{mark(t_cpu < p_cpu)} throughput CPU s    trawl {t_cpu:.2f} vs py-asyncio-lxml {p_cpu:.2f} = {t_cpu / p_cpu:.2f}x   (target < 1x)")
+rss = med("throughput", "trawl", "maxrss_mb")
+if rss is not None:
+    print(f"     throughput peak RSS {rss:.1f} MB (c=64; no target)")
+w = med("latency", "trawl", "wall_s")
+if w is not None:
+    r0 = next(r for r in rows if r["scenario"] == "latency")
+    ideal = math.ceil(int(r0["n"]) / int(r0["c"])) * delay
+    print(f"{mark(w <= 1.05 * ideal)} latency wall        trawl {w:.2f} s / ideal {ideal:.1f} s = {w / ideal:.3f}x   (target <= 1.05x)")
+    rss = med("latency", "trawl", "maxrss_mb")
+    print(f"{mark(rss <= 40)} latency peak RSS    trawl {rss:.1f} MB at c={r0['c']}   (target <= 40 MB)")
+if not any(r["tool"] == "trawl" for r in clean):
+    print("no clean trawl runs (all had other_load > max): see", path)
+print()
+if bad:
+    print("runs with rc != 0 or fewer than N ok lines:")
+    for r in bad:
+        print(f"  {r['scenario']} {r['tool']} run {r['run']}: rc={r['rc']} ok={r['ok']} lines={r['lines']} n={r['n']}")
+else:
+    print("every run: rc=0 and N of N lines ok")
+PY
+echo
+echo "total time: $(( SECONDS - start )) s"
