@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let quiet = cfg.quiet;
+    raise_open_file_limit(cfg.concurrency.get(), quiet);
     let out: Box<dyn Write + Send> = match &cfg.output {
         None => Box::new(io::stdout()),
         Some(path) => match std::fs::File::create(path) {
@@ -50,6 +51,21 @@ fn main() -> ExitCode {
             eprintln!("trawl: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit: every request in
+/// flight holds a socket, and the common soft default (1,024, or 256 on
+/// macOS) is below what `-c` allows. Warns when even that is too few.
+fn raise_open_file_limit(concurrency: usize, quiet: bool) {
+    // Sockets, plus the idle pool, the input and output files, and slack.
+    let wanted = concurrency as u64 * 2 + 64;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(limit) if limit < concurrency as u64 + 64 && !quiet => eprintln!(
+            "trawl: warning: only {limit} open files are allowed, too few for -c {concurrency}; \
+             expect 'connect' errors (raise it with ulimit -n)"
+        ),
+        _ => {}
     }
 }
 

@@ -670,3 +670,22 @@ fn a_failing_output_stops_the_run_with_exit_2() {
     assert!(stderr.contains("cannot write records"), "{stderr}");
     assert!(s.hits() < 3000, "it went on fetching ({} hits)", s.hits());
 }
+
+#[test]
+fn too_low_an_open_file_limit_is_warned_about() {
+    let s = Server::start();
+    let script = format!(
+        "ulimit -n 200 && exec \"$0\" -c 500 {}",
+        s.url("/page/simple.html")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_trawl")])
+        .env("NO_PROXY", "*")
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("only 200 open files"), "{stderr}");
+    assert_eq!(records(&out.stdout).len(), 1);
+}
