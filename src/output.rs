@@ -188,9 +188,12 @@ pub struct Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = &self.tally;
+        let plural =
+            |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+        let read = plural(self.read, "URL", "URLs");
         write!(
             f,
-            "{} URLs read: {} ok, {} failed",
+            "{} {read} read: {} ok, {} failed",
             self.read,
             t.ok,
             t.failed_total()
@@ -203,7 +206,8 @@ impl fmt::Display for Summary {
                 .collect();
             write!(f, " ({})", kinds.join(", "))?;
         }
-        write!(f, ", {} duplicates skipped", self.duplicates)?;
+        let dups = plural(self.duplicates, "duplicate", "duplicates");
+        write!(f, ", {} {dups} skipped", self.duplicates)?;
         let secs = self.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
             t.written() as f64 / secs
@@ -213,7 +217,11 @@ impl fmt::Display for Summary {
         write!(f, "; {secs:.2}s, {rate:.1} pages/s")?;
         if self.interrupted {
             let unfinished = (self.read - self.duplicates).saturating_sub(t.written());
-            write!(f, "; interrupted, {unfinished} URLs unfinished (no record)")?;
+            let urls = plural(unfinished, "URL", "URLs");
+            write!(
+                f,
+                "; interrupted, {unfinished} {urls} unfinished (no record)"
+            )?;
         }
         Ok(())
     }
@@ -322,7 +330,7 @@ mod tests {
         };
         assert_eq!(
             s.to_string(),
-            "5 URLs read: 3 ok, 1 failed (timeout 1), 1 duplicates skipped; 2.00s, 2.0 pages/s"
+            "5 URLs read: 3 ok, 1 failed (timeout 1), 1 duplicate skipped; 2.00s, 2.0 pages/s"
         );
     }
 }

@@ -144,7 +144,7 @@ fn one_record_per_distinct_url_over_a_mixed_list() {
         assert_eq!(r["ok"], Value::Bool(kind(r).is_empty()), "{r}");
     }
     assert!(stderr.contains("12 URLs read: 4 ok, 7 failed"), "{stderr}");
-    assert!(stderr.contains("1 duplicates skipped"), "{stderr}");
+    assert!(stderr.contains("1 duplicate skipped"), "{stderr}");
 }
 
 #[test]
