@@ -51,6 +51,9 @@ pub fn extract(body: &[u8], content_type: Option<&str>) -> Option<Extracted> {
 /// the HTML namespace (one inside `<svg>` is not the page's title).
 pub fn title(html: &str) -> Option<String> {
     match scan_title(html) {
+        // A frameset after the title can still make the tree builder drop
+        // the body the title went into; rare, so a plain search will do.
+        Scan::Found(_) if contains_ascii_ci(html.as_bytes(), b"<frameset") => title_from_dom(html),
         Scan::Found(text) => Some(text),
         Scan::Absent => None,
         Scan::Unsure => title_from_dom(html),
@@ -253,6 +256,30 @@ fn prescan(head: &[u8]) -> Option<&'static Encoding> {
             }
             continue;
         }
+        // Any other tag: skip its name and attributes, so that a
+        // `<meta charset>` quoted inside an attribute is not read.
+        let tag_start = match rest {
+            [b'<', c, ..] if c.is_ascii_alphabetic() => Some(1),
+            [b'<', b'/', c, ..] if c.is_ascii_alphabetic() => Some(2),
+            _ => None,
+        };
+        if let Some(name_at) = tag_start {
+            let name_len = rest[name_at..]
+                .iter()
+                .position(|c| c.is_ascii_whitespace() || *c == b'>')
+                .unwrap_or(rest.len() - name_at);
+            let (_, used) = attributes(&rest[name_at + name_len..]);
+            i += name_at + name_len + used;
+            continue;
+        }
+        // `<!…>`, `</…>` and `<?…>`: skip to the next `>`.
+        if let [b'<', b'!' | b'/' | b'?', ..] = rest {
+            i += rest
+                .iter()
+                .position(|&c| c == b'>')
+                .map_or(rest.len(), |e| e + 1);
+            continue;
+        }
         i += 1;
     }
     None
@@ -272,16 +299,31 @@ fn meta_encoding(attrs: &[(String, String)]) -> Option<&'static Encoding> {
     if !equiv.eq_ignore_ascii_case("content-type") {
         return None;
     }
-    let content = get("content")?;
+    charset_in_content(get("content")?)
+}
+
+/// Finds `charset=LABEL` in a `content` value, skipping any "charset" not
+/// followed by `=` (WHATWG: extracting a character encoding from a meta
+/// element).
+fn charset_in_content(content: &str) -> Option<&'static Encoding> {
     let lower = content.to_ascii_lowercase();
-    let at = lower.find("charset")?;
-    let value = lower[at + 7..].trim_start().strip_prefix('=')?.trim_start();
-    let label: String = value
-        .trim_start_matches(['"', '\''])
-        .chars()
-        .take_while(|c| !matches!(c, ';' | '"' | '\'') && !c.is_whitespace())
-        .collect();
-    Encoding::for_label(label.as_bytes())
+    let mut rest = lower.as_str();
+    loop {
+        let at = rest.find("charset")?;
+        rest = rest[at + 7..].trim_start();
+        let Some(value) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let label: String = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].chars().take_while(|&c| c != q).collect(),
+            _ => value
+                .chars()
+                .take_while(|c| *c != ';' && !c.is_whitespace())
+                .collect(),
+        };
+        return Encoding::for_label(label.as_bytes());
+    }
 }
 
 /// Parses attributes up to the end of a tag; returns them (names in lower
@@ -337,6 +379,18 @@ fn attributes(s: &[u8]) -> (Vec<(String, String)>, usize) {
             attrs.push((name, value));
         }
     }
+}
+
+/// Tells whether `hay` contains `needle` (lower case), ignoring ASCII case.
+fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, _)) = needle.split_first() else {
+        return true;
+    };
+    hay.iter().enumerate().any(|(i, &c)| {
+        c == first
+            && hay.len() - i >= needle.len()
+            && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
+    })
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -402,6 +456,8 @@ mod tests {
         "<title>nul\0byte</title>",
         "<title/>self closed</title>",
         "<html><head><title>x</title></head><body><title>y</title></body></html>",
+        "<p><title>x</title><frameset>",
+        "<title>kept</title><FRAMESET cols=50%>",
     ];
 
     #[test]
@@ -507,6 +563,14 @@ mod tests {
         assert_eq!(sniff_encoding(b"<title>plain</title>", None), UTF_8);
         let utf16 = b"<meta charset=utf-16le>";
         assert_eq!(sniff_encoding(utf16, None), UTF_8);
+        // A meta tag quoted in another tag's attribute does not count.
+        let quoted = b"<a title='<meta charset=koi8-r>'>x</a><title>t</title>";
+        assert_eq!(sniff_encoding(quoted, None), UTF_8);
+        // The content value is searched past a "charset" without "=".
+        let later = b"<meta http-equiv=content-type content='text/html; xcharset; charset=koi8-r'>";
+        assert_eq!(sniff_encoding(later, None).name(), "KOI8-R");
+        let quoted_label = b"<meta http-equiv=content-type content='text/html; charset=\"gbk\"'>";
+        assert_eq!(sniff_encoding(quoted_label, None).name(), "GBK");
     }
 
     #[test]

@@ -3,28 +3,27 @@
 //!
 //! Redirects are followed here rather than by reqwest, so that every hop
 //! is counted, loops are caught as soon as a URL repeats, a hop to another
-//! host takes that host's slot, and credentials given with `-H` never
-//! travel to another host. The whole attempt runs under one deadline
-//! (`--timeout`), which covers DNS, connecting, every hop and the last
-//! byte of the body, however slowly the server drips it.
+//! host goes back to the dispatcher to wait for that host's slot (holding
+//! no global slot meanwhile), and credentials given with `-H` never travel
+//! to another origin. One deadline (`--timeout`) bounds the attempt's time
+//! in flight over all its hops: DNS, connecting, headers and the last byte
+//! of the body, however slowly the server drips it.
 //!
 //! This module does not decide whether a status is ok, nor parse anything.
 
 use crate::config::Config;
-use crate::hosts::{HostSlot, Hosts};
+use crate::hosts::HostSlot;
 use crate::record::ErrorKind;
 use anyhow::Context;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
 use std::error::Error as StdError;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// The shared client and the limits of an attempt.
 pub struct Fetcher {
     client: reqwest::Client,
-    hosts: Arc<Hosts>,
     headers: HeaderMap,
     timeout: Duration,
     max_body: u64,
@@ -48,6 +47,45 @@ pub struct Fetched {
     pub body: Option<Vec<u8>>,
     /// Why the attempt failed, if it did.
     pub error: Option<(ErrorKind, String)>,
+}
+
+/// Where one URL's attempt stands between hosts: carried from one host's
+/// step to the next when a redirect leaves a host.
+#[derive(Debug)]
+pub struct Chain {
+    /// When the attempt began: the record's `elapsed_ms` counts from here.
+    started: Instant,
+    /// The origin that may receive credentials given with `-H`.
+    first_origin: url::Origin,
+    /// URLs requested so far, to catch loops.
+    visited: Vec<Url>,
+    /// Time spent in flight so far; `--timeout` bounds the sum.
+    spent: Duration,
+    /// What the responses so far left: redirects, last URL and status.
+    so_far: Fetched,
+}
+
+impl Chain {
+    /// Starts the attempt at `url`, now.
+    pub fn new(url: &Url) -> Chain {
+        Chain {
+            started: Instant::now(),
+            first_origin: url.origin(),
+            visited: Vec::new(),
+            spent: Duration::ZERO,
+            so_far: Fetched::default(),
+        }
+    }
+}
+
+/// How one step of an attempt ended.
+#[derive(Debug)]
+pub enum Step {
+    /// Finished, well or not; with when the attempt began.
+    Done(Fetched, Instant),
+    /// Redirected to another host: fetch this URL there, with a slot of
+    /// that host, carrying the chain on.
+    Elsewhere(Url, Chain),
 }
 
 /// Where in an attempt an error came from; the same reqwest error means
@@ -74,7 +112,7 @@ impl Fetcher {
     ///
     /// # Errors
     /// When the TLS back end cannot be set up.
-    pub fn new(cfg: &Config, hosts: Arc<Hosts>) -> anyhow::Result<Fetcher> {
+    pub fn new(cfg: &Config) -> anyhow::Result<Fetcher> {
         // Some servers answer `*/*` with something other than their page;
         // ask for HTML first, as a browser does. `-H Accept: …` replaces it.
         let mut defaults = HeaderMap::new();
@@ -98,7 +136,6 @@ impl Fetcher {
             .context("cannot build the HTTP client")?;
         Ok(Fetcher {
             client,
-            hosts,
             headers: cfg.headers.clone(),
             timeout: cfg.timeout,
             max_body: cfg.max_body,
@@ -108,14 +145,28 @@ impl Fetcher {
 
     /// Fetches `url`, holding `slot` (a slot of the URL's host) for as long
     /// as a request to that host is in flight.
-    pub async fn fetch(&self, url: &Url, slot: HostSlot) -> Fetched {
-        let mut out = Fetched::default();
-        let attempt = tokio::time::timeout(self.timeout, self.attempt(url, slot, &mut out));
-        match attempt.await {
-            Ok(Ok(())) => {}
+    ///
+    /// Redirects within the host are followed here. A redirect to another
+    /// host ends this step with [`Step::Elsewhere`]: the caller queues the
+    /// next URL for a slot of its host, so no global slot is held while
+    /// waiting for it, and that wait does not count against `--timeout`,
+    /// which bounds the time spent in flight over all hops.
+    pub async fn fetch(&self, url: &Url, mut chain: Chain, slot: HostSlot) -> Step {
+        let budget = self.timeout.saturating_sub(chain.spent);
+        let began = Instant::now();
+        let mut out = std::mem::take(&mut chain.so_far);
+        let segment = self.segment(url, &mut chain, slot, &mut out);
+        let result = tokio::time::timeout(budget, segment).await;
+        chain.spent += began.elapsed();
+        match result {
+            Ok(Ok(None)) => {}
+            Ok(Ok(Some(next))) => {
+                chain.so_far = out;
+                return Step::Elsewhere(next, chain);
+            }
             Ok(Err(failure)) => out.error = Some(failure),
             Err(_) => {
-                let what = if out.status.is_some() {
+                let what = if out.status.is_some() && out.final_url.as_ref() == Some(url) {
                     "the body did not arrive"
                 } else {
                     "no response"
@@ -129,21 +180,22 @@ impl Fetcher {
                 ));
             }
         }
-        out
+        Step::Done(out, chain.started)
     }
 
-    async fn attempt(
+    /// Requests `url` and follows redirects while they stay on the slot's
+    /// host; returns the next URL when one leaves it.
+    async fn segment(
         &self,
         url: &Url,
-        mut slot: HostSlot,
+        chain: &mut Chain,
+        slot: HostSlot,
         out: &mut Fetched,
-    ) -> Result<(), Failure> {
-        let first_host = url.host_str().unwrap_or_default().to_owned();
-        let mut visited: Vec<Url> = Vec::new();
+    ) -> Result<Option<Url>, Failure> {
         let mut current = url.clone();
         loop {
             let mut headers = self.headers.clone();
-            if current.host_str() != Some(first_host.as_str()) {
+            if current.origin() != chain.first_origin {
                 for name in &CREDENTIALS {
                     headers.remove(name);
                 }
@@ -170,8 +222,8 @@ impl Fetcher {
                         format!("more than {} redirects", self.max_redirects),
                     ));
                 }
-                visited.push(current);
-                if visited.contains(&next) {
+                chain.visited.push(current);
+                if chain.visited.contains(&next) {
                     return Err((
                         ErrorKind::TooManyRedirects,
                         format!("redirect loop: {next} was already visited"),
@@ -180,13 +232,7 @@ impl Fetcher {
                 out.redirects += 1;
                 drop(resp);
                 if next.host_str() != Some(slot.host()) {
-                    // Give back this host's slot before waiting for the
-                    // next one's, so that no two slots are ever held.
-                    drop(slot);
-                    slot = self
-                        .hosts
-                        .acquire(next.host_str().unwrap_or_default())
-                        .await;
+                    return Ok(Some(next));
                 }
                 current = next;
                 continue;
@@ -214,7 +260,7 @@ impl Fetcher {
             if keep {
                 out.body = Some(body);
             }
-            return Ok(());
+            return Ok(None);
         }
     }
 }

@@ -241,7 +241,10 @@ impl Reader {
 
     async fn emit_invalid(&mut self, line: String, kind: ErrorKind, msg: String) -> bool {
         self.stats.read.fetch_add(1, Ordering::Relaxed);
-        if !self.seen.insert(&line) {
+        // An over-long line is shown cut short, so two different ones could
+        // look alike: each gets its own record.
+        let cut = kind == ErrorKind::InvalidUrl && msg.starts_with("line longer than");
+        if !cut && !self.seen.insert(&line) {
             self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
             self.progress.skipped();
             return true;
@@ -299,8 +302,10 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
 }
 
 /// Counts the lines that will get a record or count as read (repeats
-/// included), when every source can be read twice; `None` when one is
-/// stdin. Used only to give the progress bar a total.
+/// included), when every source can be read twice: `None` when one is
+/// stdin or anything but a regular file (a FIFO or `<(cmd)` read here would
+/// take the lines away from the real reader). Used only to give the
+/// progress bar a total.
 pub fn count_lines(sources: &[Source]) -> Option<u64> {
     let mut n = 0;
     for s in sources {
@@ -309,6 +314,9 @@ pub fn count_lines(sources: &[Source]) -> Option<u64> {
             Source::Stdin => return None,
             Source::File(p) => {
                 let f = std::fs::File::open(p).ok()?;
+                if !f.metadata().ok()?.is_file() {
+                    return None;
+                }
                 let mut r = io::BufReader::with_capacity(64 * 1024, f);
                 let mut line = Vec::new();
                 while r.read_until(b'\n', &mut line).ok()? > 0 {

@@ -10,6 +10,13 @@ use std::process::ExitCode;
 use trawl::pipeline::{self, Outcome};
 use trawl::progress::Progress;
 
+/// Prints a line on stderr; a closed stderr is not worth a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(io::stderr(), $($arg)*);
+    }};
+}
+
 /// Interrupted, as shells report a SIGINT death (128 + 2).
 const INTERRUPTED: u8 = 130;
 
@@ -25,7 +32,7 @@ fn main() -> ExitCode {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(f),
             Err(e) => {
-                eprintln!("trawl: cannot create {}: {e}", path.display());
+                say!("trawl: cannot create {}: {e}", path.display());
                 return ExitCode::from(2);
             }
         },
@@ -36,7 +43,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("trawl: cannot start the async runtime: {e}");
+            say!("trawl: cannot start the async runtime: {e}");
             return ExitCode::from(2);
         }
     };
@@ -48,7 +55,7 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => finish(&outcome, quiet),
         Err(e) => {
-            eprintln!("trawl: {e:#}");
+            say!("trawl: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -61,7 +68,7 @@ fn raise_open_file_limit(concurrency: usize, quiet: bool) {
     // Sockets, plus the idle pool, the input and output files, and slack.
     let wanted = concurrency as u64 * 2 + 64;
     match rlimit::increase_nofile_limit(wanted) {
-        Ok(limit) if limit < concurrency as u64 + 64 && !quiet => eprintln!(
+        Ok(limit) if limit < concurrency as u64 + 64 && !quiet => say!(
             "trawl: warning: only {limit} open files are allowed, too few for -c {concurrency}; \
              expect 'connect' errors (raise it with ulimit -n)"
         ),
@@ -78,7 +85,7 @@ fn finish(outcome: &Outcome, quiet: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if !quiet {
-        eprintln!("trawl: {s}");
+        say!("trawl: {s}");
     }
     if s.interrupted {
         ExitCode::from(INTERRUPTED)

@@ -72,6 +72,10 @@ pub fn write_all<W: Write>(
     out: W,
     opts: WriterOptions,
 ) -> io::Result<Tally> {
+    // However the writer ends (done, failed, or a panic), the run must
+    // stop feeding it: nothing else would wake a reader waiting on the
+    // --ordered window.
+    let _stop_on_exit = opts.stop.clone().drop_guard();
     let mut w = Writer {
         out: io::BufWriter::with_capacity(64 * 1024, out),
         line: Vec::with_capacity(1024),

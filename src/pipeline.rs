@@ -12,7 +12,8 @@
 //!   lives from its request's start until its record is sent.
 //! * A URL whose host is at `--per-host` waits in its host's queue in the
 //!   dispatcher, holding no global slot, so one slow host cannot starve the
-//!   others (head-of-line blocking). The dispatcher starts, among the hosts
+//!   others (head-of-line blocking). A redirect to another host sends the
+//!   URL back to the dispatcher, to wait in that host's queue likewise. The dispatcher starts, among the hosts
 //!   with room, the URL that came first in the input. Its look-ahead is
 //!   bounded ([`lookahead`]), which keeps memory flat for any input length;
 //!   a list with more than that many URLs of one saturated host in a row
@@ -29,7 +30,7 @@
 
 use crate::config::{Config, StatusSet};
 use crate::extract;
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::{Chain, Fetched, Fetcher, Step};
 use crate::hosts::{HostSlot, Hosts};
 use crate::input::{self, Entry, InputStats, Job};
 use crate::output::{self, Summary, WriterOptions};
@@ -87,7 +88,7 @@ where
     let started = Instant::now();
     let stop = CancellationToken::new();
     let (hosts, freed) = Hosts::new(cfg.per_host.get());
-    let fetcher = Arc::new(Fetcher::new(&cfg, hosts.clone())?);
+    let fetcher = Arc::new(Fetcher::new(&cfg)?);
     let c = cfg.concurrency.get();
     let window = cfg
         .ordered
@@ -122,11 +123,14 @@ where
         progress.clone(),
     ));
 
+    let (moved_tx, moved) = mpsc::unbounded_channel();
     let dispatcher = Dispatcher {
         fetcher,
         hosts,
         freed,
         entries: entry_rx,
+        moved_tx,
+        moved,
         records: rec_tx,
         parse_gate: Arc::new(Semaphore::new(parse_threads())),
         ok_status: Arc::new(cfg.ok_status.clone()),
@@ -174,12 +178,23 @@ fn parse_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// A URL waiting for a slot of its host: a fresh job, or one that a
+/// redirect sent on from another host.
+struct Pending {
+    job: Job,
+    chain: Option<Chain>,
+}
+
 /// Starts URLs as global and per-host slots allow.
 struct Dispatcher {
     fetcher: Arc<Fetcher>,
     hosts: Arc<Hosts>,
     freed: mpsc::UnboundedReceiver<Arc<str>>,
     entries: mpsc::Receiver<Entry>,
+    /// Redirects to another host come back here; at most one message per
+    /// running task, so the channel needs no bound of its own.
+    moved_tx: mpsc::UnboundedSender<Pending>,
+    moved: mpsc::UnboundedReceiver<Pending>,
     records: mpsc::Sender<(u64, Record)>,
     parse_gate: Arc<Semaphore>,
     ok_status: Arc<StatusSet>,
@@ -187,57 +202,105 @@ struct Dispatcher {
     lookahead: usize,
 }
 
+/// Jobs waiting for their host, per host, plus the hosts that may start
+/// one.
+#[derive(Default)]
+struct Queues {
+    /// Per host, in the order they came (a redirected job goes first: it is
+    /// already under way).
+    by_host: HashMap<Arc<str>, VecDeque<Pending>>,
+    /// Hosts that have waiting jobs and may have room, keyed by the input
+    /// position of their first waiting job. Entries can be stale (checked
+    /// when popped) or name a full host (dropped when popped; the host
+    /// comes back when one of its slots is freed).
+    ready: BinaryHeap<Reverse<(u64, Arc<str>)>>,
+    /// Jobs in all queues.
+    waiting: usize,
+}
+
+impl Queues {
+    fn push(&mut self, p: Pending, hosts: &Hosts) {
+        let host: Arc<str> = Arc::from(p.job.url.host_str().unwrap_or_default());
+        let seq = p.job.seq;
+        let queue = self.by_host.entry(host.clone()).or_default();
+        let first = p.chain.is_some() || queue.is_empty();
+        if p.chain.is_some() {
+            queue.push_front(p);
+        } else {
+            queue.push_back(p);
+        }
+        if first && hosts.has_room(&host) {
+            self.ready.push(Reverse((seq, host)));
+        }
+        self.waiting += 1;
+    }
+
+    /// Takes the first waiting job, in input order, whose host has a free
+    /// slot, with that slot.
+    fn pop(&mut self, hosts: &Arc<Hosts>) -> Option<(Pending, HostSlot)> {
+        while let Some(Reverse((seq, host))) = self.ready.pop() {
+            let Some(queue) = self.by_host.get_mut(&host) else {
+                continue;
+            };
+            if queue.front().is_none_or(|p| p.job.seq != seq) {
+                continue;
+            }
+            let Some(slot) = hosts.try_acquire(&host) else {
+                continue;
+            };
+            let Some(p) = queue.pop_front() else {
+                continue;
+            };
+            self.waiting -= 1;
+            match queue.front() {
+                Some(next) => self.ready.push(Reverse((next.job.seq, host))),
+                None => {
+                    self.by_host.remove(&host);
+                }
+            }
+            return Some((p, slot));
+        }
+        None
+    }
+
+    /// A slot of `host` was freed: its first job may start.
+    fn freed(&mut self, host: Arc<str>) {
+        if let Some(next) = self.by_host.get(&host).and_then(|q| q.front()) {
+            self.ready.push(Reverse((next.job.seq, host)));
+        }
+    }
+}
+
 impl Dispatcher {
     async fn run(mut self) -> anyhow::Result<()> {
-        // Jobs waiting for their host, per host, in input order.
-        let mut queues: HashMap<Arc<str>, VecDeque<Job>> = HashMap::new();
-        // Hosts that have waiting jobs and may have room, keyed by the
-        // input position of their first waiting job. Entries can be stale
-        // (checked when popped) or name a full host (dropped when popped;
-        // the host comes back when a slot is freed).
-        let mut ready: BinaryHeap<Reverse<(u64, Arc<str>)>> = BinaryHeap::new();
-        let mut waiting = 0usize;
+        let mut queues = Queues::default();
         let mut input_open = true;
         let mut tasks: JoinSet<()> = JoinSet::new();
 
         loop {
             while tasks.len() < self.concurrency {
-                let Some(Reverse((seq, host))) = ready.pop() else {
+                let Some((pending, slot)) = queues.pop(&self.hosts) else {
                     break;
                 };
-                let Some(queue) = queues.get_mut(&host) else {
-                    continue;
-                };
-                if queue.front().is_none_or(|j| j.seq != seq) {
-                    continue;
-                }
-                let Some(slot) = self.hosts.try_acquire(&host) else {
-                    continue;
-                };
-                let Some(job) = queue.pop_front() else {
-                    continue;
-                };
-                waiting -= 1;
-                match queue.front() {
-                    Some(next) => ready.push(Reverse((next.seq, host))),
-                    None => {
-                        queues.remove(&host);
-                    }
-                }
-                tasks.spawn(self.task(job, slot));
+                tasks.spawn(self.task(pending, slot));
             }
 
-            if !input_open && waiting == 0 && tasks.is_empty() {
-                return Ok(());
+            if !input_open && queues.waiting == 0 && tasks.is_empty() {
+                // A task that redirected elsewhere sent its job on before it
+                // ended, so it is in the channel by now.
+                match self.moved.try_recv() {
+                    Ok(p) => {
+                        queues.push(p, &self.hosts);
+                        continue;
+                    }
+                    Err(_) => return Ok(()),
+                }
             }
             tokio::select! {
                 // Freed slots first: they are what lets waiting URLs start.
                 biased;
-                Some(host) = self.freed.recv() => {
-                    if let Some(next) = queues.get(&host).and_then(|q| q.front()) {
-                        ready.push(Reverse((next.seq, host)));
-                    }
-                }
+                Some(host) = self.freed.recv() => queues.freed(host),
+                Some(p) = self.moved.recv() => queues.push(p, &self.hosts),
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                     if let Err(e) = done
                         && e.is_panic()
@@ -245,7 +308,7 @@ impl Dispatcher {
                         std::panic::resume_unwind(e.into_panic());
                     }
                 }
-                entry = self.entries.recv(), if input_open && waiting < self.lookahead => {
+                entry = self.entries.recv(), if input_open && queues.waiting < self.lookahead => {
                     match entry {
                         None => input_open = false,
                         Some(Entry::Done(seq, rec)) => {
@@ -253,32 +316,37 @@ impl Dispatcher {
                                 return Ok(());
                             }
                         }
-                        Some(Entry::Fetch(job)) => {
-                            let host: Arc<str> = Arc::from(job.url.host_str().unwrap_or_default());
-                            let queue = queues.entry(host.clone()).or_default();
-                            if queue.is_empty() && self.hosts.has_room(&host) {
-                                ready.push(Reverse((job.seq, host)));
-                            }
-                            queue.push_back(job);
-                            waiting += 1;
-                        }
+                        Some(Entry::Fetch(job)) => queues.push(Pending { job, chain: None }, &self.hosts),
                     }
                 }
             }
         }
     }
 
-    fn task(&self, job: Job, slot: HostSlot) -> impl Future<Output = ()> + Send + 'static {
+    fn task(&self, pending: Pending, slot: HostSlot) -> impl Future<Output = ()> + Send + 'static {
         let fetcher = self.fetcher.clone();
         let gate = self.parse_gate.clone();
         let ok_status = self.ok_status.clone();
         let records = self.records.clone();
+        let moved = self.moved_tx.clone();
         async move {
-            let start = Instant::now();
-            let fetched = fetcher.fetch(&job.url, slot).await;
-            let record = finish(job.line, fetched, start, &ok_status, &gate).await;
-            // The writer only goes away when the run is stopping.
-            let _ = records.send((job.seq, record)).await;
+            let Pending { mut job, chain } = pending;
+            let chain = chain.unwrap_or_else(|| Chain::new(&job.url));
+            match fetcher.fetch(&job.url, chain, slot).await {
+                Step::Done(fetched, started) => {
+                    let record = finish(job.line, fetched, started, &ok_status, &gate).await;
+                    // The writer only goes away when the run is stopping.
+                    let _ = records.send((job.seq, record)).await;
+                }
+                Step::Elsewhere(next, chain) => {
+                    job.url = next;
+                    // The dispatcher outlives its tasks.
+                    let _ = moved.send(Pending {
+                        job,
+                        chain: Some(chain),
+                    });
+                }
+            }
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::config::ProgressWhen;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -101,7 +101,8 @@ impl Progress {
                 let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
                 if last.elapsed() >= LINE_EVERY {
                     *last = Instant::now();
-                    eprintln!("trawl: {}", self.line(done, failed));
+                    // A closed stderr must not stop the writer thread.
+                    let _ = writeln!(std::io::stderr(), "trawl: {}", self.line(done, failed));
                 }
             }
         }

@@ -174,6 +174,23 @@ fn per_host_ceiling_is_reached_and_not_exceeded_on_each_host() {
 }
 
 #[test]
+fn ceilings_hold_while_bodies_are_still_arriving() {
+    // The slots are held until the body is read, not only until the head.
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let mut list = Vec::new();
+    for i in 0..12 {
+        list.push(a.url(&format!("/slow-body/300?i={i}")));
+        list.push(b.url(&format!("/slow-body/300?i={i}")));
+    }
+    let (recs, _, code) = run(&["-c", "5", "--per-host", "3", "-q"], &list.join("\n"));
+    assert_eq!((recs.len(), code), (24, 0));
+    assert!(recs.iter().all(|r| r["title"] == "slow body"));
+    assert_eq!(a.max_inflight(), 3);
+    assert_eq!(b.max_inflight(), 3);
+}
+
+#[test]
 fn hanging_host_does_not_slow_a_fast_host() {
     // See STYLE.md, "Per-host fairness": 1,000 URLs of a hanging host
     // first must not hold the global slots the fast host needs.
@@ -429,7 +446,7 @@ fn urls_come_from_arguments_files_and_stdin() {
 #[test]
 fn ordered_output_keeps_input_order() {
     let s = Server::start();
-    let list: Vec<String> = [400, 300, 200, 100, 0]
+    let list: Vec<String> = [1200, 900, 600, 300, 0]
         .iter()
         .map(|ms| s.url(&format!("/delay/{ms}")))
         .chain(["bad line".to_owned()])
@@ -448,7 +465,7 @@ fn ordered_output_keeps_input_order() {
     assert_eq!(recs[0]["url"], "bad line");
     assert_eq!(
         recs.last().map(|r| r["url"].clone()),
-        Some(Value::from(s.url("/delay/400")))
+        Some(Value::from(s.url("/delay/1200")))
     );
 }
 
@@ -542,8 +559,9 @@ fn interrupt_test(sig: &str) {
     });
     assert_eq!(status.code(), Some(130));
     assert!(took < Duration::from_secs(3), "exit took {took:?}");
-    // No record for the in-flight URLs, every finished one kept.
-    got.extend(lines.try_iter().map(|(_, l)| l));
+    // No record for the in-flight URLs, every finished one kept: read to
+    // the end of the output, which the exit closed.
+    got.extend(lines.iter().map(|(_, l)| l));
     assert_eq!(got.len(), 3, "{got:?}");
     let stderr = stderr_of(&mut child);
     assert!(
@@ -688,4 +706,106 @@ fn too_low_an_open_file_limit_is_warned_about() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("only 200 open files"), "{stderr}");
     assert_eq!(records(&out.stdout).len(), 1);
+}
+
+#[test]
+fn a_redirect_to_a_busy_host_holds_no_global_slot_and_no_deadline() {
+    // 12 URLs of A redirect to B, which answers each after 1 s, two at a
+    // time; 20 URLs of C follow. Waiting for B's slot must neither block
+    // C nor count against --timeout (only time in flight does).
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let c = Server::start_on("127.0.0.3");
+    let mut list: Vec<String> = (0..12)
+        .map(|i| a.url(&format!("/to?url={}", b.url(&format!("/delay/1000?i={i}")))))
+        .collect();
+    list.extend((0..20).map(|i| c.url(&format!("/delay/20?i={i}"))));
+    let start = Instant::now();
+    let (mut child, lines) = spawn(
+        &["-c", "4", "--per-host", "2", "-t", "3s", "-q"],
+        &list.join("\n"),
+    );
+    let mut fast_done_at = None;
+    let mut recs = Vec::new();
+    for (at, line) in lines.iter() {
+        let rec: Value = serde_json::from_str(&line).expect("json");
+        let is_c = rec["url"].as_str().is_some_and(|u| u.contains("127.0.0.3"));
+        recs.push(rec);
+        if is_c
+            && recs
+                .iter()
+                .filter(|r| r["url"].as_str().is_some_and(|u| u.contains("127.0.0.3")))
+                .count()
+                == 20
+        {
+            fast_done_at = Some(at - start);
+        }
+    }
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{recs:#?}");
+    assert_eq!(recs.len(), 32);
+    let took = fast_done_at.expect("all of C's records");
+    assert!(took < Duration::from_secs(3), "C's records took {took:?}");
+    for r in recs.iter().filter(|r| r["redirects"] == 1) {
+        assert!(
+            r["final_url"]
+                .as_str()
+                .is_some_and(|u| u.contains("127.0.0.2")),
+            "{r}"
+        );
+    }
+    assert_eq!(b.max_inflight(), 2);
+}
+
+#[test]
+fn a_pipe_given_with_i_is_read_once_even_with_progress_on() {
+    // Counting lines for the progress total must not consume a FIFO.
+    let s = Server::start();
+    let list = [
+        s.url("/delay/1?a"),
+        s.url("/delay/1?b"),
+        s.url("/delay/1?c"),
+    ]
+    .join("\n");
+    let (recs, _, code) = run(&["--progress", "always", "-i", "/dev/stdin"], &list);
+    assert_eq!((recs.len(), code), (3, 0));
+}
+
+#[test]
+fn a_closed_stderr_loses_no_record() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.jsonl");
+    let list: Vec<String> = (0..300)
+        .map(|i| s.url(&format!("/delay/15?i={i}")))
+        .collect();
+    let mut child = trawl()
+        .args([
+            "--progress",
+            "always",
+            "--ordered",
+            "-c",
+            "2",
+            "--per-host",
+            "2",
+        ])
+        .args(["-o", out.to_str().expect("path"), "-i", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close the read end of stderr before trawl writes anything to it.
+    drop(child.stderr.take());
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(list.join("\n").as_bytes()).expect("write");
+    drop(input);
+    let status = wait_exit(&mut child, Duration::from_secs(60));
+    let status = status.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("trawl hung with a closed stderr")
+    });
+    assert_eq!(status.code(), Some(0));
+    let recs = records(&std::fs::read(&out).expect("read"));
+    assert_eq!(recs.len(), 300);
 }

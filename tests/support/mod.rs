@@ -84,6 +84,7 @@ fn router(stats: Arc<Stats>) -> Router {
     Router::new()
         .route("/page/{name}", get(page))
         .route("/delay/{ms}", get(delay))
+        .route("/slow-body/{ms}", get(slow_body))
         .route("/status/{code}", get(status))
         .route("/hang", get(hang))
         .route("/drip", get(drip))
@@ -98,8 +99,8 @@ fn router(stats: Arc<Stats>) -> Router {
         .layer(middleware::from_fn_with_state(stats, count))
 }
 
-/// Counts requests in flight: from the request's arrival until its
-/// handler returns or is dropped (the client went away).
+/// Counts requests in flight: from the request's arrival until the last
+/// byte of the response body is sent, or the client goes away.
 async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Response {
     struct Guard(Arc<Stats>);
     impl Drop for Guard {
@@ -110,8 +111,13 @@ async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Res
     stats.hits.fetch_add(1, Ordering::SeqCst);
     let now = stats.inflight.fetch_add(1, Ordering::SeqCst) + 1;
     stats.max_inflight.fetch_max(now, Ordering::SeqCst);
-    let _guard = Guard(stats.clone());
-    next.run(req).await
+    let guard = Guard(stats.clone());
+    let (parts, body) = next.run(req).await.into_parts();
+    let body = body.into_data_stream().map(move |chunk| {
+        let _held = &guard;
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(body))
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
@@ -142,6 +148,15 @@ async fn delay(Path(ms): Path<u64>) -> Response {
     html(format!(
         "<!doctype html><title>delay {ms}</title><p>late</p>"
     ))
+}
+
+/// Sends the head at once and the body after `ms`.
+async fn slow_body(Path(ms): Path<u64>) -> Response {
+    let body = futures_util::stream::once(async move {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"<title>slow body</title>"))
+    });
+    html(Body::from_stream(body))
 }
 
 async fn status(Path(code): Path<u16>) -> Response {
