@@ -10,7 +10,8 @@
 //! for raw-text elements (`script`, `style`, `textarea`, …) exactly as the
 //! tree builder would. Where the tree builder's answer could differ (the
 //! page opens `svg`, `math`, `template`, `select`, `table` or `frameset`
-//! before any title) it falls back to a full parse with scraper. On the
+//! before any title, or the title would land in the body, where a later
+//! `frameset` can drop it) it falls back to a full parse with scraper. On the
 //! Python documentation pages this is many times faster than the full
 //! parse, with the same titles (see `bench/README.md`).
 
@@ -51,9 +52,6 @@ pub fn extract(body: &[u8], content_type: Option<&str>) -> Option<Extracted> {
 /// the HTML namespace (one inside `<svg>` is not the page's title).
 pub fn title(html: &str) -> Option<String> {
     match scan_title(html) {
-        // A frameset after the title can still make the tree builder drop
-        // the body the title went into; rare, so a plain search will do.
-        Scan::Found(_) if contains_ascii_ci(html.as_bytes(), b"<frameset") => title_from_dom(html),
         Scan::Found(text) => Some(text),
         Scan::Absent => None,
         Scan::Unsure => title_from_dom(html),
@@ -82,7 +80,27 @@ enum ScanState {
 struct TitleSink {
     state: Cell<ScanState>,
     text: RefCell<String>,
+    /// Something seen so far would have opened the body: a title now
+    /// would go into the body, where a later `<frameset>` can drop it.
+    in_body: Cell<bool>,
+    /// Inside a raw-text element (script, style, …): its text is not
+    /// content, until this end tag.
+    raw_until: Cell<Option<&'static str>>,
 }
+
+impl TitleSink {
+    /// Enters a raw-text element named `name` and switches the tokenizer.
+    fn raw(&self, name: &'static str, kind: RawKind) -> TokenSinkResult<()> {
+        self.raw_until.set(Some(name));
+        TokenSinkResult::RawData(kind)
+    }
+}
+
+/// Start tags the tree builder keeps in the head (or before it).
+const HEAD_TAGS: [&str; 11] = [
+    "html", "head", "base", "basefont", "bgsound", "link", "meta", "script", "style", "noscript",
+    "noframes",
+];
 
 impl TokenSink for TitleSink {
     type Handle = ();
@@ -107,28 +125,60 @@ impl TokenSink for TitleSink {
                 _ => Continue,
             },
             ScanState::Searching => match token {
-                Token::TagToken(tag) if tag.kind == TagKind::StartTag => match &*tag.name {
-                    "title" => {
-                        self.state.set(ScanState::InTitle);
-                        RawData(RawKind::Rcdata)
+                Token::TagToken(tag) if tag.kind == TagKind::EndTag => {
+                    if self.raw_until.get() == Some(&*tag.name) {
+                        self.raw_until.set(None);
                     }
-                    // Foreign content, template contents, select and
-                    // table insertion modes, framesets: the tree builder
-                    // may drop, move or re-namespace a title here.
-                    "svg" | "math" | "template" | "select" | "table" | "frameset" => {
-                        self.state.set(ScanState::Unsure);
-                        Script(())
+                    Continue
+                }
+                Token::TagToken(tag) => {
+                    let name: &str = &tag.name;
+                    if !HEAD_TAGS.contains(&name) && name != "title" {
+                        self.in_body.set(true);
                     }
-                    // The states the tree builder switches the tokenizer
-                    // to (scripting on, as scraper parses).
-                    "textarea" => RawData(RawKind::Rcdata),
-                    "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
-                        RawData(RawKind::Rawtext)
+                    match name {
+                        // A title in the body can be dropped by a later
+                        // frameset; only the tree builder can tell.
+                        "title" if self.in_body.get() => {
+                            self.state.set(ScanState::Unsure);
+                            Script(())
+                        }
+                        "title" => {
+                            self.state.set(ScanState::InTitle);
+                            RawData(RawKind::Rcdata)
+                        }
+                        // Foreign content, template contents, select and
+                        // table insertion modes, framesets: the tree
+                        // builder may drop, move or re-namespace a title.
+                        "svg" | "math" | "template" | "select" | "table" | "frameset" => {
+                            self.state.set(ScanState::Unsure);
+                            Script(())
+                        }
+                        // The states the tree builder switches the
+                        // tokenizer to (scripting on, as scraper parses).
+                        "textarea" => self.raw("textarea", RawKind::Rcdata),
+                        "style" => self.raw("style", RawKind::Rawtext),
+                        "xmp" => self.raw("xmp", RawKind::Rawtext),
+                        "iframe" => self.raw("iframe", RawKind::Rawtext),
+                        "noembed" => self.raw("noembed", RawKind::Rawtext),
+                        "noframes" => self.raw("noframes", RawKind::Rawtext),
+                        "noscript" => self.raw("noscript", RawKind::Rawtext),
+                        "script" => self.raw("script", RawKind::ScriptData),
+                        "plaintext" => Plaintext,
+                        _ => Continue,
                     }
-                    "script" => RawData(RawKind::ScriptData),
-                    "plaintext" => Plaintext,
-                    _ => Continue,
-                },
+                }
+                Token::CharacterTokens(t)
+                    if self.raw_until.get().is_none()
+                        && !t.chars().all(|c| c.is_ascii_whitespace()) =>
+                {
+                    self.in_body.set(true);
+                    Continue
+                }
+                Token::NullCharacterToken if self.raw_until.get().is_none() => {
+                    self.in_body.set(true);
+                    Continue
+                }
                 _ => Continue,
             },
             ScanState::Found | ScanState::Unsure => Script(()),
@@ -141,6 +191,8 @@ fn scan_title(html: &str) -> Scan {
     let sink = TitleSink {
         state: Cell::new(ScanState::Searching),
         text: RefCell::new(String::new()),
+        in_body: Cell::new(false),
+        raw_until: Cell::new(None),
     };
     let tok = Tokenizer::new(sink, TokenizerOpts::default());
     let input = BufferQueue::default();
@@ -381,18 +433,6 @@ fn attributes(s: &[u8]) -> (Vec<(String, String)>, usize) {
     }
 }
 
-/// Tells whether `hay` contains `needle` (lower case), ignoring ASCII case.
-fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
-    let Some((&first, _)) = needle.split_first() else {
-        return true;
-    };
-    hay.iter().enumerate().any(|(i, &c)| {
-        c == first
-            && hay.len() - i >= needle.len()
-            && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
-    })
-}
-
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -457,8 +497,24 @@ mod tests {
         "<title/>self closed</title>",
         "<html><head><title>x</title></head><body><title>y</title></body></html>",
         "<p><title>x</title><frameset>",
+        "text<title>x</title><FrameSet>",
         "<title>kept</title><FRAMESET cols=50%>",
+        "<head><script>if (a < b) { x = '</title>'; }</script><title>after script</title>",
+        "<noscript><p>no js</p></noscript><title>after noscript</title>",
     ];
+
+    #[test]
+    fn fast_path_is_taken_for_an_ordinary_head() {
+        let page = "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n\
+                    <link rel=stylesheet href=a.css>\n<script src=a.js></script>\n\
+                    <script>var t = '<title>no</title>';</script>\n<style>p{}</style>\n\
+                    <title>Ordinary</title></head><body><p>text</p></body></html>";
+        assert!(matches!(scan_title(page), Scan::Found(t) if t == "Ordinary"));
+        assert!(matches!(
+            scan_title("<p>body first</p><title>x</title>"),
+            Scan::Unsure
+        ));
+    }
 
     #[test]
     fn fast_title_agrees_with_the_tree_builder() {
