@@ -92,7 +92,8 @@ pub struct Args {
     pub user_agent: Option<String>,
 
     /// An extra request header, 'Name: value'; repeatable. Credentials
-    /// (Authorization, Cookie) are not sent on redirects to other hosts.
+    /// (Authorization, Cookie, Proxy-Authorization) are not sent on
+    /// redirects to another origin.
     #[arg(short = 'H', long = "header", value_name = "HEADER",
           value_parser = parse_header, help_heading = "Fetching")]
     pub headers: Vec<(HeaderName, HeaderValue)>,
