@@ -299,7 +299,13 @@ pub fn may_be_html(content_type: Option<&str>) -> bool {
 /// Maps a reqwest error to the record's error kind and a message for
 /// humans. This is the only place that reads reqwest's error flags.
 pub fn classify(err: &reqwest::Error, phase: Phase) -> Failure {
-    let message = describe(err);
+    let mut message = describe(err);
+    // The client sets no overall timeout (ours wraps the attempt), so a
+    // timeout reported by reqwest before the head is the connect timeout;
+    // its own message does not always say so.
+    if err.is_timeout() && phase == Phase::Send {
+        message = format!("no connection within --connect-timeout ({message})");
+    }
     // A body timeout is also flagged as a decode error: check time first.
     let kind = if err.is_timeout() {
         ErrorKind::Timeout

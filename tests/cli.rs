@@ -806,3 +806,21 @@ fn a_closed_stderr_loses_no_record() {
     let recs = records(&std::fs::read(&out).expect("read"));
     assert_eq!(recs.len(), 300);
 }
+
+#[test]
+fn connect_timeout_cuts_off_a_handshake_that_never_completes() {
+    let (addr, _fillers) = support::blackhole();
+    let url = format!("http://{addr}/");
+    let start = Instant::now();
+    let (recs, _, code) = run(&["--connect-timeout", "1s", "-t", "20s"], &url);
+    let took = start.elapsed();
+    assert_eq!((recs.len(), code), (1, 1));
+    assert_eq!(kind(&recs[0]), "timeout", "{}", recs[0]);
+    let msg = recs[0]["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("connect"),
+        "the message names the phase: {}",
+        recs[0]
+    );
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}

@@ -366,3 +366,33 @@ pub fn raw_server(reply: &'static [u8]) -> SocketAddr {
     });
     addr
 }
+
+/// A listener whose accept queue is full and never drained: the kernel
+/// drops further SYNs, so a new connection hangs in the handshake (the
+/// loopback stand-in for an unreachable host). Returns its address and the
+/// sockets that fill the queue, which must live as long as the test.
+pub fn blackhole() -> (SocketAddr, Vec<std::net::TcpStream>) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    socket.bind(&addr.into()).expect("bind");
+    socket.listen(0).expect("listen");
+    let addr = socket
+        .local_addr()
+        .expect("addr")
+        .as_socket()
+        .expect("inet");
+    let mut fillers = Vec::new();
+    // A backlog of 0 still admits one or two connections; a few more make
+    // sure the queue is full. Each filler either completes or is left
+    // half-open; both keep the queue occupied.
+    for _ in 0..4 {
+        let s = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+        s.set_nonblocking(true).expect("nonblocking");
+        let _ = s.connect(&addr.into());
+        fillers.push(std::net::TcpStream::from(s));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    std::mem::forget(socket);
+    (addr, fillers)
+}
