@@ -418,6 +418,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn reader_waits_for_the_ordered_window() {
+        let window = Arc::new(Semaphore::new(2));
+        let (tx, mut rx) = mpsc::channel(16);
+        let mut r = Reader {
+            tx,
+            stats: Arc::new(InputStats::default()),
+            window: Some(window.clone()),
+            progress: Progress::hidden(),
+            seen: Seen::default(),
+            seq: 0,
+        };
+        let data: &'static [u8] = b"https://a.test/1\nhttps://a.test/2\nhttps://a.test/3\nbad\n";
+        let reading = tokio::spawn(async move { r.lines(data).await });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // Two entries, then the reader waits: the window is full.
+        assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok());
+        assert!(rx.try_recv().is_err());
+        assert!(!reading.is_finished());
+        // Each record written gives a permit back, and one more line flows.
+        window.add_permits(1);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(rx.try_recv().is_ok());
+        assert!(rx.try_recv().is_err());
+        window.add_permits(1);
+        assert!(reading.await.unwrap().unwrap());
+        assert!(matches!(rx.try_recv(), Ok(Entry::Done(3, _))));
+    }
+
+    #[tokio::test]
     async fn over_long_lines_become_records_not_buffers() {
         let mut data = vec![b'a'; MAX_LINE * 3];
         data.extend_from_slice(b"\nhttps://ok.test/\n");
