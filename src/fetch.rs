@@ -47,6 +47,8 @@ pub struct Fetched {
     pub body: Option<Vec<u8>>,
     /// Why the attempt failed, if it did.
     pub error: Option<(ErrorKind, String)>,
+    /// The last response's head had arrived and its body was being read.
+    pub reading_body: bool,
 }
 
 /// Where one URL's attempt stands between hosts: carried from one host's
@@ -166,7 +168,7 @@ impl Fetcher {
             }
             Ok(Err(failure)) => out.error = Some(failure),
             Err(_) => {
-                let what = if out.status.is_some() && out.final_url.as_ref() == Some(url) {
+                let what = if out.reading_body {
                     "the body did not arrive"
                 } else {
                     "no response"
@@ -238,6 +240,7 @@ impl Fetcher {
                 continue;
             }
 
+            out.reading_body = true;
             let keep = may_be_html(out.content_type.as_deref());
             // The length is a hint only (absent when compressed), and the
             // cap bounds what a lying server can make us reserve.

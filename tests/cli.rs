@@ -241,12 +241,17 @@ fn timed_out_record(path: &str) -> Value {
 fn timeout_cuts_off_a_hanging_server() {
     let rec = timed_out_record("/hang");
     assert_eq!(rec["status"], Value::Null);
+    assert_eq!(rec["error"]["message"], "no response within the 1s timeout");
 }
 
 #[test]
 fn timeout_cuts_off_a_dripping_body() {
     let rec = timed_out_record("/drip");
     assert_eq!(rec["status"], 200, "the head arrived before the deadline");
+    assert_eq!(
+        rec["error"]["message"],
+        "the body did not arrive within the 1s timeout"
+    );
     let ms = rec["elapsed_ms"].as_u64().expect("elapsed_ms");
     assert!((900..3000).contains(&ms), "elapsed_ms {ms}");
 }
