@@ -3,8 +3,8 @@
 //! A slot is held from the moment a request to the host is sent until its
 //! body has been read (parsing does not hold it). The dispatcher asks with
 //! [`Hosts::try_acquire`] so that it never waits on a busy host while other
-//! hosts have room; a redirect to another host waits with
-//! [`Hosts::acquire`]. When a slot is given back, the host's name is sent on
+//! hosts have room (a redirect to another host goes back to the dispatcher
+//! and asks the same way). When a slot is given back, the host's name is sent on
 //! the `freed` channel so the dispatcher can start that host's next URL.
 //!
 //! Hosts are keyed by name, not by port: politeness is owed to the machine.
@@ -72,18 +72,6 @@ impl Hosts {
         }
     }
 
-    /// Waits for a slot for `host`.
-    pub async fn acquire(self: &Arc<Self>, host: &str) -> HostSlot {
-        let (host, sem) = self.semaphore(host);
-        // The semaphore is never closed, so acquiring only waits.
-        let permit = sem.acquire_owned().await.ok();
-        HostSlot {
-            hosts: self.clone(),
-            host,
-            permit,
-        }
-    }
-
     /// Tells whether `host` has a free slot, without taking it.
     pub fn has_room(&self, host: &str) -> bool {
         let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
@@ -104,7 +92,8 @@ impl Hosts {
     }
 
     /// How many hosts have an entry (for tests of the clean-up).
-    pub fn tracked(&self) -> usize {
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
         self.table
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -145,7 +134,7 @@ mod tests {
         drop(a1);
         assert_eq!(&*freed.recv().await.unwrap(), "a");
         assert!(hosts.has_room("a"));
-        let _a3 = hosts.acquire("a").await;
+        let _a3 = hosts.try_acquire("a").unwrap();
         drop(b);
         assert_eq!(&*freed.recv().await.unwrap(), "b");
         assert_eq!(hosts.tracked(), 1, "idle host b is forgotten");
