@@ -358,12 +358,22 @@ fn describe(err: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-/// Tells whether an `io::Error` of `kind` is among the causes of `err`.
-fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool {
+/// Tells whether any cause under `err` (itself included) satisfies `hit`.
+/// Some causes sit inside nested `io::Error`s that `source()` does not
+/// reach (rustls's, under hyper's), so io errors are opened with
+/// `get_ref()` too.
+fn any_cause(
+    err: &(dyn StdError + 'static),
+    hit: &dyn Fn(&(dyn StdError + 'static)) -> bool,
+) -> bool {
     let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cause {
-        if e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == kind)
+        if hit(e) {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && any_cause(inner, hit)
         {
             return true;
         }
@@ -372,24 +382,17 @@ fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool
     false
 }
 
-/// Looks for a rustls error anywhere under `err`. rustls errors sit inside
-/// nested `io::Error`s that `source()` does not always reach, so io errors
-/// are opened with `get_ref()` too.
+/// Tells whether an `io::Error` of `kind` is among the causes of `err`.
+fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool {
+    any_cause(err, &|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+    })
+}
+
+/// Looks for a rustls error anywhere under `err`.
 fn is_tls(err: &(dyn StdError + 'static)) -> bool {
-    let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && is_tls(inner)
-        {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
+    any_cause(err, &|e| e.downcast_ref::<rustls::Error>().is_some())
 }
 
 #[cfg(test)]
