@@ -199,13 +199,13 @@ impl Reader {
             }
             let text = String::from_utf8_lossy(&buf);
             let keep_going = if too_long {
+                // Shown cut short, two different lines could look alike:
+                // each gets its own record, with no repeat check.
                 let head: String = text.trim().chars().take(80).collect();
-                self.emit_invalid(
-                    format!("{head}…"),
-                    ErrorKind::InvalidUrl,
-                    format!("line longer than {MAX_LINE} bytes"),
-                )
-                .await
+                self.count_read(None);
+                let msg = format!("line longer than {MAX_LINE} bytes");
+                self.emit_invalid(format!("{head}…"), ErrorKind::InvalidUrl, msg)
+                    .await
             } else {
                 self.line(&text).await
             };
@@ -221,10 +221,7 @@ impl Reader {
         match classify(line) {
             Line::Skip => true,
             Line::Url(url) => {
-                self.stats.read.fetch_add(1, Ordering::Relaxed);
-                if !self.seen.insert(url.as_str()) {
-                    self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                    self.progress.skipped();
+                if self.count_read(Some(url.as_str())) {
                     return true;
                 }
                 let seq = self.next_seq().await;
@@ -235,20 +232,29 @@ impl Reader {
                 };
                 self.tx.send(Entry::Fetch(job)).await.is_ok()
             }
-            Line::Invalid(kind, msg) => self.emit_invalid(line.to_owned(), kind, msg).await,
+            Line::Invalid(kind, msg) => {
+                if self.count_read(Some(line)) {
+                    return true;
+                }
+                self.emit_invalid(line.to_owned(), kind, msg).await
+            }
         }
     }
 
-    async fn emit_invalid(&mut self, line: String, kind: ErrorKind, msg: String) -> bool {
+    /// Counts a line read; with a key, also checks it against the seen-set
+    /// and returns true (counted as a repeat) when it was seen before.
+    fn count_read(&mut self, key: Option<&str>) -> bool {
         self.stats.read.fetch_add(1, Ordering::Relaxed);
-        // An over-long line is shown cut short, so two different ones could
-        // look alike: each gets its own record.
-        let cut = kind == ErrorKind::InvalidUrl && msg.starts_with("line longer than");
-        if !cut && !self.seen.insert(&line) {
+        if key.is_some_and(|k| !self.seen.insert(k)) {
             self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
             self.progress.skipped();
             return true;
         }
+        false
+    }
+
+    /// Sends a record for a line that is not fetched.
+    async fn emit_invalid(&mut self, line: String, kind: ErrorKind, msg: String) -> bool {
         let seq = self.next_seq().await;
         let rec = Record::failed(line, kind, msg);
         self.tx.send(Entry::Done(seq, rec)).await.is_ok()
@@ -444,6 +450,33 @@ mod tests {
         window.add_permits(1);
         assert!(reading.await.unwrap().unwrap());
         assert!(matches!(rx.try_recv(), Ok(Entry::Done(3, _))));
+    }
+
+    #[tokio::test]
+    async fn over_long_lines_are_never_taken_for_repeats() {
+        let mut data = vec![b'a'; MAX_LINE + 10];
+        data.extend_from_slice(b"x\n");
+        data.extend(vec![b'a'; MAX_LINE + 10]);
+        data.extend_from_slice(b"y\n");
+        let (tx, mut rx) = mpsc::channel(16);
+        let stats = Arc::new(InputStats::default());
+        let mut r = Reader {
+            tx,
+            stats: stats.clone(),
+            window: None,
+            progress: Progress::hidden(),
+            seen: Seen::default(),
+            seq: 0,
+        };
+        assert!(r.lines(&data[..]).await.unwrap());
+        drop(r);
+        let mut n = 0;
+        while let Some(Entry::Done(_, rec)) = rx.recv().await {
+            assert_eq!(rec.error.map(|e| e.kind), Some(ErrorKind::InvalidUrl));
+            n += 1;
+        }
+        assert_eq!(n, 2);
+        assert_eq!(stats.duplicates.load(Ordering::Relaxed), 0);
     }
 
     #[tokio::test]
