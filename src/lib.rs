@@ -12,6 +12,7 @@
 //! * [`hosts`]: per-host slots (`--per-host`).
 //! * [`fetch`]: one attempt at one URL, redirects, the capped body, and
 //!   the classification of failures.
+//! * [`charset`]: which text encoding a body is in.
 //! * [`extract`]: charset sniffing and the title; the only user of scraper.
 //! * [`record`]: the JSON Lines record and its error kinds.
 //! * [`output`]: the single writer, the tallies and the summary.
@@ -21,6 +22,7 @@
 //! The command line lives in the binary (`src/cli.rs`), so this library
 //! never sees clap.
 
+pub mod charset;
 pub mod config;
 pub mod extract;
 pub mod fetch;
