@@ -14,6 +14,8 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use trawl::config::{self, Config, ProgressWhen, Source, StatusSet};
+use trawl::extract::Plan;
+use trawl::select::Selection;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -21,11 +23,12 @@ Examples:
   cat urls.txt | trawl -c 100 -t 10s > pages.jsonl
   trawl -i urls.txt -o out.jsonl --ordered
   trawl -i urls.txt -q | jq -r 'select(.ok | not) | .url'
+  trawl -i urls.txt -s 'price=.price' -s 'img[]=img@src' --links --meta
 
 Exit status:
   0    every record is ok
   1    at least one record is not ok
-  2    usage error (bad flag, unreadable input file)
+  2    usage error (bad flag, unreadable input file, invalid selector)
   130  interrupted (Ctrl-C or SIGTERM)";
 
 /// Fetch many web pages at once and stream one JSON record per URL.
@@ -101,6 +104,29 @@ pub struct Args {
     /// Accept invalid TLS certificates.
     #[arg(long, help_heading = "Fetching")]
     pub insecure: bool,
+
+    /// Extract a field into "fields": NAME=CSS takes the first match's
+    /// text (null when none), NAME[]=CSS every match's; end the selector
+    /// with @ATTR for an attribute (URLs come back absolute), @html for the
+    /// element's HTML, @text for its text (the default). Repeatable, e.g.
+    /// -s 'price=.price' -s 'img[]=img@src'.
+    #[arg(
+        short = 's',
+        long = "select",
+        value_name = "NAME=CSS",
+        help_heading = "Extraction"
+    )]
+    pub select: Vec<Selection>,
+
+    /// List the page's links in "links": a[href] and area[href], absolute,
+    /// without fragments, each once, in page order.
+    #[arg(long, help_heading = "Extraction")]
+    pub links: bool,
+
+    /// Read the page's metadata into "meta" (description, canonical, lang,
+    /// robots, og:*, twitter:*) and its JSON-LD blocks into "json_ld".
+    #[arg(long, help_heading = "Extraction")]
+    pub meta: bool,
 
     /// Write the records to FILE instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
@@ -206,6 +232,13 @@ impl Args {
         for (name, value) in self.headers {
             headers.append(name, value);
         }
+        let mut names = std::collections::HashSet::new();
+        if let Some(dup) = self.select.iter().find(|s| !names.insert(s.name.as_str())) {
+            return Err(usage(
+                ClapErrorKind::ValueValidation,
+                format!("field '{}' is given twice by -s", dup.name),
+            ));
+        }
         let nz = |n: u32| NonZeroUsize::new(n as usize).unwrap_or(NonZeroUsize::MIN);
         Ok(Config {
             inputs,
@@ -229,6 +262,11 @@ impl Args {
             },
             quiet: self.quiet,
             ok_status: self.ok_status,
+            plan: Plan {
+                selections: self.select,
+                links: self.links,
+                meta: self.meta,
+            },
         })
     }
 }

@@ -5,6 +5,7 @@
 //! pipeline re-validates it. This module knows nothing of clap: the CLI
 //! calls these parsers as its value parsers, and tests call them directly.
 
+use crate::extract::Plan;
 use reqwest::header::HeaderMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ pub struct Config {
     pub quiet: bool,
     /// Statuses that count as ok.
     pub ok_status: StatusSet,
+    /// What to extract from each page besides the title.
+    pub plan: Plan,
 }
 
 /// One place URLs are read from.

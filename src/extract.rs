@@ -16,26 +16,62 @@
 //! parse, with the same titles (see `bench/README.md`).
 
 use crate::charset::sniff_encoding;
+use crate::dom::{self, Base};
+use crate::meta::{MetaScan, PageMeta};
+use crate::select::{Fields, Selection};
 use html5ever::TokenizerResult;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
     BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
-use scraper::Html;
+use scraper::{ElementRef, Html};
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use url::Url;
 
-/// What extraction found on one page.
+/// What to take from each page besides the title, fixed before the run.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// `-s` flags, in the order given.
+    pub selections: Vec<Selection>,
+    /// `--links`.
+    pub links: bool,
+    /// `--meta`.
+    pub meta: bool,
+}
+
+impl Plan {
+    /// Tells whether anything beyond the title is asked for, which needs
+    /// the whole page parsed into a tree.
+    pub fn needs_dom(&self) -> bool {
+        !self.selections.is_empty() || self.links || self.meta
+    }
+}
+
+/// What extraction found on one page. The optional parts are `None` when
+/// they were not asked for.
 #[derive(Debug, Default, PartialEq)]
 pub struct Extracted {
     /// The document's title, whitespace collapsed; `None` when it has none.
     pub title: Option<String>,
+    /// `-s` fields.
+    pub fields: Option<Fields>,
+    /// `--links`.
+    pub links: Option<Vec<String>>,
+    /// `--meta`.
+    pub meta: Option<PageMeta>,
 }
 
-/// Extracts from a body, or returns `None` when it is not HTML (then the
-/// record's `title` is null). A body with no `Content-Type` counts as
-/// HTML when it starts like HTML.
-pub fn extract(body: &[u8], content_type: Option<&str>) -> Option<Extracted> {
+/// Extracts from a body fetched from `url`, or returns `None` when it is
+/// not HTML (then the record's `title` is null). A body with no
+/// `Content-Type` counts as HTML when it starts like HTML.
+pub fn extract(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+    plan: &Plan,
+) -> Option<Extracted> {
     if content_type.is_none() && !looks_like_html(body) {
         return None;
     }
@@ -43,9 +79,79 @@ pub fn extract(body: &[u8], content_type: Option<&str>) -> Option<Extracted> {
     // `decode` also honours and strips a byte-order mark, and replaces
     // malformed sequences with U+FFFD instead of failing.
     let (text, _, _) = encoding.decode(body);
-    Some(Extracted {
-        title: title(&text),
-    })
+    if !plan.needs_dom() {
+        return Some(Extracted {
+            title: title(&text),
+            ..Extracted::default()
+        });
+    }
+    Some(from_dom(&Html::parse_document(&text), url, plan))
+}
+
+/// Everything asked for, read from the tree in one walk.
+fn from_dom(doc: &Html, url: &Url, plan: &Plan) -> Extracted {
+    let mut title = None;
+    let mut base_href = None;
+    let mut hrefs: Vec<&str> = Vec::new();
+    let mut hits: Vec<Vec<ElementRef<'_>>> = vec![Vec::new(); plan.selections.len()];
+    let mut meta = plan.meta.then(MetaScan::default);
+    dom::walk(doc, |el| {
+        if title.is_none() && dom::is_html(el, "title") {
+            title = Some(dom::collapse(el.text()));
+        } else if base_href.is_none() && dom::is_html(el, "base") {
+            base_href = el.attr("href");
+        } else if plan.links && (dom::is_html(el, "a") || dom::is_html(el, "area")) {
+            hrefs.extend(el.attr("href"));
+        }
+        if let Some(m) = meta.as_mut() {
+            m.visit(el);
+        }
+        for (sel, hits) in plan.selections.iter().zip(hits.iter_mut()) {
+            if sel.takes(el, hits.len()) {
+                hits.push(el);
+            }
+        }
+    });
+    let base = Base::new(url, base_href);
+    Extracted {
+        title,
+        fields: (!plan.selections.is_empty()).then(|| {
+            Fields(
+                plan.selections
+                    .iter()
+                    .zip(&hits)
+                    .map(|(sel, hits)| (sel.name.clone(), sel.value(hits, &base)))
+                    .collect(),
+            )
+        }),
+        links: plan.links.then(|| links(&hrefs, &base)),
+        meta: meta.map(|m| m.finish(&base)),
+    }
+}
+
+/// `--links`: absolute, without fragments, first occurrence kept; links
+/// that lead nowhere to fetch (`javascript:`, `mailto:`, `tel:`, `data:`,
+/// `#fragment`) and ones that do not resolve are left out.
+fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for href in hrefs {
+        if href.trim_start().starts_with('#') {
+            continue;
+        }
+        let Some(mut url) = base.join(href) else {
+            continue;
+        };
+        if matches!(url.scheme(), "javascript" | "mailto" | "tel" | "data") {
+            continue;
+        }
+        url.set_fragment(None);
+        let url = String::from(url);
+        if seen.insert(url.clone()) {
+            out.push(url);
+        }
+    }
+    out
 }
 
 /// Finds the document's title: the text of the first `<title>` element in
@@ -203,7 +309,7 @@ fn scan_title(html: &str) -> Scan {
     let sink = tok.sink;
     match sink.state.get() {
         ScanState::Found | ScanState::InTitle => {
-            Scan::Found(collapse(std::iter::once(sink.text.borrow().as_str())))
+            Scan::Found(dom::collapse(std::iter::once(sink.text.borrow().as_str())))
         }
         ScanState::Searching => Scan::Absent,
         ScanState::Unsure => Scan::Unsure,
@@ -213,25 +319,13 @@ fn scan_title(html: &str) -> Scan {
 /// The title as the full tree builder sees it.
 pub fn title_from_dom(html: &str) -> Option<String> {
     let doc = Html::parse_document(html);
-    let title = doc.root_element().descendants().find_map(|node| {
-        let el = scraper::ElementRef::wrap(node)?;
-        let name = &el.value().name;
-        (&*name.local == "title" && &*name.ns == "http://www.w3.org/1999/xhtml").then_some(el)
-    })?;
-    Some(collapse(title.text()))
-}
-
-/// Joins text pieces with runs of whitespace collapsed to one space and
-/// the ends trimmed.
-fn collapse<'a>(pieces: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for word in pieces.flat_map(str::split_whitespace) {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut title = None;
+    dom::walk(&doc, |el| {
+        if title.is_none() && dom::is_html(el, "title") {
+            title = Some(dom::collapse(el.text()));
         }
-        out.push_str(word);
-    }
-    out
+    });
+    title
 }
 
 /// Tells whether a body of unknown type starts like an HTML document.
@@ -256,8 +350,98 @@ fn looks_like_html(body: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn page_url() -> Url {
+        Url::parse("http://h.test/dir/page.html").unwrap()
+    }
+
     fn t(body: &[u8], ct: Option<&str>) -> Option<String> {
-        extract(body, ct).and_then(|e| e.title)
+        extract(body, ct, &page_url(), &Plan::default()).and_then(|e| e.title)
+    }
+
+    fn full(page: &str, plan: &Plan) -> Extracted {
+        extract(page.as_bytes(), Some("text/html"), &page_url(), plan).unwrap()
+    }
+
+    fn links_of(page: &str) -> Vec<String> {
+        let plan = Plan {
+            links: true,
+            ..Plan::default()
+        };
+        full(page, &plan).links.unwrap()
+    }
+
+    #[test]
+    fn links_are_absolute_unique_and_fetchable() {
+        let page = r##"<a href="a.html#top">a</a> <a href=" /b ">b</a>
+            <a href="a.html">again</a> <a href="#frag">frag</a> <a href=" #x">frag2</a>
+            <a href="JavaScript:void(0)">js</a> <a href="mailto:x@y.z">m</a>
+            <a href="tel:+1">t</a> <a href="data:text/html,x">d</a>
+            <a name="no-href">anchor</a> <A HREF=UPPER.html>u</A>
+            <map><area href="area.html" alt=x></map> <a href="">self</a>
+            <a href="http://[bad">bad</a> <a href="https://other.test/x?q=1#f">abs</a>
+            <svg><a href="svg.html">svg</a></svg>
+            <template><a href="tpl.html">t</a></template>"##;
+        assert_eq!(
+            links_of(page),
+            [
+                "http://h.test/dir/a.html",
+                "http://h.test/b",
+                "http://h.test/dir/UPPER.html",
+                "http://h.test/dir/area.html",
+                "http://h.test/dir/page.html",
+                "https://other.test/x?q=1",
+            ]
+        );
+    }
+
+    #[test]
+    fn links_resolve_against_the_first_base_href() {
+        let page = r#"<head><base target=_blank><base href="../up/"><base href="/ignored/">
+            </head><a href="x.html">x</a><a href="//cdn.test/y">y</a>"#;
+        assert_eq!(
+            links_of(page),
+            ["http://h.test/up/x.html", "http://cdn.test/y"]
+        );
+    }
+
+    #[test]
+    fn fields_follow_the_flags() {
+        let plan = Plan {
+            selections: [
+                "price=.price",
+                "none=.missing",
+                "imgs[]=img@src",
+                "srcset=img@srcset",
+                "first_alt=img@alt",
+                "nothing[]=.missing",
+                "html=p.note@html",
+                "rel=a@href",
+            ]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect(),
+            ..Plan::default()
+        };
+        let page = r#"<title>T</title><span class=price> $3
+            <b>.50</b></span><span class=price>$9</span>
+            <img alt="no src"><img src="a.png" srcset="a.png 1x, /b.png 2x" alt="A">
+            <img src="//cdn.test/c.png"><p class=note>Hi <i>there</i></p>
+            <a>no href</a><a href="?q=1#f">q</a>"#;
+        let got = full(page, &plan);
+        assert_eq!(got.title.as_deref(), Some("T"));
+        assert_eq!(
+            serde_json::to_value(got.fields.unwrap()).unwrap(),
+            serde_json::json!({
+                "price": "$3 .50",
+                "none": null,
+                "imgs": ["http://h.test/dir/a.png", "http://cdn.test/c.png"],
+                "srcset": "http://h.test/dir/a.png 1x, http://h.test/b.png 2x",
+                "first_alt": "no src",
+                "nothing": [],
+                "html": "<p class=\"note\">Hi <i>there</i></p>",
+                "rel": "http://h.test/dir/page.html?q=1#f",
+            })
+        );
     }
 
     #[test]
@@ -407,7 +591,7 @@ mod tests {
             t(b"  <!DOCTYPE html><title>x</title>", None).as_deref(),
             Some("x")
         );
-        assert!(extract(b"%PDF-1.4 ...", None).is_none());
+        assert!(extract(b"%PDF-1.4 ...", None, &page_url(), &Plan::default()).is_none());
     }
 
     #[test]

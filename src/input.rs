@@ -39,7 +39,7 @@ pub enum Entry {
     /// Fetch this.
     Fetch(Job),
     /// Write this record as it is (a line that is not a usable URL).
-    Done(u64, Record),
+    Done(u64, Box<Record>),
 }
 
 /// Counts the reader keeps for the summary.
@@ -257,7 +257,7 @@ impl Reader {
     async fn emit_invalid(&mut self, line: String, kind: ErrorKind, msg: String) -> bool {
         let seq = self.next_seq().await;
         let rec = Record::failed(line, kind, msg);
-        self.tx.send(Entry::Done(seq, rec)).await.is_ok()
+        self.tx.send(Entry::Done(seq, Box::new(rec))).await.is_ok()
     }
 
     async fn next_seq(&mut self) -> u64 {

@@ -24,11 +24,14 @@
 
 pub mod charset;
 pub mod config;
+pub mod dom;
 pub mod extract;
 pub mod fetch;
 pub mod hosts;
 pub mod input;
+pub mod meta;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod record;
+pub mod select;

@@ -29,7 +29,7 @@
 //! polls every future on one task (one core) and cannot skip a busy host.
 
 use crate::config::{Config, StatusSet};
-use crate::extract;
+use crate::extract::{self, Plan};
 use crate::fetch::{Chain, Fetched, Fetcher, Step};
 use crate::hosts::{HostSlot, Hosts};
 use crate::input::{self, Entry, InputStats, Job};
@@ -134,6 +134,7 @@ where
         records: rec_tx,
         parse_gate: Arc::new(Semaphore::new(parse_threads())),
         ok_status: Arc::new(cfg.ok_status.clone()),
+        plan: Arc::new(cfg.plan.clone()),
         concurrency: c,
         lookahead: lookahead(c),
     };
@@ -197,6 +198,8 @@ struct Dispatcher {
     moved: mpsc::UnboundedReceiver<Pending>,
     records: mpsc::Sender<(u64, Record)>,
     parse_gate: Arc<Semaphore>,
+    /// What to extract from each page.
+    plan: Arc<Plan>,
     ok_status: Arc<StatusSet>,
     concurrency: usize,
     lookahead: usize,
@@ -311,8 +314,9 @@ impl Dispatcher {
                 entry = self.entries.recv(), if input_open && queues.waiting < self.lookahead => {
                     match entry {
                         None => input_open = false,
-                        Some(Entry::Done(seq, rec)) => {
-                            if self.records.send((seq, rec)).await.is_err() {
+                        Some(Entry::Done(seq, mut rec)) => {
+                            blank_asked(&self.plan, &mut rec);
+                            if self.records.send((seq, *rec)).await.is_err() {
                                 return Ok(());
                             }
                         }
@@ -327,6 +331,7 @@ impl Dispatcher {
         let fetcher = self.fetcher.clone();
         let gate = self.parse_gate.clone();
         let ok_status = self.ok_status.clone();
+        let plan = self.plan.clone();
         let records = self.records.clone();
         let moved = self.moved_tx.clone();
         async move {
@@ -334,7 +339,7 @@ impl Dispatcher {
             let chain = chain.unwrap_or_else(|| Chain::new(&job.url));
             match fetcher.fetch(&job.url, chain, slot).await {
                 Step::Done(fetched, started) => {
-                    let record = finish(job.line, fetched, started, &ok_status, &gate).await;
+                    let record = finish(job.line, fetched, started, &ok_status, &plan, &gate).await;
                     // The writer only goes away when the run is stopping.
                     let _ = records.send((job.seq, record)).await;
                 }
@@ -358,6 +363,7 @@ async fn finish(
     f: Fetched,
     start: Instant,
     ok_status: &StatusSet,
+    plan: &Arc<Plan>,
     gate: &Semaphore,
 ) -> Record {
     let mut error = f.error.map(|(kind, message)| RecordError { kind, message });
@@ -374,16 +380,18 @@ async fn finish(
             message: format!("status {status} {reason}").trim_end().to_owned(),
         });
     }
-    let mut title = None;
-    if let Some(body) = f.body {
+    let mut found = None;
+    if let (Some(body), Some(url)) = (f.body, f.final_url.clone()) {
         let ct = f.content_type.clone();
+        let plan = plan.clone();
         // The gate is never closed; holding its permit bounds parsing
         // to one page per core.
         let _permit = gate.acquire().await;
-        let parsed = tokio::task::spawn_blocking(move || extract::extract(&body, ct.as_deref()));
+        let parsed = tokio::task::spawn_blocking(move || {
+            extract::extract(&body, ct.as_deref(), &url, &plan)
+        });
         match parsed.await {
-            Ok(Some(x)) => title = x.title,
-            Ok(None) => {}
+            Ok(x) => found = x,
             // A parser bug on one hostile page must not cost the run: the
             // page gets a record that says so.
             Err(_) => {
@@ -394,7 +402,7 @@ async fn finish(
             }
         }
     }
-    Record {
+    let mut record = Record {
         url: line,
         final_url: f.final_url.map(String::from),
         ok: error.is_none(),
@@ -405,7 +413,41 @@ async fn finish(
         attempts: 1,
         redirects: f.redirects,
         fetched_at: now_rfc3339(),
-        title,
+        title: None,
+        fields: None,
+        links: None,
+        meta: None,
+        json_ld: None,
+        json_ld_invalid: None,
         error,
+    };
+    if let Some(x) = found {
+        record.title = x.title;
+        record.fields = x.fields.map(Some);
+        record.links = x.links.map(Some);
+        if let Some(m) = x.meta {
+            record.meta = Some(Some(m.meta));
+            record.json_ld = Some(Some(m.json_ld));
+            record.json_ld_invalid = Some(Some(m.json_ld_invalid));
+        }
+    }
+    blank_asked(plan, &mut record);
+    record
+}
+
+/// Gives a record that has no page to read (not HTML, or nothing fetched)
+/// a `null` for each part that was asked for, so every record of a run
+/// has the same keys.
+fn blank_asked(plan: &Plan, rec: &mut Record) {
+    if !plan.selections.is_empty() {
+        rec.fields.get_or_insert(None);
+    }
+    if plan.links {
+        rec.links.get_or_insert(None);
+    }
+    if plan.meta {
+        rec.meta.get_or_insert(None);
+        rec.json_ld.get_or_insert(None);
+        rec.json_ld_invalid.get_or_insert(None);
     }
 }

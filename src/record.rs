@@ -5,7 +5,10 @@
 //! kinds. It does not decide what a record says (that is `fetch` and
 //! `extract`) nor how it is written (`output`).
 
+use crate::meta::Meta;
+use crate::select::Fields;
 use serde::Serialize;
+use serde_json::Value;
 use std::time::SystemTime;
 
 /// One line of output: what happened to one input URL.
@@ -36,6 +39,23 @@ pub struct Record {
     pub fetched_at: String,
     /// The document's `<title>`, whitespace collapsed; `None` for non-HTML.
     pub title: Option<String>,
+    /// `-s` fields. This and the fields below are left out of the JSON
+    /// when not asked for (`None`), and `null` when asked for but there is
+    /// no HTML page to read them from (`Some(None)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Option<Fields>>,
+    /// `--links`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Option<Vec<String>>>,
+    /// `--meta`: the meta tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Option<Meta>>,
+    /// `--meta`: the parsed JSON-LD blocks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_ld: Option<Option<Vec<Value>>>,
+    /// `--meta`: JSON-LD blocks skipped because they did not parse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_ld_invalid: Option<Option<u32>>,
     /// Why the URL is not ok, or `None`.
     pub error: Option<RecordError>,
 }
@@ -55,6 +75,11 @@ impl Record {
             redirects: 0,
             fetched_at: now_rfc3339(),
             title: None,
+            fields: None,
+            links: None,
+            meta: None,
+            json_ld: None,
+            json_ld_invalid: None,
             error: Some(RecordError {
                 kind,
                 message: message.into(),

@@ -1,0 +1,354 @@
+//! Reading a parsed page: elements in document order, an element's text,
+//! and URLs resolved against the page's base.
+//!
+//! Walks are iterative (a page of a million nested `<div>`s must not
+//! overflow the parsing thread's stack) and never enter a `<template>`'s
+//! contents, which are not part of the document, as in a browser's
+//! `querySelectorAll`.
+
+use ego_tree::NodeId;
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node};
+use url::Url;
+
+/// The HTML namespace; elements of SVG and MathML have others.
+const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// Calls `visit` on every element of the document, in document order,
+/// outside `<template>` contents.
+pub fn walk<'a>(doc: &'a Html, mut visit: impl FnMut(ElementRef<'a>)) {
+    let mut skip: Option<NodeId> = None;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) if skip.is_none() => match node.value() {
+                Node::Fragment => skip = Some(node.id()),
+                Node::Element(_) => {
+                    if let Some(el) = ElementRef::wrap(node) {
+                        visit(el);
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) if skip == Some(node.id()) => skip = None,
+            _ => {}
+        }
+    }
+}
+
+/// Tells whether `el` is the HTML element `name` (not an SVG `<a>` or a
+/// MathML `<title>`).
+pub fn is_html(el: ElementRef<'_>, name: &str) -> bool {
+    let q = &el.value().name;
+    &*q.local == name && &*q.ns == HTML_NS
+}
+
+/// Elements whose text is not content: code, styles, fallbacks.
+const HIDDEN: [&str; 5] = ["script", "style", "noscript", "template", "head"];
+
+/// Elements that break a line when rendered: their edges separate words,
+/// so `<p>a</p><p>b</p>` reads "a b", not "ab".
+const BLOCKS: [&str; 43] = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "legend",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// The text of `el` as a reader sees it: descendants' text with script,
+/// style, noscript and template contents left out, block edges read as
+/// spaces, and whitespace collapsed. Selecting a `<script>` itself still
+/// gives its text.
+pub fn text(el: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    let mut skip: Option<NodeId> = None;
+    for edge in el.traverse() {
+        match edge {
+            Edge::Open(node) if skip.is_none() => match node.value() {
+                Node::Text(t) => push_words(&mut out, &mut gap, t),
+                Node::Fragment => skip = Some(node.id()),
+                Node::Element(e) if node.id() != el.id() => {
+                    if HIDDEN.contains(&e.name()) {
+                        skip = Some(node.id());
+                    } else if BLOCKS.contains(&e.name()) {
+                        gap = true;
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) if skip.is_none() => {
+                if let Node::Element(e) = node.value()
+                    && BLOCKS.contains(&e.name())
+                {
+                    gap = true;
+                }
+            }
+            Edge::Close(node) if skip == Some(node.id()) => skip = None,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Joins text pieces with runs of whitespace collapsed to one space and
+/// the ends trimmed.
+pub fn collapse<'a>(pieces: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for piece in pieces {
+        push_words(&mut out, &mut gap, piece);
+    }
+    out
+}
+
+/// Appends `piece` to `out` with whitespace collapsed. `gap` says that
+/// whitespace (or a block edge) came since the last word, across pieces:
+/// text split over nodes without a space stays one word.
+fn push_words(out: &mut String, gap: &mut bool, piece: &str) {
+    for c in piece.chars() {
+        if c.is_whitespace() {
+            *gap = true;
+        } else {
+            if *gap && !out.is_empty() {
+                out.push(' ');
+            }
+            *gap = false;
+            out.push(c);
+        }
+    }
+}
+
+/// Attributes whose value is a URL, resolved when selected with `@attr`.
+const URL_ATTRS: [&str; 7] = [
+    "href",
+    "src",
+    "action",
+    "poster",
+    "cite",
+    "data",
+    "formaction",
+];
+
+/// What relative URLs on a page are resolved against: the first
+/// `<base href>` (itself resolved against the page's URL), else the
+/// page's URL after redirects.
+#[derive(Debug, Clone)]
+pub struct Base(Url);
+
+impl Base {
+    /// The base for a page fetched from `page`, whose first `<base>` with
+    /// an `href` says `base_href`. An unparsable `<base href>` is ignored,
+    /// as browsers do.
+    pub fn new(page: &Url, base_href: Option<&str>) -> Base {
+        let url = base_href
+            .and_then(|h| page.join(h.trim_matches(is_ascii_ws)).ok())
+            .unwrap_or_else(|| page.clone());
+        Base(url)
+    }
+
+    /// Resolves a URL as written in the page; `None` when it cannot be.
+    pub fn join(&self, raw: &str) -> Option<Url> {
+        self.0.join(raw.trim_matches(is_ascii_ws)).ok()
+    }
+
+    /// The value of attribute `attr` as a user wants it: URL attributes
+    /// absolute (each URL of a `srcset`), others as written. A URL that
+    /// cannot be resolved is kept as written.
+    pub fn attr_value(&self, attr: &str, raw: &str) -> String {
+        if attr == "srcset" || attr == "imagesrcset" {
+            return self.srcset(raw);
+        }
+        if URL_ATTRS.contains(&attr) {
+            return self.join(raw).map_or_else(|| raw.to_owned(), String::from);
+        }
+        raw.to_owned()
+    }
+
+    /// Resolves each URL of a `srcset` ("a.png 1x, b.png 2x"), keeping the
+    /// descriptors, following the shape of the WHATWG srcset parser: a URL
+    /// runs to whitespace (trailing commas end the candidate), descriptors
+    /// run to a comma outside parentheses.
+    pub fn srcset(&self, raw: &str) -> String {
+        let mut out: Vec<String> = Vec::new();
+        let mut rest = raw;
+        loop {
+            rest = rest.trim_start_matches(|c: char| is_ascii_ws(c) || c == ',');
+            if rest.is_empty() {
+                break;
+            }
+            let url_end = rest.find(is_ascii_ws).unwrap_or(rest.len());
+            let (url, after) = rest.split_at(url_end);
+            let mut descriptors = "";
+            rest = after;
+            let url = if url.ends_with(',') {
+                url.trim_end_matches(',')
+            } else {
+                let mut depth = 0u32;
+                let end = after
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth = depth.saturating_sub(1),
+                            ',' if depth == 0 => return true,
+                            _ => {}
+                        }
+                        false
+                    })
+                    .map_or(after.len(), |(i, _)| i);
+                descriptors = after[..end].trim_matches(is_ascii_ws);
+                rest = &after[end..];
+                url
+            };
+            let abs = self.join(url).map_or_else(|| url.to_owned(), String::from);
+            out.push(if descriptors.is_empty() {
+                abs
+            } else {
+                format!("{abs} {descriptors}")
+            });
+        }
+        out.join(", ")
+    }
+}
+
+/// ASCII whitespace as HTML defines it (no vertical tab).
+fn is_ascii_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0C' | '\r')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Selector;
+
+    fn first<'a>(doc: &'a Html, css: &str) -> ElementRef<'a> {
+        let sel = Selector::parse(css).unwrap();
+        doc.select(&sel).next().unwrap()
+    }
+
+    #[test]
+    fn text_reads_like_a_page() {
+        let doc = Html::parse_document(
+            "<div id=d><p>one  <b>two</b>three</p><p>four</p>\
+             <script>var x = 1;</script><style>p{}</style><noscript>no js</noscript>\
+             <template><p>hidden</p></template>five<br>six &amp; <i>seven</i> </div>",
+        );
+        assert_eq!(
+            text(first(&doc, "#d")),
+            "one twothree four five six & seven"
+        );
+        // Asked for directly, a script's text is what was asked for.
+        let doc = Html::parse_document("<script id=s> var x = 1; </script>");
+        assert_eq!(text(first(&doc, "#s")), "var x = 1;");
+    }
+
+    #[test]
+    fn collapse_keeps_words_split_across_nodes_whole() {
+        assert_eq!(collapse(["ab", "cd"].into_iter()), "abcd");
+        assert_eq!(collapse(["ab ", "cd"].into_iter()), "ab cd");
+        assert_eq!(collapse(["ab", " cd "].into_iter()), "ab cd");
+        assert_eq!(collapse(["  ", "ab", "\n", "cd"].into_iter()), "ab cd");
+        assert_eq!(collapse(["\u{a0}x\t y "].into_iter()), "x y");
+        assert_eq!(collapse(std::iter::empty()), "");
+    }
+
+    #[test]
+    fn walk_is_in_document_order_and_skips_templates() {
+        let doc = Html::parse_document(
+            "<table><tr><td>x</td></tr><a id=fostered></a></table>\
+             <template><a id=t></a></template><svg><a id=s></a></svg><a id=last></a>",
+        );
+        let mut ids = Vec::new();
+        walk(&doc, |el| {
+            if let Some(id) = el.attr("id") {
+                ids.push((id.to_owned(), is_html(el, "a")));
+            }
+        });
+        let ids: Vec<(&str, bool)> = ids.iter().map(|(i, h)| (i.as_str(), *h)).collect();
+        // The tree builder moves the `<a>` out of the table, before it.
+        assert_eq!(ids, [("fostered", true), ("s", false), ("last", true)]);
+    }
+
+    #[test]
+    fn walk_survives_deep_nesting() {
+        // `<span>` nests without the tree builder's scope scans, so the page
+        // parses in linear time.
+        let page = "<span>".repeat(200_000);
+        let doc = Html::parse_document(&page);
+        let mut n = 0;
+        walk(&doc, |_| n += 1);
+        assert!(n > 1000);
+        assert!(text(doc.root_element()).is_empty());
+    }
+
+    #[test]
+    fn base_and_attribute_resolution() {
+        let page = Url::parse("http://h.test/dir/page.html").unwrap();
+        let base = Base::new(&page, Some(" ../other/ "));
+        assert_eq!(base.0.as_str(), "http://h.test/other/");
+        assert_eq!(
+            base.attr_value("href", " x.html#f "),
+            "http://h.test/other/x.html#f"
+        );
+        assert_eq!(base.attr_value("title", "x.html"), "x.html");
+        assert_eq!(base.attr_value("src", "http://[bad"), "http://[bad");
+        // An unusable <base href> leaves the page's URL.
+        let base = Base::new(&page, Some("http://[bad"));
+        assert_eq!(base.0, page);
+    }
+
+    #[test]
+    fn srcset_urls_are_resolved_with_descriptors_kept() {
+        let base = Base::new(&Url::parse("http://h.test/a/").unwrap(), None);
+        assert_eq!(
+            base.srcset("s.png 1x, /l.png 2x,x.png,, y.png"),
+            "http://h.test/a/s.png 1x, http://h.test/l.png 2x, http://h.test/a/x.png, http://h.test/a/y.png"
+        );
+        assert_eq!(
+            base.srcset(" img.jpg 100w (max-width: 50em), b.jpg"),
+            "http://h.test/a/img.jpg 100w (max-width: 50em), http://h.test/a/b.jpg"
+        );
+        // A URL runs to whitespace, commas and all (as in the WHATWG parser).
+        assert_eq!(base.srcset("x,y.png 2x"), "http://h.test/a/x,y.png 2x");
+        assert_eq!(base.srcset(""), "");
+    }
+}

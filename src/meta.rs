@@ -1,0 +1,218 @@
+//! `--meta`: the page's description, canonical URL, language, robots
+//! directives, Open Graph and Twitter card properties, and its JSON-LD
+//! blocks.
+
+use crate::dom::{self, Base};
+use scraper::ElementRef;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+/// The `meta` object of a record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    /// `<meta name="description">`'s content.
+    pub description: Option<String>,
+    /// `<link rel="canonical">`'s href, absolute.
+    pub canonical: Option<String>,
+    /// `<html lang>`.
+    pub lang: Option<String>,
+    /// `<meta name="robots">`'s content.
+    pub robots: Option<String>,
+    /// Every `og:*` and `twitter:*` property, the first of each name, in
+    /// document order; names in lower case.
+    pub properties: Vec<(String, String)>,
+}
+
+impl Serialize for Meta {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(4 + self.properties.len()))?;
+        map.serialize_entry("description", &self.description)?;
+        map.serialize_entry("canonical", &self.canonical)?;
+        map.serialize_entry("lang", &self.lang)?;
+        map.serialize_entry("robots", &self.robots)?;
+        for (k, v) in &self.properties {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// What `--meta` found on a page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageMeta {
+    pub meta: Meta,
+    /// The parsed `application/ld+json` blocks, in document order.
+    pub json_ld: Vec<Value>,
+    /// Blocks that were not valid JSON, skipped.
+    pub json_ld_invalid: u32,
+}
+
+/// Collects `--meta` while the page is walked once.
+#[derive(Debug, Default)]
+pub struct MetaScan<'a> {
+    found: PageMeta,
+    canonical: Option<&'a str>,
+}
+
+impl<'a> MetaScan<'a> {
+    /// Looks at one element, in document order.
+    pub fn visit(&mut self, el: ElementRef<'a>) {
+        let m = &mut self.found.meta;
+        if dom::is_html(el, "meta") {
+            let Some(content) = el.attr("content") else {
+                return;
+            };
+            let content = content.trim();
+            if let Some(name) = el.attr("name") {
+                let name = name.trim();
+                if name.eq_ignore_ascii_case("description") {
+                    m.description.get_or_insert_with(|| content.to_owned());
+                    return;
+                }
+                if name.eq_ignore_ascii_case("robots") {
+                    m.robots.get_or_insert_with(|| content.to_owned());
+                    return;
+                }
+            }
+            // Open Graph uses `property`, Twitter cards `name`; pages mix
+            // them up, so both are read for both.
+            for key in [el.attr("property"), el.attr("name")].into_iter().flatten() {
+                let key = key.trim().to_ascii_lowercase();
+                if (key.starts_with("og:") || key.starts_with("twitter:"))
+                    && key.len() > key.find(':').map_or(0, |i| i + 1)
+                    && !m.properties.iter().any(|(k, _)| *k == key)
+                {
+                    m.properties.push((key, content.to_owned()));
+                }
+            }
+        } else if dom::is_html(el, "link") {
+            if self.canonical.is_none()
+                && let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href"))
+                && rel
+                    .split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("canonical"))
+            {
+                self.canonical = Some(href);
+            }
+        } else if dom::is_html(el, "html") {
+            if m.lang.is_none()
+                && let Some(lang) = el.attr("lang")
+            {
+                m.lang = Some(lang.trim().to_owned());
+            }
+        } else if dom::is_html(el, "script") && is_json_ld(el.attr("type")) {
+            let text: String = el.text().collect();
+            match serde_json::from_str::<Value>(text.trim()) {
+                Ok(v) => self.found.json_ld.push(v),
+                Err(_) => self.found.json_ld_invalid += 1,
+            }
+        }
+    }
+
+    /// What was found, with the canonical URL resolved.
+    pub fn finish(mut self, base: &Base) -> PageMeta {
+        self.found.meta.canonical = self
+            .canonical
+            .map(|h| base.join(h).map_or_else(|| h.to_owned(), String::from));
+        self.found
+    }
+}
+
+/// Tells whether a script `type` is JSON-LD (case and parameters aside).
+fn is_json_ld(ty: Option<&str>) -> bool {
+    ty.is_some_and(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case("application/ld+json")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+    use serde_json::json;
+    use url::Url;
+
+    fn scan(page: &str) -> PageMeta {
+        let doc = Html::parse_document(page);
+        let mut m = MetaScan::default();
+        dom::walk(&doc, |el| m.visit(el));
+        m.finish(&Base::new(
+            &Url::parse("http://h.test/a/b.html").unwrap(),
+            None,
+        ))
+    }
+
+    #[test]
+    fn reads_the_usual_tags() {
+        let page = r#"<html lang=" en-GB "><head>
+            <meta name="Description" content=" A page. ">
+            <meta name="description" content="second, ignored">
+            <META NAME=robots CONTENT="noindex,follow">
+            <link rel="alternate canonical" href="../c.html#x">
+            <meta property="og:title" content="OG title">
+            <meta property="OG:Image" content="/i.png">
+            <meta property="og:image" content="/second.png">
+            <meta name="twitter:card" content="summary">
+            <meta property="og:" content="no name">
+            <meta name="og:site_name" content="by name">
+            <meta property="article:author" content="not og">
+            <svg><meta name="robots" content="svg, not html"/></svg>
+            </head></html>"#;
+        let got = scan(page);
+        assert_eq!(
+            serde_json::to_value(&got.meta).unwrap(),
+            json!({
+                "description": "A page.",
+                "canonical": "http://h.test/c.html#x",
+                "lang": "en-GB",
+                "robots": "noindex,follow",
+                "og:title": "OG title",
+                "og:image": "/i.png",
+                "twitter:card": "summary",
+                "og:site_name": "by name",
+            })
+        );
+        // Keys keep document order.
+        let keys: Vec<_> = got
+            .meta
+            .properties
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            ["og:title", "og:image", "twitter:card", "og:site_name"]
+        );
+    }
+
+    #[test]
+    fn absent_fields_are_null() {
+        let got = scan("<p>bare</p>");
+        assert_eq!(
+            serde_json::to_value(&got.meta).unwrap(),
+            json!({"description": null, "canonical": null, "lang": null, "robots": null})
+        );
+        assert!(got.json_ld.is_empty());
+        assert_eq!(got.json_ld_invalid, 0);
+    }
+
+    #[test]
+    fn json_ld_blocks_parse_and_bad_ones_are_counted() {
+        let page = r#"<script type="application/ld+json">{"@type": "Thing", "name": "a</b>"}</script>
+            <script type=" Application/LD+JSON; charset=utf-8">[1, 2]</script>
+            <script type="application/ld+json">{"broken": </script>
+            <script type="application/ld+json"></script>
+            <script type="application/json">{"not": "ld"}</script>
+            <template><script type="application/ld+json">{"in": "template"}</script></template>"#;
+        let got = scan(page);
+        assert_eq!(
+            got.json_ld,
+            vec![json!({"@type": "Thing", "name": "a</b>"}), json!([1, 2])]
+        );
+        assert_eq!(got.json_ld_invalid, 2);
+    }
+}

@@ -1,0 +1,247 @@
+//! `-s/--select`: named CSS selectors, parsed and compiled once from
+//! `NAME=CSS`, `NAME[]=CSS` and the suffixes `@attr`, `@text`, `@html`,
+//! and the `fields` object they fill on each page.
+
+use crate::dom::{self, Base};
+use scraper::{ElementRef, Selector};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::str::FromStr;
+
+/// One `-s` flag, checked and compiled.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The key in `fields`.
+    pub name: String,
+    /// `NAME[]=…`: every match, as an array.
+    pub many: bool,
+    /// What is taken from a match.
+    pub want: Want,
+    /// The selector as written, for messages.
+    pub css: String,
+    selector: Selector,
+}
+
+/// What a selection takes from a matching element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Want {
+    /// Its text, whitespace collapsed (`@text`, the default).
+    Text,
+    /// Its outer HTML (`@html`).
+    Html,
+    /// An attribute, by lower-case name (`@href`); URL attributes come
+    /// back absolute. Matches without the attribute are passed over.
+    Attr(String),
+}
+
+impl FromStr for Selection {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Selection, String> {
+        let Some((head, rest)) = spec.split_once('=') else {
+            return Err(format!(
+                "'{spec}' is not NAME=CSS (e.g. 'price=.price', 'img[]=img@src')"
+            ));
+        };
+        let (name, many) = match head.trim().strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (head.trim(), false),
+        };
+        if name.is_empty() || name.contains(|c: char| c.is_whitespace() || "[]\"'@=".contains(c)) {
+            return Err(format!(
+                "'{spec}' does not start with a field name: write NAME=CSS \
+                 (e.g. 'link={spec}'); a name has no spaces, brackets, quotes or '@'"
+            ));
+        }
+        let (css, want) = split_suffix(rest)?;
+        let css = css.trim();
+        if css.is_empty() {
+            return Err(format!("the selector of field '{name}' is empty"));
+        }
+        let selector = Selector::parse(css)
+            .map_err(|e| format!("invalid CSS selector '{css}': {}", describe(&e)))?;
+        Ok(Selection {
+            name: name.to_owned(),
+            many,
+            want,
+            css: css.to_owned(),
+            selector,
+        })
+    }
+}
+
+/// Splits `CSS@what` at the last `@` outside brackets, parentheses and
+/// quotes, so `a[href="x@y"]` keeps its `@`.
+fn split_suffix(rest: &str) -> Result<(&str, Want), String> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut at = None;
+    for (i, c) in rest.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (_, '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '(') => depth += 1,
+            (None, ']' | ')') => depth -= 1,
+            (None, '@') if depth == 0 => at = Some(i),
+            _ => {}
+        }
+    }
+    let Some(at) = at else {
+        return Ok((rest, Want::Text));
+    };
+    let what = rest[at + 1..].trim();
+    let want = match what {
+        "text" => Want::Text,
+        "html" => Want::Html,
+        "" => {
+            return Err(format!(
+                "nothing after '@' in '{rest}': give an attribute name, 'text' or 'html'"
+            ));
+        }
+        attr if attr.contains(|c: char| c.is_whitespace() || "\"'=<>/@[]".contains(c)) => {
+            return Err(format!("'{attr}' after '@' is not an attribute name"));
+        }
+        attr => Want::Attr(attr.to_ascii_lowercase()),
+    };
+    Ok((&rest[..at], want))
+}
+
+/// Says what is wrong with a selector in words. scraper's own messages
+/// are terse, and for most errors a debug dump of the parser's error.
+fn describe(e: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind as K;
+    match e {
+        K::UnexpectedToken => "unexpected token".into(),
+        K::EndOfLine => "it ends too early (an unclosed bracket or quote?)".into(),
+        K::UnexpectedSelectorParseError(inner) => {
+            // The variant's name, in words: `EmptySelector` → "empty selector".
+            let dump = format!("{inner:?}");
+            let (variant, detail) = dump.split_once('(').unwrap_or((&dump, ""));
+            let mut words = String::new();
+            for c in variant.chars() {
+                if c.is_uppercase() && !words.is_empty() {
+                    words.push(' ');
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+            let detail = detail.trim_end_matches(')');
+            if detail.is_empty() {
+                words
+            } else {
+                format!("{words}: {detail}")
+            }
+        }
+        other => other.to_string().to_lowercase(),
+    }
+}
+
+impl Selection {
+    /// Tells whether `el` gives this selection a value it still wants.
+    pub fn takes(&self, el: ElementRef<'_>, found: usize) -> bool {
+        (self.many || found == 0)
+            && match &self.want {
+                Want::Attr(a) => el.value().attr(a).is_some(),
+                _ => true,
+            }
+            && self.selector.matches(&el)
+    }
+
+    /// The field's value from the elements it took, in document order.
+    pub fn value(&self, hits: &[ElementRef<'_>], base: &Base) -> Field {
+        let get = |el: &ElementRef<'_>| match &self.want {
+            Want::Text => dom::text(*el),
+            Want::Html => el.html(),
+            Want::Attr(a) => base.attr_value(a, el.value().attr(a).unwrap_or_default()),
+        };
+        if self.many {
+            Field::Many(hits.iter().map(get).collect())
+        } else {
+            Field::One(hits.first().map(get))
+        }
+    }
+}
+
+/// One field's value: the first match's (`null` when none), or every
+/// match's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    One(Option<String>),
+    Many(Vec<String>),
+}
+
+/// The `fields` object: field names in the order of the `-s` flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields(pub Vec<(String, Field)>);
+
+impl Serialize for Fields {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, field) in &self.0 {
+            match field {
+                Field::One(v) => map.serialize_entry(name, v)?,
+                Field::Many(v) => map.serialize_entry(name, v)?,
+            }
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(spec: &str) -> Selection {
+        spec.parse().unwrap()
+    }
+
+    #[test]
+    fn specs_split_into_name_selector_and_what() {
+        let s = sel("price=span.price");
+        assert_eq!(
+            (s.name.as_str(), s.many, &s.want),
+            ("price", false, &Want::Text)
+        );
+        let s = sel("img[]=img@SRC");
+        assert_eq!((s.name.as_str(), s.many), ("img", true));
+        assert_eq!(s.want, Want::Attr("src".into()));
+        assert_eq!(sel("h=h1@html").want, Want::Html);
+        assert_eq!(sel("h=h1 @text").want, Want::Text);
+        // '=' and '@' inside brackets and quotes belong to the selector.
+        let s = sel(r#"q=a[href="x=1"]@href"#);
+        assert_eq!(s.css, r#"a[href="x=1"]"#);
+        assert_eq!(s.want, Want::Attr("href".into()));
+        let s = sel("m=a[href*='@']");
+        assert_eq!((s.css.as_str(), &s.want), ("a[href*='@']", &Want::Text));
+        let s = sel(r#"m=a[title="x]@y"]@title"#);
+        assert_eq!(s.css, r#"a[title="x]@y"]"#);
+        let s = sel("n=li:not([data-x='a@b'])");
+        assert_eq!(s.want, Want::Text);
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        for (spec, needle) in [
+            ("price", "not NAME=CSS"),
+            (r#"a[href="x=1"]@href"#, "field name"),
+            ("=h1", "field name"),
+            ("x=", "empty"),
+            ("x=@href", "empty"),
+            ("x=a@", "nothing after '@'"),
+            ("x=a@on click", "not an attribute name"),
+            ("x=a[=href]", "a[=href]"),
+            ("x=div >", "div >"),
+            ("x=p:frobnicate", "frobnicate"),
+            ("x=##", "##"),
+        ] {
+            let err = spec.parse::<Selection>().unwrap_err();
+            assert!(err.contains(needle), "{spec}: {err}");
+            assert!(!err.contains("report this"), "{spec}: {err}");
+        }
+    }
+}
