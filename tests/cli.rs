@@ -11,24 +11,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::{Server, by_url, kind, records, trawl};
-
-/// Runs trawl with `args`, feeding `stdin`, and returns (records, stderr,
-/// exit code).
-fn run(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
-    let out = assert_cmd::Command::from_std(trawl())
-        .args(args)
-        .write_stdin(stdin.to_owned())
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run trawl");
-    let code = out.status.code().unwrap_or(-1);
-    (
-        records(&out.stdout),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        code,
-    )
-}
+use support::{Server, by_url, kind, records, run, trawl};
 
 /// Starts trawl with piped stdout; a thread forwards each line with the
 /// time it arrived.

@@ -91,6 +91,7 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/big/{bytes}", get(big))
         .route("/bomb", get(bomb))
         .route("/bad-gzip", get(bad_gzip))
+        .route("/heavy/{mib}", get(heavy))
         .route("/redirect/{n}", get(redirect))
         .route("/loop/{which}", get(redirect_loop))
         .route("/to", get(redirect_to))
@@ -211,6 +212,25 @@ async fn big(Path(bytes): Path<usize>) -> Response {
 
 use futures_util::StreamExt;
 
+/// About `mib` MiB of HTML that is slow to parse: a title, then tens of
+/// thousands of small elements and links per MiB.
+async fn heavy(Path(mib): Path<usize>) -> Response {
+    let body = tokio::task::spawn_blocking(move || {
+        let mut page = String::from("<!doctype html><title>heavy</title><body>");
+        let mut i = 0;
+        while page.len() < mib << 20 {
+            page.push_str(&format!(
+                "<div class=item><a href=\"/item/{i}\">item {i}</a> <b>x</b></div>\n"
+            ));
+            i += 1;
+        }
+        page
+    })
+    .await
+    .expect("heavy page");
+    html(body)
+}
+
 /// Bytes the gzip bomb expands to.
 pub const BOMB_SIZE: u64 = 1 << 30;
 
@@ -318,6 +338,23 @@ pub fn trawl() -> std::process::Command {
     }
     cmd.env("NO_PROXY", "*").env("NO_COLOR", "1");
     cmd
+}
+
+/// Runs trawl with `args`, feeding `stdin`, and returns (records, stderr,
+/// exit code).
+pub fn run(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
+    let out = assert_cmd::Command::from_std(trawl())
+        .args(args)
+        .write_stdin(stdin.to_owned())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run trawl");
+    let code = out.status.code().unwrap_or(-1);
+    (
+        records(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        code,
+    )
 }
 
 /// Decodes JSON Lines, failing the test on any line that is not JSON.
