@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares trawl's records with the reference's, page by page.
 
-    compare.py [--min-pct 99.5] [--examples 5] TRAWL_JSONL REF_JSONL
+    compare.py [--min-pct 99.5] [--examples 5] [--plain TRAWL_PLAIN_JSONL] TRAWL_JSONL REF_JSONL
 
 Joins the two files by `url` and compares `title` and `links`. Prints the
 number of pages compared, the pages whose titles are equal, the pages whose
@@ -9,9 +9,14 @@ link lists are equal as strings ("raw") and equal after both sides went
 through `whatwg_normalise` below ("after normalisation"), and sorts every
 mismatching page into buckets, with counts and examples.
 
-Exit status: 0 when both the title agreement and the link agreement after
-normalisation reach --min-pct percent of the pages, 1 otherwise (2 for bad
-input). The raw link agreement is printed but not gated: the reference
+With --plain, the titles of a second trawl run made without --links are
+compared too: without --links (nor -s, --meta) trawl reads the title with a
+tokenizer-only fast path instead of the tree it builds for --links, so the
+two runs check two title code paths.
+
+Exit status: 0 when the title agreement (of both runs, with --plain) and
+the link agreement after normalisation reach --min-pct percent of the
+pages, 1 otherwise (2 for bad input). The raw link agreement is printed but not gated: the reference
 resolves with urljoin, which leaves URLs as written, and trawl with the
 WHATWG URL standard (Rust `url` crate), which normalises them; that
 difference is expected and is what the normalisation bucket shows.
@@ -259,9 +264,13 @@ def main():
     ap.add_argument("ref_jsonl")
     ap.add_argument("--min-pct", type=float, default=99.5)
     ap.add_argument("--examples", type=int, default=5, help="examples shown per bucket")
+    ap.add_argument("--plain", metavar="TRAWL_PLAIN_JSONL",
+                    help="records of a trawl run without --links (its fast title path)")
     args = ap.parse_args()
 
     trawl, _ = load(args.trawl_jsonl)
+    plain = load(args.plain)[0] if args.plain else None
+    plain_title_eq = plain_compared = 0
     ref, order = load(args.ref_jsonl)
 
     buckets = collections.OrderedDict()  # name -> list of example strings; counts in bucket_n
@@ -307,6 +316,18 @@ def main():
             add("title differs: whitespace only", f"{url}: trawl {short(tt)} | ref {short(rt)}")
         else:
             add("title differs", f"{url}: trawl {short(tt)} | ref {short(rt)}")
+
+        if plain is not None:
+            if url not in plain:
+                add("page missing from trawl's plain output (no --links)", url)
+            else:
+                plain_compared += 1
+                pt = plain[url].get("title")
+                if pt == rt:
+                    plain_title_eq += 1
+                else:
+                    add("title differs, trawl without --links (fast title path)",
+                        f"{url}: trawl {short(pt)} | ref {short(rt)}")
 
         # ---- links
         if "links" not in t or t.get("links") is None:
@@ -365,6 +386,9 @@ def main():
     print(f"pages compared: {compared}")
     print(f"links: trawl {links_total_trawl}, reference {links_total_ref} (over the pages compared)")
     print(f"equal title:                         {title_eq:6d}  {pct(title_eq, compared)}")
+    if plain is not None:
+        print(f"equal title, trawl w/o --links:      {plain_title_eq:6d}  {pct(plain_title_eq, plain_compared)}"
+              " (fast title path)")
     print(f"equal links (raw strings):           {links_raw_eq:6d}  {pct(links_raw_eq, compared)}")
     print(f"equal links (after normalisation):   {links_norm_eq:6d}  {pct(links_norm_eq, compared)}")
     print(f"equal title and links (after norm.): {both_norm_eq:6d}  {pct(both_norm_eq, compared)}")
@@ -381,7 +405,10 @@ def main():
             print(f"           e.g. {rule_examples[rule]}")
 
     ok = compared > 0 and 100.0 * title_eq / compared >= args.min_pct and 100.0 * links_norm_eq / compared >= args.min_pct
-    print(f"\n{'PASS' if ok else 'FAIL'}: titles {pct(title_eq, compared)}, links after normalisation "
+    if plain is not None:
+        ok = ok and plain_compared == compared and 100.0 * plain_title_eq / compared >= args.min_pct
+    plain_s = f" (without --links {pct(plain_title_eq, compared)})" if plain is not None else ""
+    print(f"\n{'PASS' if ok else 'FAIL'}: titles {pct(title_eq, compared)}{plain_s}, links after normalisation "
           f"{pct(links_norm_eq, compared)} (gate: >= {args.min_pct} % each; raw links {pct(links_raw_eq, compared)}, not gated)")
     return 0 if ok else 1
 

@@ -8,14 +8,16 @@
 # Env: TRAWL (a trawl binary; default: `cargo build --release`, honouring
 # CARGO_TARGET_DIR), PORT (18181), DOCROOT (the docs' html folder; default
 # from Debian's python3.11-doc, installed with apt-get when missing),
-# JOBS (reference.py worker processes, 2), MIN_PCT (99.5), REF_ONLY=1 (serve and
+# JOBS (reference.py worker processes, 2), MIN_PCT (99.5), OUT (where the URL
+# list, outputs and report go; .run/), REF_ONLY=1 (serve and
 # run the reference only: no trawl, no comparison).
 # Writes everything under bench/differential/.run/ (gitignored).
 set -euo pipefail
 
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$DIR/../.." && pwd)"
-RUN="$DIR/.run"
+RUN="$DIR/.run"                 # the venv and nginx's prefix
+OUT="${OUT:-$RUN}"              # the URL list, the outputs and the report
 PORT="${PORT:-18181}"
 HOST=127.0.0.1
 BASE="http://$HOST:$PORT"
@@ -29,7 +31,7 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}'; }
 
 T0="$(now)"
-mkdir -p "$RUN"
+mkdir -p "$RUN" "$OUT"
 
 # --- packages: the docs and nginx (Debian), as root ------------------------------------
 need=()
@@ -134,7 +136,7 @@ curl -sf -o /dev/null -m 2 "$BASE/index.html" || die "nginx did not come up on $
 say "nginx up: pid $NGINX_PID, $BASE serving $DOCROOT"
 
 # --- (c) the URL list -------------------------------------------------------------------
-URLS="$RUN/urls.txt"
+URLS="$OUT/urls.txt"
 (cd "$DOCROOT" && find . -name '*.html' -type f | sed 's#^\./##' | LC_ALL=C sort) \
   | awk -v base="$BASE" '{print base "/" $0}' > "$URLS"
 N="$(wc -l < "$URLS")"
@@ -145,18 +147,22 @@ T_TRAWL=-
 if [[ -z "${REF_ONLY:-}" ]]; then
 t="$(now)"
 rc=0
-"${NICE[@]}" "$TRAWL" -i "$URLS" --links -c 16 --per-host 16 -q -o "$RUN/trawl.jsonl" || rc=$?
+"${NICE[@]}" "$TRAWL" -i "$URLS" --links -c 16 --per-host 16 -q -o "$OUT/trawl.jsonl" || rc=$?
 T_TRAWL="$(since "$t")"
 [[ $rc -eq 0 || $rc -eq 1 ]] || die "trawl exited $rc"
 [[ $rc -eq 0 ]] || say "warning: trawl exited 1 (some record is not ok); compare.py shows which"
-say "trawl: ${T_TRAWL}s -> $RUN/trawl.jsonl"
+say "trawl: ${T_TRAWL}s -> $OUT/trawl.jsonl"
+# again without --links: the title then comes from trawl's tokenizer-only fast path
+rc=0
+"${NICE[@]}" "$TRAWL" -i "$URLS" -c 16 --per-host 16 -q -o "$OUT/trawl-plain.jsonl" || rc=$?
+[[ $rc -eq 0 || $rc -eq 1 ]] || die "trawl (without --links) exited $rc"
 fi
 
 # --- (e) the reference -------------------------------------------------------------------
 t="$(now)"
-"${NICE[@]}" "$PY" "$DIR/reference.py" -j "$JOBS" "$URLS" > "$RUN/ref.jsonl"
+"${NICE[@]}" "$PY" "$DIR/reference.py" -j "$JOBS" "$URLS" > "$OUT/ref.jsonl"
 T_REF="$(since "$t")"
-say "reference: ${T_REF}s -> $RUN/ref.jsonl"
+say "reference: ${T_REF}s -> $OUT/ref.jsonl"
 
 stop_nginx
 if [[ -n "${REF_ONLY:-}" ]]; then
@@ -166,6 +172,6 @@ fi
 
 # --- (f) compare -------------------------------------------------------------------------
 rc=0
-"$PY" "$DIR/compare.py" --min-pct "$MIN_PCT" "$RUN/trawl.jsonl" "$RUN/ref.jsonl" | tee "$RUN/report.txt" || rc=$?
+"$PY" "$DIR/compare.py" --min-pct "$MIN_PCT" --plain "$OUT/trawl-plain.jsonl" "$OUT/trawl.jsonl" "$OUT/ref.jsonl" | tee "$OUT/report.txt" || rc=$?
 echo "times: trawl ${T_TRAWL}s, reference ${T_REF}s, whole run $(since "$T0")s"
 exit "$rc"
