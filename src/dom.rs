@@ -8,11 +8,9 @@
 
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
+use html5ever::{LocalName, ns};
 use scraper::{ElementRef, Html, Node};
 use url::Url;
-
-/// The HTML namespace; elements of SVG and MathML have others.
-const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
 /// Calls `visit` on every element of the document, in document order,
 /// outside `<template>` contents.
@@ -37,9 +35,9 @@ pub fn walk<'a>(doc: &'a Html, mut visit: impl FnMut(ElementRef<'a>)) {
 
 /// Tells whether `el` is the HTML element `name` (not an SVG `<a>` or a
 /// MathML `<title>`).
-pub fn is_html(el: ElementRef<'_>, name: &str) -> bool {
+pub fn is_html(el: ElementRef<'_>, name: &LocalName) -> bool {
     let q = &el.value().name;
-    &*q.local == name && &*q.ns == HTML_NS
+    q.local == *name && q.ns == ns!(html)
 }
 
 /// Elements whose text is not content: code, styles, fallbacks.
@@ -258,6 +256,7 @@ fn is_ascii_ws(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use html5ever::local_name;
     use scraper::Selector;
 
     fn first<'a>(doc: &'a Html, css: &str) -> ElementRef<'a> {
@@ -300,7 +299,7 @@ mod tests {
         let mut ids = Vec::new();
         walk(&doc, |el| {
             if let Some(id) = el.attr("id") {
-                ids.push((id.to_owned(), is_html(el, "a")));
+                ids.push((id.to_owned(), is_html(el, &local_name!("a"))));
             }
         });
         let ids: Vec<(&str, bool)> = ids.iter().map(|(i, h)| (i.as_str(), *h)).collect();

@@ -15,6 +15,7 @@
 //! * [`charset`]: which text encoding a body is in.
 //! * [`extract`]: charset sniffing and the title; the only user of scraper.
 //! * [`record`]: the JSON Lines record and its error kinds.
+//! * [`parsing`]: the pool of threads that parse pages.
 //! * [`output`]: the single writer, the tallies and the summary.
 //! * [`progress`]: the progress display on stderr.
 //! * [`pipeline`]: the only module that spawns; ties the rest together.
@@ -31,6 +32,7 @@ pub mod hosts;
 pub mod input;
 pub mod meta;
 pub mod output;
+pub mod parsing;
 pub mod pipeline;
 pub mod progress;
 pub mod record;

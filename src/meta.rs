@@ -3,6 +3,7 @@
 //! blocks.
 
 use crate::dom::{self, Base};
+use html5ever::local_name;
 use scraper::ElementRef;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
@@ -58,7 +59,7 @@ impl<'a> MetaScan<'a> {
     /// Looks at one element, in document order.
     pub fn visit(&mut self, el: ElementRef<'a>) {
         let m = &mut self.found.meta;
-        if dom::is_html(el, "meta") {
+        if dom::is_html(el, &local_name!("meta")) {
             let Some(content) = el.attr("content") else {
                 return;
             };
@@ -85,7 +86,7 @@ impl<'a> MetaScan<'a> {
                     m.properties.push((key, content.to_owned()));
                 }
             }
-        } else if dom::is_html(el, "link") {
+        } else if dom::is_html(el, &local_name!("link")) {
             if self.canonical.is_none()
                 && let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href"))
                 && rel
@@ -94,13 +95,13 @@ impl<'a> MetaScan<'a> {
             {
                 self.canonical = Some(href);
             }
-        } else if dom::is_html(el, "html") {
+        } else if dom::is_html(el, &local_name!("html")) {
             if m.lang.is_none()
                 && let Some(lang) = el.attr("lang")
             {
                 m.lang = Some(lang.trim().to_owned());
             }
-        } else if dom::is_html(el, "script") && is_json_ld(el.attr("type")) {
+        } else if dom::is_html(el, &local_name!("script")) && is_json_ld(el.attr("type")) {
             let text: String = el.text().collect();
             match serde_json::from_str::<Value>(text.trim()) {
                 Ok(v) => self.found.json_ld.push(v),

@@ -18,8 +18,8 @@
 //!   bounded ([`lookahead`]), which keeps memory flat for any input length;
 //!   a list with more than that many URLs of one saturated host in a row
 //!   waits for that host once the look-ahead is full.
-//! * Parsing runs on tokio's blocking pool behind a semaphore sized to the
-//!   cores, never on the reactor; a fetch task keeps its global slot while
+//! * Parsing runs on the parsing pool ([`ParsePool`]), one thread per
+//!   core, never on the reactor; a fetch task keeps its global slot while
 //!   it waits to parse, so bodies in memory stay within `--concurrency`.
 //! * Shutdown is by dropping: an interrupt or a closed output drops the
 //!   dispatcher and its JoinSet, which aborts in-flight requests; their
@@ -34,6 +34,7 @@ use crate::fetch::{Chain, Fetched, Fetcher, Step};
 use crate::hosts::{HostSlot, Hosts};
 use crate::input::{self, Entry, InputStats, Job};
 use crate::output::{self, Summary, WriterOptions};
+use crate::parsing::ParsePool;
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record, RecordError, now_rfc3339};
 use anyhow::Context;
@@ -132,7 +133,7 @@ where
         moved_tx,
         moved,
         records: rec_tx,
-        parse_gate: Arc::new(Semaphore::new(parse_threads())),
+        parser: ParsePool::new(parse_threads()).context("cannot start the parsing threads")?,
         ok_status: Arc::new(cfg.ok_status.clone()),
         plan: Arc::new(cfg.plan.clone()),
         concurrency: c,
@@ -197,7 +198,7 @@ struct Dispatcher {
     moved_tx: mpsc::UnboundedSender<Pending>,
     moved: mpsc::UnboundedReceiver<Pending>,
     records: mpsc::Sender<(u64, Record)>,
-    parse_gate: Arc<Semaphore>,
+    parser: ParsePool,
     /// What to extract from each page.
     plan: Arc<Plan>,
     ok_status: Arc<StatusSet>,
@@ -329,7 +330,7 @@ impl Dispatcher {
 
     fn task(&self, pending: Pending, slot: HostSlot) -> impl Future<Output = ()> + Send + 'static {
         let fetcher = self.fetcher.clone();
-        let gate = self.parse_gate.clone();
+        let parser = self.parser.clone();
         let ok_status = self.ok_status.clone();
         let plan = self.plan.clone();
         let records = self.records.clone();
@@ -339,7 +340,8 @@ impl Dispatcher {
             let chain = chain.unwrap_or_else(|| Chain::new(&job.url));
             match fetcher.fetch(&job.url, chain, slot).await {
                 Step::Done(fetched, started) => {
-                    let record = finish(job.line, fetched, started, &ok_status, &plan, &gate).await;
+                    let record =
+                        finish(job.line, fetched, started, &ok_status, &plan, &parser).await;
                     // The writer only goes away when the run is stopping.
                     let _ = records.send((job.seq, record)).await;
                 }
@@ -357,14 +359,14 @@ impl Dispatcher {
 }
 
 /// Turns what a fetch got into the record: judges the status and, for
-/// HTML, parses the body on the blocking pool.
+/// HTML, parses the body on the parsing pool.
 async fn finish(
     line: String,
     f: Fetched,
     start: Instant,
     ok_status: &StatusSet,
     plan: &Arc<Plan>,
-    gate: &Semaphore,
+    parser: &ParsePool,
 ) -> Record {
     let mut error = f.error.map(|(kind, message)| RecordError { kind, message });
     if error.is_none()
@@ -384,13 +386,10 @@ async fn finish(
     if let (Some(body), Some(url)) = (f.body, f.final_url.clone()) {
         let ct = f.content_type.clone();
         let plan = plan.clone();
-        // The gate is never closed; holding its permit bounds parsing
-        // to one page per core.
-        let _permit = gate.acquire().await;
-        let parsed = tokio::task::spawn_blocking(move || {
-            extract::extract(&body, ct.as_deref(), &url, &plan)
-        });
-        match parsed.await {
+        let parsed = parser
+            .run(move || extract::extract(&body, ct.as_deref(), &url, &plan))
+            .await;
+        match parsed {
             Ok(x) => found = x,
             // A parser bug on one hostile page must not cost the run: the
             // page gets a record that says so.
