@@ -6,7 +6,7 @@
 # env:
 #   RUNS=3                 rounds per tool (round-robin)
 #   SHARED_BENCH=../shared/bench   the read-only harness to copy (relative to the repo root)
-#   PEERS="trawl py-asyncio-lxml scrapy curl-parallel"   tools to run (wrk and the others
+#   PEERS="trawl trawl-extract py-asyncio-lxml scrapy curl-parallel"   tools to run (wrk and the others
 #                          from the harness's run_all.sh are accepted too)
 #   MAX_OTHER_LOAD=0.15    runs disturbed by other processes (in cores) are left out of the medians
 #   CARGO_TARGET_DIR       respected by the release build
@@ -22,7 +22,7 @@ SHARED_BENCH="${SHARED_BENCH:-../shared/bench}"
 WORK="$ROOT/bench/.run"
 H="$WORK/harness"
 export RUNS="${RUNS:-3}"
-PEERS="${PEERS:-trawl py-asyncio-lxml scrapy curl-parallel}"
+PEERS="${PEERS:-trawl trawl-extract py-asyncio-lxml scrapy curl-parallel}"
 MAX_OTHER_LOAD="${MAX_OTHER_LOAD:-0.15}"
 scenarios=("$@"); [[ ${#scenarios[@]} -gt 0 ]] || scenarios=(throughput latency)
 start=$SECONDS
@@ -43,6 +43,10 @@ for f in "$SHARED_BENCH"/* "$SHARED_BENCH"/.gitignore; do
   cp -R "$f" "$H/$name"
 done
 chmod -R u+w "$H"
+# The harness takes one tool under test (TOOL_CMD); the copy learns a second
+# one, trawl-extract, from $EXTRA_CMDS (a file of CMD[name]=... lines).
+sed -i 's|^if \[\[ -n "${TOOL_CMD:-}" \]\]; then CMD\[$TOOL_NAME\]="$TOOL_CMD"; fi$|&\n[[ -n "${EXTRA_CMDS:-}" ]] \&\& source "$EXTRA_CMDS"|' "$H/run_all.sh"
+grep -q EXTRA_CMDS "$H/run_all.sh" || { echo "error: could not teach $H/run_all.sh a second tool" >&2; exit 1; }
 
 # 2. harness setup (apt packages need root the first time; pip into .venv)
 if [[ "${SKIP_SETUP:-0}" != 1 ]]; then
@@ -66,9 +70,15 @@ stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 export RESULTS="$WORK/results/trawl-$stamp.tsv"
 export TOOL_NAME=trawl
 export TOOL_CMD="$(printf '%q' "$BIN") -i {urls} -c {c} --per-host {c} -t {timeout}s -q"
+# trawl-extract: the same run with three selectors and --links (a full parse
+# of every page, URLs resolved), the work of the extraction targets.
+EXTRACT_FLAGS="-s 'h1=h1' -s 'headings[]=h2' -s 'refs[]=a.reference@href' --links"
+export EXTRA_CMDS="$WORK/extra_cmds.sh"
+printf 'CMD[trawl-extract]=%q\n' "$TOOL_CMD $EXTRACT_FLAGS" > "$EXTRA_CMDS"
 export PEERS
 echo "== $(basename "$BIN") $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' (+ uncommitted changes)')" >&2
 echo "== TOOL_CMD: $TOOL_CMD" >&2
+echo "== trawl-extract: $TOOL_CMD $EXTRACT_FLAGS" >&2
 echo "== RUNS=$RUNS PEERS='$PEERS' scenarios: ${scenarios[*]}" >&2
 "$H/run_all.sh" "${scenarios[@]}" >/dev/null   # its own (unfiltered) table is replaced below
 
@@ -100,6 +110,20 @@ if t_cpu is not None and p_cpu:
 rss = med("throughput", "trawl", "maxrss_mb")
 if rss is not None:
     print(f"     throughput peak RSS {rss:.1f} MB (c=64; no target)")
+if t_pps and p_pps:
+    r = t_pps / p_pps
+    print(f"{mark(r >= 10)} title-only pages/s  trawl {t_pps:.0f} / py-asyncio-lxml {p_pps:.0f} = {r:.1f}x   (target >= 10x)")
+x_pps, x_cpu = med("throughput", "trawl-extract", "pages_per_s"), med("throughput", "trawl-extract", "cpu_s")
+s_pps, s_cpu = med("throughput", "scrapy", "pages_per_s"), med("throughput", "scrapy", "cpu_s")
+if x_pps:
+    n = int(next(r for r in rows if r["scenario"] == "throughput")["n"])
+    if p_pps:
+        print(f"{mark(x_pps >= 3 * p_pps)} extract pages/s     trawl-extract {x_pps:.0f} / py-asyncio-lxml {p_pps:.0f} = {x_pps / p_pps:.1f}x   (target >= 3x)")
+    if s_pps:
+        print(f"{mark(x_pps >= 8 * s_pps)} extract pages/s     trawl-extract {x_pps:.0f} / scrapy {s_pps:.0f} = {x_pps / s_pps:.1f}x   (target >= 8x)")
+    for name, cpu in (("py-asyncio-lxml", p_cpu), ("scrapy", s_cpu)):
+        if cpu and x_cpu is not None:
+            print(f"{mark(x_cpu < cpu)} extract CPU/page    trawl-extract {1000 * x_cpu / n:.2f} ms vs {name} {1000 * cpu / n:.2f} ms   (target: fewer)")
 w = med("latency", "trawl", "wall_s")
 if w is not None:
     r0 = next(r for r in rows if r["scenario"] == "latency")

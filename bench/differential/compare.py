@@ -48,6 +48,7 @@ strings that urljoin keeps apart can be one URL to WHATWG.
 
 import argparse
 import collections
+import difflib
 import json
 import re
 import sys
@@ -219,6 +220,45 @@ def whatwg_normalise(url):
     return out, rules
 
 
+FORBIDDEN_HOST = set(" #%/:<>?@[\\]^|") | {chr(c) for c in range(0x20)} | {"\x7f"}
+
+
+def whatwg_problem(url):
+    """Why the WHATWG parser would refuse `url` (special schemes only), or None.
+
+    A rough check of the common failures: empty host, a forbidden host code
+    point (after percent-decoding), an unclosed IPv6 bracket, a port that is
+    not a number up to 65535, an IPv4-looking host with a part over 255.
+    """
+    m = SCHEME_RE.match(url)
+    if not m or m.group(1).lower() not in SPECIAL_PORTS or m.group(1).lower() == "file":
+        return None
+    rest = url[m.end():].lstrip("/\\")
+    authority = re.split(r"[/?#\\]", rest, maxsplit=1)[0]
+    hostport = authority.rpartition("@")[2]
+    if hostport.startswith("["):
+        if "]" not in hostport:
+            return "unclosed IPv6 bracket"
+        host, port = hostport[: hostport.index("]") + 1], hostport[hostport.index("]") + 1:]
+        if port and not port.startswith(":"):
+            return "junk after IPv6 address"
+        port = port[1:]
+    else:
+        host, _, port = hostport.partition(":")
+        h = _pct_decode(host)
+        if not h:
+            return "empty host"
+        bad = sorted(set(h) & FORBIDDEN_HOST)
+        if bad:
+            return f"forbidden host code point {''.join(bad)!r}"
+        labels = h.rstrip(".").split(".")
+        if labels and labels[-1].isdigit() and all(x.isdigit() for x in labels) and any(int(x) > 255 for x in labels):
+            return "IPv4 part over 255"
+    if port and (not port.isdigit() or int(port) > 65535):
+        return "bad port"
+    return None
+
+
 def dedupe(xs):
     seen = set()
     out = []
@@ -371,12 +411,38 @@ def main():
             continue
         only_t = [x for x in tnl if x not in sr]
         only_r = [x for x in rnl if x not in st]
-        if only_t:
+        # pair a reference link with the trawl link that stands in its place
+        # (same href, resolved differently) by aligning the two lists
+        ot, orr = set(only_t), set(only_r)
+        paired_t, paired_r, pairs = set(), set(), []
+        sm = difflib.SequenceMatcher(None, rnl, tnl, autojunk=False)
+        for op, i1, i2, j1, j2 in sm.get_opcodes():
+            if op != "replace":
+                continue
+            for a, b in zip(rnl[i1:i2], tnl[j1:j2]):
+                if a in orr and b in ot and a not in paired_r and b not in paired_t:
+                    paired_r.add(a)
+                    paired_t.add(b)
+                    pairs.append((a, b))
+        if pairs:
+            add("same href resolved differently (WHATWG parser vs urljoin, beyond normalisation)",
+                f"{url}: " + "; ".join(f"ref {a!r} vs trawl {b!r}" + (
+                    f" (ref's is not a valid URL: {whatwg_problem(a)})" if whatwg_problem(a) else "")
+                    for a, b in pairs[:3]))
+        rest_r = [x for x in only_r if x not in paired_r]
+        rest_t = [x for x in only_t if x not in paired_t]
+        invalid = [(x, whatwg_problem(x)) for x in rest_r]
+        invalid = [(x, why) for x, why in invalid if why]
+        if invalid:
+            add("link only in reference: not a valid URL to WHATWG (trawl leaves out what does not resolve)",
+                f"{url}: " + ", ".join(f"{x!r} ({why})" for x, why in invalid[:3]))
+        rest_r = [x for x in rest_r if not whatwg_problem(x)]
+        if rest_t:
             add("link only in trawl (after normalisation)",
-                f"{url}: {len(only_t)}: " + ", ".join(repr(x) for x in only_t[:3]))
-        if only_r:
+                f"{url}: {len(rest_t)}: " + ", ".join(repr(x) for x in rest_t[:3]))
+        if rest_r:
             add("link only in reference (after normalisation)",
-                f"{url}: {len(only_r)}: " + ", ".join(repr(x) for x in only_r[:3]))
+                f"{url}: {len(rest_r)}: " + ", ".join(repr(x) for x in rest_r[:3]))
         common_t = [x for x in tnl if x in sr]
         common_r = [x for x in rnl if x in st]
         if common_t != common_r:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference extractor for trawl's `title` and `links` (the contract's rules).
 
-    reference.py [-j N] URLS_FILE > ref.jsonl
+    reference.py [-j N] [--scripting] URLS_FILE > ref.jsonl
 
 Fetches every URL of URLS_FILE (one a line; blank lines and lines starting
 with '#' skipped, like trawl), parses the body with html5lib and prints one
@@ -22,6 +22,17 @@ Rules (trawl's contract, written independently of trawl's code):
   is kept: it resolves to the base); it is resolved with urljoin(base, href),
   its fragment dropped; a result whose scheme is javascript, mailto, tel or
   data (any case) is skipped; repeats are dropped, the first one kept.
+* Elements inside a <template> are not part of the document (the DOM puts
+  them in the template's content fragment, which html5lib's etree builder
+  does not model): they are skipped, for the title and for links.
+* A URL that does not resolve is skipped: urljoin raising ValueError (e.g.
+  "http://[::1/"), or a result that is not absolute (no scheme: a relative
+  href against a base like "javascript:void(0)"). A <base href> that urljoin
+  cannot resolve is ignored (the final URL is the base).
+
+--scripting parses with html5lib's scripting flag on, as a browser with
+JavaScript does (and as html5ever, trawl's parser, does by default): the
+contents of <noscript> are then text, not elements. Off by default.
 
 Only the standard library and html5lib are used. Pages are fetched and
 parsed in a small process pool (-j, default 2): html5lib is pure Python and
@@ -48,16 +59,35 @@ def collapse(text):
     return " ".join(text.split())
 
 
-def extract(text, final_url):
+def elements(root):
+    """The elements of the document in tree order, outside <template> contents."""
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            continue
+        yield el
+        if el.tag == HTML_NS + "template":
+            continue
+        stack.extend(reversed(list(el)))
+
+
+def resolve(base, href):
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return None
+    return url if urlsplit(url).scheme else None
+
+
+def extract(text, final_url, scripting=False):
     """Returns (title, links) for the decoded HTML `text` served at `final_url`."""
-    root = html5lib.parse(text, treebuilder="etree", namespaceHTMLElements=True)
+    root = html5lib.parse(text, treebuilder="etree", namespaceHTMLElements=True, scripting=scripting)
     title = None
     base_href = None
     anchors = []
-    for el in root.iter():  # document (tree) order
+    for el in elements(root):  # document (tree) order
         tag = el.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            continue
         if tag == HTML_NS + "title":
             if title is None:
                 title = collapse("".join(el.itertext()))
@@ -68,14 +98,18 @@ def extract(text, final_url):
             if "href" in el.attrib:
                 anchors.append(el.attrib["href"])
 
-    base = final_url if base_href is None else urljoin(final_url, base_href.strip(ASCII_WS))
+    base = None if base_href is None else resolve(final_url, base_href.strip(ASCII_WS))
+    base = base or final_url
     links = []
     seen = set()
     for href in anchors:
         href = href.strip(ASCII_WS)
         if href.startswith("#"):
             continue
-        url = urldefrag(urljoin(base, href)).url
+        url = resolve(base, href)
+        if url is None:
+            continue
+        url = urldefrag(url).url
         if urlsplit(url).scheme.lower() in SKIPPED_SCHEMES:
             continue
         if url not in seen:
@@ -90,6 +124,9 @@ def charset_of(content_type):
         if name.strip().lower() == "charset" and value.strip():
             return value.strip().strip('"\'')
     return "utf-8"
+
+
+SCRIPTING = False
 
 
 def one(url):
@@ -114,10 +151,15 @@ def one(url):
             text = body.decode(charset, errors="replace")
         except LookupError:
             text = body.decode("utf-8", errors="replace")
-        rec["title"], rec["links"] = extract(text, rec["final_url"])
+        rec["title"], rec["links"] = extract(text, rec["final_url"], SCRIPTING)
     except Exception as e:  # noqa: BLE001
         rec["error"] = f"parse: {type(e).__name__}: {e}"
     return rec
+
+
+def _set_scripting(on):
+    global SCRIPTING
+    SCRIPTING = on
 
 
 def read_urls(path):
@@ -132,7 +174,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("urls_file")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
+    ap.add_argument("--scripting", action="store_true",
+                    help="parse as with JavaScript on: <noscript> contents are text")
     args = ap.parse_args()
+    global SCRIPTING
+    SCRIPTING = args.scripting
     urls = list(read_urls(args.urls_file))
     out = sys.stdout
     if args.jobs <= 1:
@@ -140,7 +186,9 @@ def main():
         for rec in results:
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
     else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=args.jobs, initializer=_set_scripting, initargs=(args.scripting,)
+        ) as pool:
             for rec in pool.map(one, urls, chunksize=4):
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
     out.flush()

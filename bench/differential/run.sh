@@ -9,8 +9,9 @@
 # CARGO_TARGET_DIR), PORT (18181), DOCROOT (the docs' html folder; default
 # from Debian's python3.11-doc, installed with apt-get when missing),
 # JOBS (reference.py worker processes, 2), MIN_PCT (99.5), OUT (where the URL
-# list, outputs and report go; .run/), REF_ONLY=1 (serve and
-# run the reference only: no trawl, no comparison).
+# list, outputs and report go; .run/), SCRIPTING=1 (the reference parses
+# with scripting on, as html5ever does: <noscript> contents are text),
+# REF_ONLY=1 (serve and run the reference only: no trawl, no comparison).
 # Writes everything under bench/differential/.run/ (gitignored).
 set -euo pipefail
 
@@ -50,6 +51,7 @@ if [[ -z "${DOCROOT:-}" ]]; then
   DOCROOT="$(dirname "$idx")"
 fi
 [[ -f "$DOCROOT/index.html" ]] || die "DOCROOT=$DOCROOT has no index.html"
+DOCROOT="$(cd "$DOCROOT" && pwd)"   # nginx reads a relative root from its prefix
 
 # --- (a) the reference's venv ------------------------------------------------------------
 PY="$RUN/venv/bin/python"
@@ -160,7 +162,7 @@ fi
 
 # --- (e) the reference -------------------------------------------------------------------
 t="$(now)"
-"${NICE[@]}" "$PY" "$DIR/reference.py" -j "$JOBS" "$URLS" > "$OUT/ref.jsonl"
+"${NICE[@]}" "$PY" "$DIR/reference.py" -j "$JOBS" ${SCRIPTING:+--scripting} "$URLS" > "$OUT/ref.jsonl"
 T_REF="$(since "$t")"
 say "reference: ${T_REF}s -> $OUT/ref.jsonl"
 
