@@ -16,6 +16,7 @@ use std::time::Duration;
 use trawl::config::{self, Config, ProgressWhen, Source, StatusSet};
 use trawl::extract::Plan;
 use trawl::select::Selection;
+use trawl::shard::{Shard, ShardBy};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -132,6 +133,27 @@ pub struct Args {
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
+    /// With -o: keep the records FILE already has, skip their URLs, and
+    /// append the rest (a torn last line left by a crash is cut off first).
+    #[arg(long, requires = "output", help_heading = "Output")]
+    pub resume: bool,
+
+    /// Take only part K of N of the list (1-based, e.g. 2/8): N runs with
+    /// 1/N … N/N split it, each URL in exactly one.
+    #[arg(long, value_name = "K/N", help_heading = "Input")]
+    pub shard: Option<Shard>,
+
+    /// What --shard splits by: 'url' (the most even) or 'host' (all of a
+    /// host's URLs in one shard, so --per-host holds across machines).
+    #[arg(
+        long,
+        value_name = "BY",
+        default_value = "url",
+        requires = "shard",
+        help_heading = "Input"
+    )]
+    pub shard_by: ShardByArg,
+
     /// Write records in input order (memory stays bounded).
     #[arg(long, help_heading = "Output")]
     pub ordered: bool,
@@ -157,6 +179,15 @@ pub struct Args {
         help_heading = "Output"
     )]
     pub ok_status: StatusSet,
+}
+
+/// `--shard-by` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShardByArg {
+    /// The whole URL.
+    Url,
+    /// The host name.
+    Host,
 }
 
 /// `--progress` values.
@@ -267,6 +298,14 @@ impl Args {
                 links: self.links,
                 meta: self.meta,
             },
+            resume: self.resume,
+            shard: self.shard.map(|s| Shard {
+                by: match self.shard_by {
+                    ShardByArg::Url => ShardBy::Url,
+                    ShardByArg::Host => ShardBy::Host,
+                },
+                ..s
+            }),
         })
     }
 }

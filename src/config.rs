@@ -6,6 +6,7 @@
 //! calls these parsers as its value parsers, and tests call them directly.
 
 use crate::extract::Plan;
+use crate::shard::Shard;
 use reqwest::header::HeaderMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -47,6 +48,10 @@ pub struct Config {
     pub ok_status: StatusSet,
     /// What to extract from each page besides the title.
     pub plan: Plan,
+    /// Append to `output`, skipping the URLs it already has.
+    pub resume: bool,
+    /// Only this part of the list.
+    pub shard: Option<Shard>,
 }
 
 /// One place URLs are read from.

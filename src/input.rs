@@ -9,6 +9,7 @@
 use crate::config::Source;
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
+use crate::shard::Shard;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead};
@@ -49,6 +50,20 @@ pub struct InputStats {
     pub read: AtomicU64,
     /// Repeats of an earlier URL, skipped.
     pub duplicates: AtomicU64,
+    /// Lines skipped because the output file already has their record
+    /// (`--resume`).
+    pub resumed: AtomicU64,
+    /// Lines left to other shards (`--shard`).
+    pub elsewhere: AtomicU64,
+}
+
+/// Which lines this run skips besides repeats.
+#[derive(Default)]
+pub struct Skip {
+    /// Only this part of the list (`--shard`).
+    pub shard: Option<Shard>,
+    /// URLs already done (`--resume`).
+    pub done: Seen,
 }
 
 /// What one non-blank line means.
@@ -104,6 +119,12 @@ impl Seen {
     pub fn insert(&mut self, key: &str) -> bool {
         self.set.insert(xxhash_rust::xxh3::xxh3_128(key.as_bytes()))
     }
+
+    /// Tells whether `key` was recorded.
+    pub fn contains(&self, key: &str) -> bool {
+        self.set
+            .contains(&xxhash_rust::xxh3::xxh3_128(key.as_bytes()))
+    }
 }
 
 /// The keys are already uniform hashes, so the table's hasher only folds
@@ -137,12 +158,14 @@ pub async fn read_all(
     stats: Arc<InputStats>,
     window: Option<Arc<Semaphore>>,
     progress: Progress,
+    skip: Skip,
 ) -> io::Result<()> {
     let mut reader = Reader {
         tx,
         stats,
         window,
         progress,
+        skip,
         seen: Seen::default(),
         seq: 0,
     };
@@ -183,6 +206,7 @@ struct Reader {
     stats: Arc<InputStats>,
     window: Option<Arc<Semaphore>>,
     progress: Progress,
+    skip: Skip,
     seen: Seen,
     seq: u64,
 }
@@ -202,10 +226,14 @@ impl Reader {
                 // Shown cut short, two different lines could look alike:
                 // each gets its own record, with no repeat check.
                 let head: String = text.trim().chars().take(80).collect();
-                self.count_read(None);
+                let shown = format!("{head}…");
                 let msg = format!("line longer than {MAX_LINE} bytes");
-                self.emit_invalid(format!("{head}…"), ErrorKind::InvalidUrl, msg)
-                    .await
+                if self.ours(&Line::Invalid(ErrorKind::InvalidUrl, String::new()), &shown) {
+                    self.count_read(None);
+                    self.emit_invalid(shown, ErrorKind::InvalidUrl, msg).await
+                } else {
+                    true
+                }
             } else {
                 self.line(&text).await
             };
@@ -218,7 +246,11 @@ impl Reader {
     /// Handles one line; false when the receiver is gone.
     async fn line(&mut self, raw: &str) -> bool {
         let line = raw.trim();
-        match classify(line) {
+        let class = classify(line);
+        if !self.ours(&class, line) {
+            return true;
+        }
+        match class {
             Line::Skip => true,
             Line::Url(url) => {
                 if self.count_read(Some(url.as_str())) {
@@ -239,6 +271,30 @@ impl Reader {
                 self.emit_invalid(line.to_owned(), kind, msg).await
             }
         }
+    }
+
+    /// Tells whether this run takes a line: false (and counted) for a line
+    /// of another shard or one the output file already has.
+    fn ours(&mut self, class: &Line, line: &str) -> bool {
+        let url = match class {
+            Line::Skip => return true,
+            Line::Url(u) => Some(u),
+            Line::Invalid(..) => None,
+        };
+        if let Some(shard) = &self.skip.shard
+            && !shard.owns(url, line)
+        {
+            self.stats.elsewhere.fetch_add(1, Ordering::Relaxed);
+            self.progress.skipped();
+            return false;
+        }
+        let key = url.map_or(line, Url::as_str);
+        if self.skip.done.contains(key) {
+            self.stats.resumed.fetch_add(1, Ordering::Relaxed);
+            self.progress.skipped();
+            return false;
+        }
+        true
     }
 
     /// Counts a line read; with a key, also checks it against the seen-set
@@ -401,6 +457,7 @@ mod tests {
             stats: stats.clone(),
             window: None,
             progress: Progress::hidden(),
+            skip: Skip::default(),
             seen: Seen::default(),
             seq: 0,
         };
@@ -432,6 +489,7 @@ mod tests {
             stats: Arc::new(InputStats::default()),
             window: Some(window.clone()),
             progress: Progress::hidden(),
+            skip: Skip::default(),
             seen: Seen::default(),
             seq: 0,
         };
@@ -465,6 +523,7 @@ mod tests {
             stats: stats.clone(),
             window: None,
             progress: Progress::hidden(),
+            skip: Skip::default(),
             seen: Seen::default(),
             seq: 0,
         };

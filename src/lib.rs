@@ -14,6 +14,8 @@
 //!   the classification of failures.
 //! * [`charset`]: which text encoding a body is in.
 //! * [`extract`]: charset sniffing and the title; the only user of scraper.
+//! * [`resume`]: `--resume`, reading and repairing an earlier output file.
+//! * [`shard`]: `--shard`, which part of the list a run takes.
 //! * [`record`]: the JSON Lines record and its error kinds.
 //! * [`parsing`]: the pool of threads that parse pages.
 //! * [`output`]: the single writer, the tallies and the summary.
@@ -36,4 +38,6 @@ pub mod parsing;
 pub mod pipeline;
 pub mod progress;
 pub mod record;
+pub mod resume;
 pub mod select;
+pub mod shard;

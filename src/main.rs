@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use trawl::pipeline::{self, Outcome};
 use trawl::progress::Progress;
+use trawl::resume::{self, Resumed};
 
 /// Prints a line on stderr; a closed stderr is not worth a panic.
 macro_rules! say {
@@ -27,8 +28,21 @@ fn main() -> ExitCode {
     };
     let quiet = cfg.quiet;
     raise_open_file_limit(cfg.concurrency.get(), quiet);
+    let mut resumed = Resumed::default();
     let out: Box<dyn Write + Send> = match &cfg.output {
         None => Box::new(io::stdout()),
+        Some(path) if cfg.resume => {
+            match resume::prepare(path).and_then(|r| Ok((r, resume::append(path)?))) {
+                Ok((r, f)) => {
+                    resumed = r;
+                    Box::new(f)
+                }
+                Err(e) => {
+                    say!("trawl: cannot resume {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(f),
             Err(e) => {
@@ -37,6 +51,14 @@ fn main() -> ExitCode {
             }
         },
     };
+    if let Some((len, start)) = &resumed.torn
+        && !quiet
+    {
+        say!(
+            "trawl: cut a torn last line ({len} bytes) off the output file before resuming: {start:?}"
+        );
+    }
+    let earlier_not_ok = resumed.not_ok;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,12 +70,18 @@ fn main() -> ExitCode {
         }
     };
     let progress = Progress::new(cfg.progress, cfg.quiet);
-    let result = runtime.block_on(pipeline::run(cfg, out, progress.clone(), shutdown()));
+    let result = runtime.block_on(pipeline::run(
+        cfg,
+        out,
+        progress.clone(),
+        shutdown(),
+        resumed.done,
+    ));
     progress.finish();
     // Blocking reads of a terminal's stdin never return; do not wait for them.
     runtime.shutdown_background();
     match result {
-        Ok(outcome) => finish(&outcome, quiet),
+        Ok(outcome) => finish(&outcome, earlier_not_ok, quiet),
         Err(e) => {
             say!("trawl: {e:#}");
             ExitCode::from(2)
@@ -76,8 +104,10 @@ fn raise_open_file_limit(concurrency: usize, quiet: bool) {
     }
 }
 
-/// Prints the summary and maps the outcome to the exit status.
-fn finish(outcome: &Outcome, quiet: bool) -> ExitCode {
+/// Prints the summary and maps the outcome to the exit status; with
+/// `--resume`, records an earlier run left that are not ok count too, so a
+/// resumed run ends as the whole run would have.
+fn finish(outcome: &Outcome, earlier_not_ok: u64, quiet: bool) -> ExitCode {
     let s = &outcome.summary;
     // `| head` closing our stdout is what the user asked for: no summary,
     // no error, exit 0 (as ripgrep does).
@@ -89,7 +119,7 @@ fn finish(outcome: &Outcome, quiet: bool) -> ExitCode {
     }
     if s.interrupted {
         ExitCode::from(INTERRUPTED)
-    } else if s.tally.failed_total() > 0 {
+    } else if s.tally.failed_total() > 0 || earlier_not_ok > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

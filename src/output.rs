@@ -181,6 +181,10 @@ pub struct Summary {
     pub read: u64,
     /// Repeats skipped.
     pub duplicates: u64,
+    /// Lines skipped because the output file had their record (`--resume`).
+    pub resumed: u64,
+    /// Lines left to other shards (`--shard`).
+    pub elsewhere: u64,
     /// What the writer counted.
     pub tally: Tally,
     /// Wall time of the run.
@@ -212,6 +216,12 @@ impl fmt::Display for Summary {
         }
         let dups = plural(self.duplicates, "duplicate", "duplicates");
         write!(f, ", {} {dups} skipped", self.duplicates)?;
+        if self.resumed > 0 {
+            write!(f, ", {} already in the output file", self.resumed)?;
+        }
+        if self.elsewhere > 0 {
+            write!(f, ", {} left to other shards", self.elsewhere)?;
+        }
         let secs = self.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
             t.written() as f64 / secs
@@ -328,6 +338,8 @@ mod tests {
         let s = Summary {
             read: 5,
             duplicates: 1,
+            resumed: 0,
+            elsewhere: 0,
             tally,
             elapsed: Duration::from_secs(2),
             interrupted: false,

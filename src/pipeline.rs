@@ -32,7 +32,7 @@ use crate::config::{Config, StatusSet};
 use crate::extract::{self, Plan};
 use crate::fetch::{Chain, Fetched, Fetcher, Step};
 use crate::hosts::{HostSlot, Hosts};
-use crate::input::{self, Entry, InputStats, Job};
+use crate::input::{self, Entry, InputStats, Job, Seen, Skip};
 use crate::output::{self, Summary, WriterOptions};
 use crate::parsing::ParsePool;
 use crate::progress::Progress;
@@ -68,8 +68,9 @@ fn reorder_window(concurrency: usize) -> usize {
     (concurrency * 8).max(1024)
 }
 
-/// Fetches every URL of `cfg.inputs` and writes one record per distinct URL
-/// to `out`.
+/// Fetches every URL of `cfg.inputs` (of this run's shard, and not in
+/// `done`, the URLs an earlier run wrote to the output) and writes one
+/// record per distinct URL to `out`.
 ///
 /// Returns once every record is written, or soon after `shutdown`
 /// completes; in-flight requests are then dropped, not awaited.
@@ -82,6 +83,7 @@ pub async fn run<W>(
     out: W,
     progress: Progress,
     shutdown: impl Future<Output = ()>,
+    done: Seen,
 ) -> anyhow::Result<Outcome>
 where
     W: Write + Send + 'static,
@@ -122,6 +124,10 @@ where
         stats.clone(),
         window,
         progress.clone(),
+        Skip {
+            shard: cfg.shard,
+            done,
+        },
     ));
 
     let (moved_tx, moved) = mpsc::unbounded_channel();
@@ -168,6 +174,8 @@ where
         summary: Summary {
             read: stats.read.load(Ordering::Relaxed),
             duplicates: stats.duplicates.load(Ordering::Relaxed),
+            resumed: stats.resumed.load(Ordering::Relaxed),
+            elsewhere: stats.elsewhere.load(Ordering::Relaxed),
             tally,
             elapsed: started.elapsed(),
             interrupted,

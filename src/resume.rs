@@ -1,0 +1,160 @@
+//! `--resume`: picks up an output file where an earlier run left it.
+//!
+//! The file's records name the URLs already done; the reader skips them and
+//! the writer appends. A crash (SIGKILL, power loss) can leave the last line
+//! half-written: it is cut off the file before anything is appended, and
+//! its bytes are reported on stderr, never kept in the file. A complete line
+//! that is not a record means the file is not trawl's output (or was
+//! edited): resuming refuses it rather than guess.
+
+use crate::input::{Line, Seen, classify};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::path::Path;
+
+/// What an earlier run left in the output file.
+#[derive(Default)]
+pub struct Resumed {
+    /// The URLs that have a record, by the same key the reader uses for
+    /// repeats.
+    pub done: Seen,
+    /// Records found.
+    pub records: u64,
+    /// Records among them that are not ok.
+    pub not_ok: u64,
+    /// A torn last line that was cut off: its length and its start.
+    pub torn: Option<(u64, String)>,
+}
+
+/// The key of an input line or a record's `url`: its normalised URL, or
+/// the trimmed line when it is not one. `None` for blank lines and comments.
+pub fn key_of(line: &str) -> Option<String> {
+    match classify(line) {
+        Line::Skip => None,
+        Line::Url(url) => Some(String::from(url)),
+        Line::Invalid(..) => Some(line.trim().to_owned()),
+    }
+}
+
+/// Reads `path`, cuts a torn last line away, and returns what the file
+/// holds. A file that does not exist yet holds nothing.
+///
+/// # Errors
+/// The file cannot be read or truncated, or a complete line of it is not a
+/// trawl record (the message names the line).
+pub fn prepare(path: &Path) -> io::Result<Resumed> {
+    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Resumed::default()),
+        Err(e) => return Err(e),
+    };
+    let mut found = Resumed::default();
+    let mut reader = BufReader::with_capacity(256 * 1024, &mut file);
+    let mut line = Vec::new();
+    let mut good_end = 0u64;
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        if line.last() != Some(&b'\n') {
+            // The last line, without its newline: torn by a crash.
+            let shown = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
+            found.torn = Some((n as u64, shown));
+            break;
+        }
+        let (url, ok) = record_of(&line).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "line {number} of {} is not a trawl record; not resuming into it",
+                    path.display()
+                ),
+            )
+        })?;
+        if let Some(key) = key_of(&url) {
+            found.done.insert(&key);
+        }
+        found.records += 1;
+        found.not_ok += u64::from(!ok);
+        good_end += n as u64;
+    }
+    drop(reader);
+    if found.torn.is_some() {
+        file.set_len(good_end)?;
+        file.sync_data()?;
+    }
+    file.seek(SeekFrom::End(0))?;
+    Ok(found)
+}
+
+/// The `url` and `ok` of one record line.
+fn record_of(line: &[u8]) -> Option<(String, bool)> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        url: String,
+        ok: bool,
+    }
+    let head: Head = serde_json::from_slice(line).ok()?;
+    Some((head.url, head.ok))
+}
+
+/// Opens the output for appending after [`prepare`].
+///
+/// # Errors
+/// As `open(2)`.
+pub fn append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_records_and_cuts_a_torn_line() {
+        let body = b"{\"url\":\"https://a.test\",\"ok\":true}\n\
+                     {\"url\":\"nope\",\"ok\":false}\n\
+                     {\"url\":\"https://b.te";
+        let f = file_with(body);
+        let mut got = prepare(f.path()).unwrap();
+        assert_eq!((got.records, got.not_ok), (2, 1));
+        let (len, shown) = got.torn.clone().unwrap();
+        assert_eq!((len, shown.as_str()), (20, "{\"url\":\"https://b.te"));
+        // The repeat check sees the normalised URL and the bad line.
+        assert!(!got.done.insert("https://a.test/"));
+        assert!(!got.done.insert("nope"));
+        assert!(got.done.insert("https://b.test/"));
+        let left = std::fs::read(f.path()).unwrap();
+        assert!(left.ends_with(b"\"ok\":false}\n"));
+        // Again: nothing torn now, nothing changes.
+        let again = prepare(f.path()).unwrap();
+        assert!(again.torn.is_none());
+        assert_eq!(std::fs::read(f.path()).unwrap(), left);
+    }
+
+    #[test]
+    fn a_file_that_is_not_trawl_output_is_refused() {
+        let f = file_with(b"{\"url\":\"https://a.test\",\"ok\":true}\nhello\n");
+        let err = prepare(f.path()).err().unwrap();
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_file_is_an_empty_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = prepare(&dir.path().join("new.jsonl")).unwrap();
+        assert_eq!(got.records, 0);
+        assert!(got.torn.is_none());
+    }
+}

@@ -1,0 +1,326 @@
+//! End-to-end tests of runs that outgrow one sitting or one machine:
+//! `--resume` after an interrupt or a crash, and `--shard`.
+
+mod support;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use support::{Server, by_url, records, run, trawl};
+
+/// Starts trawl writing to `out`, reading `list` from a file.
+fn start(list: &Path, out: &Path, extra: &[&str]) -> Child {
+    trawl()
+        .args(["-i"])
+        .arg(list)
+        .arg("-o")
+        .arg(out)
+        .args(["-q", "-c", "8", "--per-host", "8"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn trawl")
+}
+
+/// Waits until `out` holds at least `n` complete lines.
+fn wait_for_lines(out: &Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let have = std::fs::read(out)
+            .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+            .unwrap_or(0);
+        if have >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {have} of {n} lines");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("trawl did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn kill(child: &Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok, "kill {sig}");
+}
+
+/// A list of 20 quick URLs and 12 that take 1.5 s, plus a bad line.
+fn mixed_list(s: &Server, dir: &Path) -> (std::path::PathBuf, Vec<String>) {
+    let mut urls: Vec<String> = (0..20)
+        .map(|i| s.url(&format!("/page/simple.html?i={i}")))
+        .collect();
+    urls.extend((0..12).map(|i| s.url(&format!("/delay/1500?i={i}"))));
+    urls.push("not a url".into());
+    let path = dir.join("urls.txt");
+    std::fs::write(&path, urls.join("\n")).expect("write list");
+    (path, urls)
+}
+
+/// Resumes until the run completes and checks the file holds exactly one
+/// record per URL; then resumes once more and checks nothing is fetched
+/// and nothing changes.
+fn resume_to_the_end(s: &Server, list: &Path, out: &Path, urls: &[String]) {
+    let status = trawl()
+        .args(["-i"])
+        .arg(list)
+        .arg("-o")
+        .arg(out)
+        .args(["-q", "--resume", "-c", "16", "--per-host", "16"])
+        .status()
+        .expect("resume");
+    // The bad line's record makes the run as a whole not ok.
+    assert_eq!(status.code(), Some(1));
+    let bytes = std::fs::read(out).expect("output");
+    let recs = records(&bytes);
+    assert_eq!(recs.len(), urls.len(), "one record per URL");
+    let m = by_url(&recs);
+    for u in urls {
+        assert!(m.contains_key(u), "no record for {u}");
+    }
+    let hits = s.hits();
+    let status = trawl()
+        .args(["-i"])
+        .arg(list)
+        .arg("-o")
+        .arg(out)
+        .args(["-q", "--resume"])
+        .status()
+        .expect("resume again");
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(s.hits(), hits, "a finished run fetches nothing");
+    assert_eq!(
+        std::fs::read(out).expect("output"),
+        bytes,
+        "and changes nothing"
+    );
+}
+
+#[test]
+fn sigint_then_resume_gives_one_record_per_url() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (list, urls) = mixed_list(&s, dir.path());
+    let out = dir.path().join("out.jsonl");
+    let mut child = start(&list, &out, &[]);
+    wait_for_lines(&out, 15);
+    kill(&child, "-INT");
+    assert_eq!(wait_exit(&mut child).code(), Some(130));
+    let before = records(&std::fs::read(&out).expect("output")).len();
+    assert!(before < urls.len(), "the interrupt came too late to test");
+    resume_to_the_end(&s, &list, &out, &urls);
+}
+
+#[test]
+fn sigterm_then_resume_gives_one_record_per_url() {
+    // A pod being evicted gets SIGTERM: only in-flight URLs are lost, and
+    // --resume fetches them.
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (list, urls) = mixed_list(&s, dir.path());
+    let out = dir.path().join("out.jsonl");
+    let mut child = start(&list, &out, &[]);
+    wait_for_lines(&out, 15);
+    kill(&child, "-TERM");
+    assert_eq!(wait_exit(&mut child).code(), Some(130));
+    resume_to_the_end(&s, &list, &out, &urls);
+}
+
+#[test]
+fn sigkill_and_a_torn_line_then_resume_gives_one_record_per_url() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (list, urls) = mixed_list(&s, dir.path());
+    let out = dir.path().join("out.jsonl");
+    let mut child = start(&list, &out, &[]);
+    wait_for_lines(&out, 15);
+    kill(&child, "-KILL");
+    let _ = wait_exit(&mut child);
+    // A kill rarely lands inside a write; make the torn line a crash can
+    // leave: the first half of a record of a URL not yet done.
+    let done = by_url(&records(&std::fs::read(&out).expect("output")));
+    let missing = urls
+        .iter()
+        .find(|u| !done.contains_key(*u))
+        .expect("a URL left");
+    let torn = format!("{{\"url\":\"{missing}\",\"final_url\":\"{missing}\",\"ok\":tr");
+    let mut bytes = std::fs::read(&out).expect("output");
+    bytes.extend_from_slice(torn.as_bytes());
+    std::fs::write(&out, &bytes).expect("tear");
+
+    let res = trawl()
+        .args(["-i"])
+        .arg(&list)
+        .arg("-o")
+        .arg(&out)
+        .args(["--resume", "-c", "16", "--per-host", "16"])
+        .output()
+        .expect("resume");
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(stderr.contains("torn last line"), "{stderr}");
+    assert!(
+        stderr.contains("\\\"ok\\\":tr"),
+        "the torn bytes are shown: {stderr}"
+    );
+    assert!(stderr.contains("already in the output file"), "{stderr}");
+    let after = std::fs::read_to_string(&out).expect("output");
+    assert!(!after.contains("\"ok\":tr\n") && !after.contains("\"ok\":tr{"));
+    resume_to_the_end(&s, &list, &out, &urls);
+}
+
+#[test]
+fn resume_needs_an_output_file_and_refuses_a_foreign_one() {
+    let (_, stderr, code) = run(&["--resume", "http://127.0.0.1:9/"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--output"), "{stderr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("notes.txt");
+    std::fs::write(&out, "my notes\n").expect("write");
+    let out_s = out.to_string_lossy().into_owned();
+    let (_, stderr, code) = run(&["--resume", "-o", &out_s, "http://127.0.0.1:9/"], "");
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("line 1") && stderr.contains("not a trawl record"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).expect("notes"), "my notes\n");
+}
+
+/// The URLs of each shard's records.
+fn shard_urls(list: &str, n: u64, by: &str) -> Vec<Vec<String>> {
+    (1..=n)
+        .map(|k| {
+            let shard = format!("{k}/{n}");
+            let (recs, stderr, _) = run(&["--shard", &shard, "--shard-by", by], list);
+            assert!(
+                stderr.is_empty() || stderr.contains("left to other shards"),
+                "{stderr}"
+            );
+            recs.iter()
+                .map(|r| r["url"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn shards_are_disjoint_and_cover_the_list() {
+    let servers = [
+        Server::start_on("127.0.0.1"),
+        Server::start_on("127.0.0.2"),
+        Server::start_on("127.0.0.3"),
+    ];
+    let mut urls = Vec::new();
+    for s in &servers {
+        urls.extend((0..12).map(|i| s.url(&format!("/page/simple.html?i={i}"))));
+    }
+    urls.push("not a url".into());
+    let list = urls.join("\n");
+    for by in ["url", "host"] {
+        let shards = shard_urls(&list, 3, by);
+        let mut all: Vec<String> = shards.concat();
+        all.sort();
+        let mut want = urls.clone();
+        want.sort();
+        assert_eq!(all, want, "by {by}: every URL in exactly one shard");
+        if by == "host" {
+            for s in &servers {
+                let host = s.url("");
+                let holding = shards
+                    .iter()
+                    .filter(|sh| sh.iter().any(|u| u.starts_with(&host)))
+                    .count();
+                assert_eq!(holding, 1, "{host} is split");
+            }
+        } else {
+            assert!(shards.iter().filter(|s| !s.is_empty()).count() >= 2);
+        }
+    }
+    let hits: usize = servers.iter().map(Server::hits).sum();
+    assert_eq!(hits, 2 * 36, "each URL fetched once per split");
+}
+
+#[test]
+fn shard_and_resume_combine() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let urls: Vec<String> = (0..40)
+        .map(|i| s.url(&format!("/page/simple.html?i={i}")))
+        .collect();
+    let list = dir.path().join("urls.txt");
+    std::fs::write(&list, urls.join("\n")).expect("list");
+    let mut got = Vec::new();
+    for k in 1..=2 {
+        let out = dir.path().join(format!("shard-{k}.jsonl"));
+        let shard = format!("{k}/2");
+        // Half the shard's file first (as an interrupted run would leave it),
+        // then --resume.
+        let (first, _, _) = run(&["--shard", &shard, "-q"], &urls[..20].join("\n"));
+        let head: Vec<String> = first.iter().map(Value::to_string).collect();
+        std::fs::write(
+            &out,
+            head.join("\n") + if head.is_empty() { "" } else { "\n" },
+        )
+        .expect("head");
+        let status = trawl()
+            .args(["-i"])
+            .arg(&list)
+            .arg("-o")
+            .arg(&out)
+            .args(["--resume", "-q", "--shard", &shard])
+            .status()
+            .expect("resume shard");
+        assert!(status.success());
+        let recs = records(&std::fs::read(&out).expect("shard output"));
+        by_url(&recs);
+        got.extend(
+            recs.iter()
+                .map(|r| r["url"].as_str().unwrap_or_default().to_owned()),
+        );
+    }
+    got.sort();
+    let mut want = urls.clone();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(
+        s.hits(),
+        40,
+        "each URL fetched once: the first half, then the rest"
+    );
+}
+
+#[test]
+fn bad_shard_flags_are_usage_errors() {
+    for (args, needle) in [
+        (&["--shard", "0/4", "u"][..], "K/N"),
+        (&["--shard", "5/4", "u"][..], "K/N"),
+        (&["--shard", "x", "u"][..], "K/N"),
+        (&["--shard-by", "host", "u"][..], "--shard"),
+        (
+            &["--shard", "1/2", "--shard-by", "path", "u"][..],
+            "--shard-by",
+        ),
+    ] {
+        let (_, stderr, code) = run(args, "");
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
