@@ -67,7 +67,7 @@ BIN="$TARGET_DIR/release/trawl"
 # 4. the run. --per-host {c}: all URLs go to one host, so trawl's per-host cap (default 8)
 #    would otherwise hold it below the scenario's concurrency.
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-export RESULTS="$WORK/results/trawl-$stamp.tsv"
+export RESULTS="${RESULTS:-$WORK/results/trawl-$stamp.tsv}"
 export TOOL_NAME=trawl
 export TOOL_CMD="$(printf '%q' "$BIN") -i {urls} -c {c} --per-host {c} -t {timeout}s -q"
 # trawl-extract: the same run with three selectors and --links (a full parse
