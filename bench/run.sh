@@ -2,11 +2,12 @@
 # trawl beside its peers on the shared scraping benchmark harness.
 #
 # usage (from the repo root):  bash bench/run.sh [throughput|latency|memscale ...]
-#   default scenarios: throughput latency
+#   default scenarios: throughput latency memscale
 # env:
 #   RUNS=3                 rounds per tool (round-robin)
 #   SHARED_BENCH=../shared/bench   the read-only harness to copy (relative to the repo root)
-#   PEERS="trawl trawl-extract py-asyncio-lxml scrapy curl-parallel"   tools to run (wrk and the others
+#   PEERS="trawl trawl-extract py-asyncio-lxml scrapy curl-parallel"   tools to run in throughput
+#                          and latency (wrk and the others
 #                          from the harness's run_all.sh are accepted too)
 #   MAX_OTHER_LOAD=0.15    runs disturbed by other processes (in cores) are left out of the medians
 #   CARGO_TARGET_DIR       respected by the release build
@@ -23,8 +24,11 @@ WORK="$ROOT/bench/.run"
 H="$WORK/harness"
 export RUNS="${RUNS:-3}"
 PEERS="${PEERS:-trawl trawl-extract py-asyncio-lxml scrapy curl-parallel}"
+# memscale (200,000 tiny pages): Scrapy would take ~15 min a round there and the
+# harness leaves it out of that scenario too; extraction adds nothing on a tiny page.
+MEMSCALE_PEERS="${MEMSCALE_PEERS:-trawl py-asyncio-lxml curl-parallel}"
 MAX_OTHER_LOAD="${MAX_OTHER_LOAD:-0.15}"
-scenarios=("$@"); [[ ${#scenarios[@]} -gt 0 ]] || scenarios=(throughput latency)
+scenarios=("$@"); [[ ${#scenarios[@]} -gt 0 ]] || scenarios=(throughput latency memscale)
 start=$SECONDS
 
 [[ -x "$SHARED_BENCH/run_all.sh" ]] || { echo "error: no harness at $SHARED_BENCH (set SHARED_BENCH)" >&2; exit 1; }
@@ -75,12 +79,15 @@ export TOOL_CMD="$(printf '%q' "$BIN") -i {urls} -c {c} --per-host {c} -t {timeo
 EXTRACT_FLAGS="-s 'h1=h1' -s 'headings[]=h2' -s 'refs[]=a.reference@href' --links"
 export EXTRA_CMDS="$WORK/extra_cmds.sh"
 printf 'CMD[trawl-extract]=%q\n' "$TOOL_CMD $EXTRACT_FLAGS" > "$EXTRA_CMDS"
-export PEERS
 echo "== $(basename "$BIN") $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' (+ uncommitted changes)')" >&2
 echo "== TOOL_CMD: $TOOL_CMD" >&2
 echo "== trawl-extract: $TOOL_CMD $EXTRACT_FLAGS" >&2
-echo "== RUNS=$RUNS PEERS='$PEERS' scenarios: ${scenarios[*]}" >&2
-"$H/run_all.sh" "${scenarios[@]}" >/dev/null   # its own (unfiltered) table is replaced below
+echo "== RUNS=$RUNS PEERS='$PEERS' MEMSCALE_PEERS='$MEMSCALE_PEERS' scenarios: ${scenarios[*]}" >&2
+# One harness call per scenario, all into one RESULTS file: one table below.
+for sc in "${scenarios[@]}"; do
+  peers="$PEERS"; [[ "$sc" == memscale ]] && peers="$MEMSCALE_PEERS"
+  PEERS="$peers" "$H/run_all.sh" "$sc" >/dev/null   # its own (unfiltered) table is replaced below
+done
 
 # 5. medians of the runs with other_load <= MAX_OTHER_LOAD, then trawl's ratios and targets
 echo
@@ -131,6 +138,12 @@ if w is not None:
     print(f"{mark(w <= 1.05 * ideal)} latency wall        trawl {w:.2f} s / ideal {ideal:.1f} s = {w / ideal:.3f}x   (target <= 1.05x)")
     rss = med("latency", "trawl", "maxrss_mb")
     print(f"{mark(rss <= 40)} latency peak RSS    trawl {rss:.1f} MB at c={r0['c']}   (target <= 40 MB)")
+m_t, m_p = med("memscale", "trawl", "pages_per_s"), med("memscale", "py-asyncio-lxml", "pages_per_s")
+m_rt, m_rp = med("memscale", "trawl", "maxrss_mb"), med("memscale", "py-asyncio-lxml", "maxrss_mb")
+if m_t and m_p:
+    print(f"     memscale pages/s    trawl {m_t:.0f} / py-asyncio-lxml {m_p:.0f} = {m_t / m_p:.1f}x")
+if m_rt and m_rp:
+    print(f"     memscale peak RSS   trawl {m_rt:.1f} MB vs py-asyncio-lxml {m_rp:.1f} MB = {m_rt / m_rp:.2f}x")
 if not any(r["tool"] == "trawl" for r in clean):
     print("no clean trawl runs (all had other_load > max): see", path)
 print()

@@ -297,6 +297,7 @@ impl Args {
                 selections: self.select,
                 links: self.links,
                 meta: self.meta,
+                parse_timeout: Some(self.timeout),
             },
             resume: self.resume,
             shard: self.shard.map(|s| Shard {

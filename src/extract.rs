@@ -29,6 +29,7 @@ use html5ever::tokenizer::{
 use scraper::{ElementRef, Html};
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// What to take from each page besides the title, fixed before the run.
@@ -40,6 +41,8 @@ pub struct Plan {
     pub links: bool,
     /// `--meta`.
     pub meta: bool,
+    /// How long a page may take to parse; `None`: no limit.
+    pub parse_timeout: Option<Duration>,
 }
 
 impl Plan {
@@ -64,29 +67,74 @@ pub struct Extracted {
     pub meta: Option<PageMeta>,
 }
 
+/// The page took longer than [`Plan::parse_timeout`] to parse.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParseTimeout;
+
 /// Extracts from a body fetched from `url`, or returns `None` when it is
 /// not HTML (then the record's `title` is null). A body with no
 /// `Content-Type` counts as HTML when it starts like HTML.
+///
+/// # Errors
+/// Parsing the page outlived `plan.parse_timeout`.
 pub fn extract(
     body: &[u8],
     content_type: Option<&str>,
     url: &Url,
     plan: &Plan,
-) -> Option<Extracted> {
+) -> Result<Option<Extracted>, ParseTimeout> {
     if content_type.is_none() && !looks_like_html(body) {
-        return None;
+        return Ok(None);
     }
+    let deadline = plan.parse_timeout.map(|t| Instant::now() + t);
     let encoding = sniff_encoding(body, content_type);
     // `decode` also honours and strips a byte-order mark, and replaces
     // malformed sequences with U+FFFD instead of failing.
     let (text, _, _) = encoding.decode(body);
     if !plan.needs_dom() {
-        return Some(Extracted {
-            title: title(&text),
+        let title = match scan_title(&text) {
+            Scan::Found(text) => Some(text),
+            Scan::Absent => None,
+            Scan::Unsure => title_in(&parse(&text, deadline)?),
+        };
+        return Ok(Some(Extracted {
+            title,
             ..Extracted::default()
-        });
+        }));
     }
-    Some(from_dom(&Html::parse_document(&text), url, plan))
+    Ok(Some(from_dom(&parse(&text, deadline)?, url, plan)))
+}
+
+/// Input handed to the parser at a time, between checks of the deadline.
+const PARSE_CHUNK: usize = 4096;
+
+/// Parses a document as scraper's `Html::parse_document` does, in chunks,
+/// giving up once `deadline` has passed. The HTML tree builder is linear on
+/// ordinary pages but quadratic on hostile ones (a million nested `<div>`s
+/// make every start tag scan the whole stack of open elements); without a
+/// deadline such a page would hold a parsing thread for hours.
+fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, ParseTimeout> {
+    use html5ever::driver::{self, ParseOpts};
+    use html5ever::tendril::TendrilSink;
+    use scraper::HtmlTreeSink;
+    let mut parser = driver::parse_document(
+        HtmlTreeSink::new(Html::new_document()),
+        ParseOpts::default(),
+    );
+    let mut rest = html;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(PARSE_CHUNK);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (chunk, tail) = rest.split_at(cut);
+        parser.process(StrTendril::from_slice(chunk));
+        rest = tail;
+        if !rest.is_empty() && deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(ParseTimeout);
+        }
+    }
+    Ok(parser.finish())
 }
 
 /// Everything asked for, read from the tree in one walk.
@@ -323,9 +371,13 @@ fn scan_title(html: &str) -> Scan {
 
 /// The title as the full tree builder sees it.
 pub fn title_from_dom(html: &str) -> Option<String> {
-    let doc = Html::parse_document(html);
+    title_in(&Html::parse_document(html))
+}
+
+/// The first title of a parsed document.
+fn title_in(doc: &Html) -> Option<String> {
     let mut title = None;
-    dom::walk(&doc, |el| {
+    dom::walk(doc, |el| {
         if title.is_none() && dom::is_html(el, &local_name!("title")) {
             title = Some(dom::collapse(el.text()));
         }
@@ -360,11 +412,15 @@ mod tests {
     }
 
     fn t(body: &[u8], ct: Option<&str>) -> Option<String> {
-        extract(body, ct, &page_url(), &Plan::default()).and_then(|e| e.title)
+        extract(body, ct, &page_url(), &Plan::default())
+            .unwrap()
+            .and_then(|e| e.title)
     }
 
     fn full(page: &str, plan: &Plan) -> Extracted {
-        extract(page.as_bytes(), Some("text/html"), &page_url(), plan).unwrap()
+        extract(page.as_bytes(), Some("text/html"), &page_url(), plan)
+            .unwrap()
+            .unwrap()
     }
 
     fn links_of(page: &str) -> Vec<String> {
@@ -373,6 +429,40 @@ mod tests {
             ..Plan::default()
         };
         full(page, &plan).links.unwrap()
+    }
+
+    #[test]
+    fn chunked_parse_builds_the_same_tree() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pages");
+        let mut pages: Vec<String> = TRICKY.iter().map(|p| p.to_string()).collect();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            pages.push(sniff_encoding(&bytes, None).decode(&bytes).0.into_owned());
+        }
+        // Chunk edges inside a tag, an entity and a multi-byte character.
+        pages.push(format!(
+            "{}<a href='x'>caf&eacute; 日本</a>",
+            "é".repeat(2047)
+        ));
+        for page in &pages {
+            let chunked = parse(page, None).unwrap();
+            assert_eq!(chunked.html(), Html::parse_document(page).html());
+        }
+    }
+
+    #[test]
+    fn a_hostile_page_gives_up_at_the_deadline() {
+        // Every <div> start tag scans the stack of open <div>s: quadratic.
+        let page = "<div>".repeat(400_000);
+        let plan = Plan {
+            links: true,
+            parse_timeout: Some(Duration::from_millis(200)),
+            ..Plan::default()
+        };
+        let t = Instant::now();
+        let got = extract(page.as_bytes(), Some("text/html"), &page_url(), &plan);
+        assert_eq!(got.err(), Some(ParseTimeout));
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     }
 
     #[test]
@@ -576,7 +666,7 @@ mod tests {
             let t = std::time::Instant::now();
             let out: Vec<_> = pages
                 .iter()
-                .map(|p| extract(p, Some("text/html"), &url, plan).unwrap())
+                .map(|p| extract(p, Some("text/html"), &url, plan).unwrap().unwrap())
                 .collect();
             (t.elapsed().as_secs_f64(), out)
         };
@@ -592,6 +682,7 @@ mod tests {
                 .collect(),
             links: true,
             meta: false,
+            parse_timeout: None,
         };
         let (fast_s, fast) = time(&title_only);
         let (dom_s, dom) = time(&full_parse);
@@ -620,7 +711,11 @@ mod tests {
             t(b"  <!DOCTYPE html><title>x</title>", None).as_deref(),
             Some("x")
         );
-        assert!(extract(b"%PDF-1.4 ...", None, &page_url(), &Plan::default()).is_none());
+        assert!(
+            extract(b"%PDF-1.4 ...", None, &page_url(), &Plan::default())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

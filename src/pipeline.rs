@@ -393,12 +393,25 @@ async fn finish(
     let mut found = None;
     if let (Some(body), Some(url)) = (f.body, f.final_url.clone()) {
         let ct = f.content_type.clone();
-        let plan = plan.clone();
+        let job_plan = plan.clone();
         let parsed = parser
-            .run(move || extract::extract(&body, ct.as_deref(), &url, &plan))
+            .run(move || extract::extract(&body, ct.as_deref(), &url, &job_plan))
             .await;
         match parsed {
-            Ok(x) => found = x,
+            Ok(Ok(x)) => found = x,
+            Ok(Err(extract::ParseTimeout)) => {
+                let limit = plan
+                    .parse_timeout
+                    .map(|t| humantime::format_duration(t).to_string())
+                    .unwrap_or_default();
+                error.get_or_insert(RecordError {
+                    kind: ErrorKind::Decode,
+                    message: format!(
+                        "parsing the page took longer than --timeout ({limit}); \
+                         it is too large or too deeply nested"
+                    ),
+                });
+            }
             // A parser bug on one hostile page must not cost the run: the
             // page gets a record that says so.
             Err(_) => {

@@ -221,3 +221,30 @@ fn a_huge_page_does_not_hold_back_the_small_pages_records() {
         "small pages took {small_done:?}"
     );
 }
+
+#[test]
+fn a_page_that_takes_too_long_to_parse_gets_a_record_in_time() {
+    // 400,000 nested <div>s parse in quadratic time (minutes); the parse
+    // gives up at --timeout and the page gets a decode record.
+    let s = Server::start();
+    let nested = s.url("/nested/400000");
+    let simple = s.url("/page/simple.html");
+    let t = Instant::now();
+    let (recs, _, code) = run(
+        &["--links", "-t", "1s", "--max-body", "8MiB"],
+        &[nested.as_str(), simple.as_str()].join("\n"),
+    );
+    let took = t.elapsed();
+    assert_eq!(code, 1);
+    let m = by_url(&recs);
+    assert_eq!(m[&simple]["ok"], true);
+    assert_eq!(m[&nested]["error"]["kind"], "decode", "{}", m[&nested]);
+    assert!(
+        m[&nested]["error"]["message"]
+            .as_str()
+            .is_some_and(|msg| msg.contains("longer than --timeout")),
+        "{}",
+        m[&nested]
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}

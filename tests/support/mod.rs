@@ -92,6 +92,7 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/bomb", get(bomb))
         .route("/bad-gzip", get(bad_gzip))
         .route("/heavy/{mib}", get(heavy))
+        .route("/nested/{n}", get(nested))
         .route("/redirect/{n}", get(redirect))
         .route("/loop/{which}", get(redirect_loop))
         .route("/to", get(redirect_to))
@@ -211,6 +212,14 @@ async fn big(Path(bytes): Path<usize>) -> Response {
 }
 
 use futures_util::StreamExt;
+
+/// `n` nested `<div>`s: quadratic work for the HTML tree builder.
+async fn nested(Path(n): Path<usize>) -> Response {
+    html(format!(
+        "<!doctype html><title>nested</title>{}",
+        "<div>".repeat(n)
+    ))
+}
 
 /// About `mib` MiB of HTML that is slow to parse: a title, then tens of
 /// thousands of small elements and links per MiB.
