@@ -36,7 +36,7 @@ use crate::input::{self, Entry, InputStats, Job, Seen, Skip};
 use crate::output::{self, Summary, WriterOptions};
 use crate::parsing::ParsePool;
 use crate::progress::Progress;
-use crate::record::{ErrorKind, Record, RecordError, now_rfc3339};
+use crate::record::{ErrorKind, Record, RecordError};
 use anyhow::Context;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -423,7 +423,6 @@ async fn finish(
         }
     }
     let mut record = Record {
-        url: line,
         final_url: f.final_url.map(String::from),
         ok: error.is_none(),
         status: f.status,
@@ -432,14 +431,8 @@ async fn finish(
         elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
         attempts: 1,
         redirects: f.redirects,
-        fetched_at: now_rfc3339(),
-        title: None,
-        fields: None,
-        links: None,
-        meta: None,
-        json_ld: None,
-        json_ld_invalid: None,
         error,
+        ..Record::empty(line)
     };
     if let Some(x) = found {
         record.title = x.title;

@@ -61,8 +61,9 @@ pub struct Record {
 }
 
 impl Record {
-    /// Makes a record for a URL that failed before any request was sent.
-    pub fn failed(url: String, kind: ErrorKind, message: impl Into<String>) -> Record {
+    /// A record for `url` that says nothing yet: no response, no error,
+    /// nothing extracted.
+    pub fn empty(url: String) -> Record {
         Record {
             url,
             final_url: None,
@@ -80,10 +81,18 @@ impl Record {
             meta: None,
             json_ld: None,
             json_ld_invalid: None,
+            error: None,
+        }
+    }
+
+    /// Makes a record for a URL that failed before any request was sent.
+    pub fn failed(url: String, kind: ErrorKind, message: impl Into<String>) -> Record {
+        Record {
             error: Some(RecordError {
                 kind,
                 message: message.into(),
             }),
+            ..Record::empty(url)
         }
     }
 }

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::{Server, by_url, kind, records, run, trawl};
+use support::{Server, by_url, kind, records, run, signal, trawl, wait_exit};
 
 /// Starts trawl with piped stdout; a thread forwards each line with the
 /// time it arrived.
@@ -39,27 +39,6 @@ fn spawn(args: &[&str], stdin: &str) -> (Child, mpsc::Receiver<(Instant, String)
         }
     });
     (child, rx)
-}
-
-/// Waits for the child to exit, at most `limit`.
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = std::process::Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .expect("kill")
-        .success();
-    assert!(ok, "kill {sig} failed");
 }
 
 fn stderr_of(child: &mut Child) -> String {

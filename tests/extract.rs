@@ -30,17 +30,20 @@ const TRICKY_FLAGS: &[&str] = &[
     "--meta",
 ];
 
+/// The keys extraction fills.
+const EXTRACTED: [&str; 6] = [
+    "title",
+    "fields",
+    "links",
+    "meta",
+    "json_ld",
+    "json_ld_invalid",
+];
+
 /// The fields extraction fills, out of a record.
 fn extracted(rec: &Value) -> Value {
-    let keys = [
-        "title",
-        "fields",
-        "links",
-        "meta",
-        "json_ld",
-        "json_ld_invalid",
-    ];
-    keys.iter()
+    EXTRACTED
+        .iter()
         .map(|k| (k.to_string(), rec[*k].clone()))
         .collect::<serde_json::Map<_, _>>()
         .into()
@@ -143,14 +146,7 @@ fn every_record_has_the_asked_for_keys_null_when_there_is_no_page() {
     assert!(m[&html]["meta"].is_object());
     assert!(m[&html]["json_ld"].is_array());
     for url in [text.as_str(), "not a url"] {
-        for key in [
-            "title",
-            "fields",
-            "links",
-            "meta",
-            "json_ld",
-            "json_ld_invalid",
-        ] {
+        for key in EXTRACTED {
             assert_eq!(m[url].get(key), Some(&Value::Null), "{url}: {key}");
         }
     }

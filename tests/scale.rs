@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use support::{Server, by_url, records, run, trawl};
+use support::{Server, by_url, records, run, signal, trawl, wait_exit};
 
 /// Starts trawl writing to `out`, reading `list` from a file.
 fn start(list: &Path, out: &Path, extra: &[&str]) -> Child {
@@ -40,27 +40,11 @@ fn wait_for_lines(out: &Path, n: usize) {
     }
 }
 
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("trawl did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn kill(child: &Child, sig: &str) {
-    let ok = std::process::Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .expect("kill")
-        .success();
-    assert!(ok, "kill {sig}");
+fn wait_or_kill(child: &mut Child) -> std::process::ExitStatus {
+    wait_exit(child, Duration::from_secs(10)).unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("trawl did not exit")
+    })
 }
 
 /// A list of 20 quick URLs and 12 that take 1.5 s, plus a bad line.
@@ -114,34 +98,31 @@ fn resume_to_the_end(s: &Server, list: &Path, out: &Path, urls: &[String]) {
     );
 }
 
-#[test]
-fn sigint_then_resume_gives_one_record_per_url() {
+/// Stops a run with `sig` once 15 records are out, then resumes it.
+fn interrupt_then_resume(sig: &str) {
     let s = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let (list, urls) = mixed_list(&s, dir.path());
     let out = dir.path().join("out.jsonl");
     let mut child = start(&list, &out, &[]);
     wait_for_lines(&out, 15);
-    kill(&child, "-INT");
-    assert_eq!(wait_exit(&mut child).code(), Some(130));
+    signal(&child, sig);
+    assert_eq!(wait_or_kill(&mut child).code(), Some(130));
     let before = records(&std::fs::read(&out).expect("output")).len();
     assert!(before < urls.len(), "the interrupt came too late to test");
     resume_to_the_end(&s, &list, &out, &urls);
 }
 
 #[test]
+fn sigint_then_resume_gives_one_record_per_url() {
+    interrupt_then_resume("-INT");
+}
+
+#[test]
 fn sigterm_then_resume_gives_one_record_per_url() {
     // A pod being evicted gets SIGTERM: only in-flight URLs are lost, and
     // --resume fetches them.
-    let s = Server::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (list, urls) = mixed_list(&s, dir.path());
-    let out = dir.path().join("out.jsonl");
-    let mut child = start(&list, &out, &[]);
-    wait_for_lines(&out, 15);
-    kill(&child, "-TERM");
-    assert_eq!(wait_exit(&mut child).code(), Some(130));
-    resume_to_the_end(&s, &list, &out, &urls);
+    interrupt_then_resume("-TERM");
 }
 
 #[test]
@@ -152,8 +133,8 @@ fn sigkill_and_a_torn_line_then_resume_gives_one_record_per_url() {
     let out = dir.path().join("out.jsonl");
     let mut child = start(&list, &out, &[]);
     wait_for_lines(&out, 15);
-    kill(&child, "-KILL");
-    let _ = wait_exit(&mut child);
+    signal(&child, "-KILL");
+    let _ = wait_or_kill(&mut child);
     // A kill rarely lands inside a write; make the torn line a crash can
     // leave: the first half of a record of a URL not yet done.
     let done = by_url(&records(&std::fs::read(&out).expect("output")));

@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a server saw.
 #[derive(Default)]
@@ -364,6 +364,31 @@ pub fn run(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
         code,
     )
+}
+
+/// Waits for the child to exit, at most `limit`.
+pub fn wait_exit(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// Sends `sig` (as `kill` spells it: `-INT`, `-TERM`, `-KILL`) to the child.
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok, "kill {sig} failed");
 }
 
 /// Decodes JSON Lines, failing the test on any line that is not JSON.
