@@ -98,19 +98,45 @@ fn resume_to_the_end(s: &Server, list: &Path, out: &Path, urls: &[String]) {
     );
 }
 
-/// Stops a run with `sig` once 15 records are out, then resumes it.
-fn interrupt_then_resume(sig: &str) {
-    let s = Server::start();
+/// A run over the mixed list, stopped with `sig` once 15 records are out.
+struct Stopped {
+    server: Server,
+    _dir: tempfile::TempDir,
+    list: std::path::PathBuf,
+    urls: Vec<String>,
+    out: std::path::PathBuf,
+    status: std::process::ExitStatus,
+}
+
+fn run_and_stop(sig: &str) -> Stopped {
+    let server = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let (list, urls) = mixed_list(&s, dir.path());
+    let (list, urls) = mixed_list(&server, dir.path());
     let out = dir.path().join("out.jsonl");
     let mut child = start(&list, &out, &[]);
     wait_for_lines(&out, 15);
     signal(&child, sig);
-    assert_eq!(wait_or_kill(&mut child).code(), Some(130));
-    let before = records(&std::fs::read(&out).expect("output")).len();
-    assert!(before < urls.len(), "the interrupt came too late to test");
-    resume_to_the_end(&s, &list, &out, &urls);
+    let status = wait_or_kill(&mut child);
+    Stopped {
+        server,
+        _dir: dir,
+        list,
+        urls,
+        out,
+        status,
+    }
+}
+
+/// Stops a run with `sig` once 15 records are out, then resumes it.
+fn interrupt_then_resume(sig: &str) {
+    let run = run_and_stop(sig);
+    assert_eq!(run.status.code(), Some(130));
+    let before = records(&std::fs::read(&run.out).expect("output")).len();
+    assert!(
+        before < run.urls.len(),
+        "the interrupt came too late to test"
+    );
+    resume_to_the_end(&run.server, &run.list, &run.out, &run.urls);
 }
 
 #[test]
@@ -127,31 +153,25 @@ fn sigterm_then_resume_gives_one_record_per_url() {
 
 #[test]
 fn sigkill_and_a_torn_line_then_resume_gives_one_record_per_url() {
-    let s = Server::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (list, urls) = mixed_list(&s, dir.path());
-    let out = dir.path().join("out.jsonl");
-    let mut child = start(&list, &out, &[]);
-    wait_for_lines(&out, 15);
-    signal(&child, "-KILL");
-    let _ = wait_or_kill(&mut child);
+    let run = run_and_stop("-KILL");
+    let (s, list, urls, out) = (&run.server, &run.list, &run.urls, &run.out);
     // A kill rarely lands inside a write; make the torn line a crash can
     // leave: the first half of a record of a URL not yet done.
-    let done = by_url(&records(&std::fs::read(&out).expect("output")));
+    let done = by_url(&records(&std::fs::read(out).expect("output")));
     let missing = urls
         .iter()
         .find(|u| !done.contains_key(*u))
         .expect("a URL left");
     let torn = format!("{{\"url\":\"{missing}\",\"final_url\":\"{missing}\",\"ok\":tr");
-    let mut bytes = std::fs::read(&out).expect("output");
+    let mut bytes = std::fs::read(out).expect("output");
     bytes.extend_from_slice(torn.as_bytes());
-    std::fs::write(&out, &bytes).expect("tear");
+    std::fs::write(out, &bytes).expect("tear");
 
     let res = trawl()
         .args(["-i"])
-        .arg(&list)
+        .arg(list)
         .arg("-o")
-        .arg(&out)
+        .arg(out)
         .args(["--resume", "-c", "16", "--per-host", "16"])
         .output()
         .expect("resume");
@@ -162,9 +182,9 @@ fn sigkill_and_a_torn_line_then_resume_gives_one_record_per_url() {
         "the torn bytes are shown: {stderr}"
     );
     assert!(stderr.contains("already in the output file"), "{stderr}");
-    let after = std::fs::read_to_string(&out).expect("output");
+    let after = std::fs::read_to_string(out).expect("output");
     assert!(!after.contains("\"ok\":tr\n") && !after.contains("\"ok\":tr{"));
-    resume_to_the_end(&s, &list, &out, &urls);
+    resume_to_the_end(s, list, out, urls);
 }
 
 #[test]
