@@ -13,9 +13,9 @@ use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
-use trawl::config::{self, Config, ProgressWhen, Source, StatusSet};
+use trawl::config::{self, Allowance, Config, ProgressWhen, Source, StatusSet};
 use trawl::extract::Plan;
-use trawl::select::Selection;
+use trawl::select::{Expect, Selection};
 use trawl::shard::{Shard, ShardBy};
 
 const AFTER_HELP: &str = "\
@@ -128,6 +128,32 @@ pub struct Args {
     /// robots, og:*, twitter:*) and its JSON-LD blocks into "json_ld".
     #[arg(long, help_heading = "Extraction")]
     pub meta: bool,
+
+    /// Fail a page (error "expectation") unless the selector matches at
+    /// least one element; repeatable.
+    #[arg(long, value_name = "CSS", help_heading = "Checks")]
+    pub expect: Vec<Expect>,
+
+    /// Fail a page (error "expectation") unless its text contains TEXT
+    /// (whitespace collapsed; a non-HTML body is searched as text); repeatable.
+    #[arg(long, value_name = "TEXT", help_heading = "Checks")]
+    pub expect_text: Vec<String>,
+
+    /// Fail a page (error "slow") that took longer than DUR, from the first
+    /// request to the record.
+    #[arg(long, value_name = "DUR", value_parser = config::parse_duration, help_heading = "Checks")]
+    pub max_latency: Option<Duration>,
+
+    /// Start no new URL once N records are not ok (those in flight finish);
+    /// exit 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          help_heading = "Checks")]
+    pub max_failures: Option<u64>,
+
+    /// Exit 0 while at most N (or P% of the) records are not ok; the summary
+    /// still lists them.
+    #[arg(long, value_name = "N|P%", help_heading = "Checks")]
+    pub allow_failures: Option<Allowance>,
 
     /// Write the records to FILE instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
@@ -298,8 +324,13 @@ impl Args {
                 links: self.links,
                 meta: self.meta,
                 parse_timeout: Some(self.timeout),
+                expect: self.expect,
+                expect_text: self.expect_text,
+                max_latency: self.max_latency,
             },
             resume: self.resume,
+            max_failures: self.max_failures,
+            allow_failures: self.allow_failures,
             shard: self.shard.map(|s| Shard {
                 by: match self.shard_by {
                     ShardByArg::Url => ShardBy::Url,

@@ -52,6 +52,48 @@ pub struct Config {
     pub resume: bool,
     /// Only this part of the list.
     pub shard: Option<Shard>,
+    /// Start no new URL once this many records are not ok.
+    pub max_failures: Option<u64>,
+    /// Exit 0 while the records that are not ok stay within this.
+    pub allow_failures: Option<Allowance>,
+}
+
+/// `--allow-failures`: how many records may fail with the run still
+/// passing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Allowance {
+    /// At most this many.
+    Count(u64),
+    /// At most this percentage of the records.
+    Percent(f64),
+}
+
+impl Allowance {
+    /// Tells whether `failed` of `total` records is within the allowance.
+    pub fn allows(&self, failed: u64, total: u64) -> bool {
+        match *self {
+            Allowance::Count(n) => failed <= n,
+            Allowance::Percent(p) => total == 0 || (failed as f64) * 100.0 <= p * total as f64,
+        }
+    }
+}
+
+impl FromStr for Allowance {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Allowance, String> {
+        let bad = || format!("'{s}' is not a count (3) or a percentage (2.5%)");
+        match s.trim().strip_suffix('%') {
+            Some(p) => {
+                let p: f64 = p.trim().parse().map_err(|_| bad())?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(bad());
+                }
+                Ok(Allowance::Percent(p))
+            }
+            None => s.trim().parse().map(Allowance::Count).map_err(|_| bad()),
+        }
+    }
 }
 
 /// One place URLs are read from.

@@ -17,8 +17,9 @@
 
 use crate::charset::sniff_encoding;
 use crate::dom::{self, Base};
+use crate::fetch::may_be_html;
 use crate::meta::{MetaScan, PageMeta};
-use crate::select::{Fields, Selection};
+use crate::select::{Expect, Fields, Selection};
 use html5ever::TokenizerResult;
 use html5ever::local_name;
 use html5ever::tendril::StrTendril;
@@ -43,13 +44,28 @@ pub struct Plan {
     pub meta: bool,
     /// How long a page may take to parse; `None`: no limit.
     pub parse_timeout: Option<Duration>,
+    /// `--expect`: selectors the page must match.
+    pub expect: Vec<Expect>,
+    /// `--expect-text`: text the page must contain.
+    pub expect_text: Vec<String>,
+    /// `--max-latency`: a page slower than this fails as `slow`.
+    pub max_latency: Option<Duration>,
 }
 
 impl Plan {
     /// Tells whether anything beyond the title is asked for, which needs
     /// the whole page parsed into a tree.
     pub fn needs_dom(&self) -> bool {
-        !self.selections.is_empty() || self.links || self.meta
+        !self.selections.is_empty()
+            || self.links
+            || self.meta
+            || !self.expect.is_empty()
+            || !self.expect_text.is_empty()
+    }
+
+    /// Tells whether pages are checked against expectations.
+    pub fn has_expectations(&self) -> bool {
+        !self.expect.is_empty() || !self.expect_text.is_empty()
     }
 }
 
@@ -65,6 +81,9 @@ pub struct Extracted {
     pub links: Option<Vec<String>>,
     /// `--meta`.
     pub meta: Option<PageMeta>,
+    /// The first `--expect` or `--expect-text` the page did not meet, said
+    /// for humans.
+    pub unmet: Option<String>,
 }
 
 /// The page took longer than [`Plan::parse_timeout`] to parse.
@@ -83,7 +102,7 @@ pub fn extract(
     url: &Url,
     plan: &Plan,
 ) -> Result<Option<Extracted>, ParseTimeout> {
-    if content_type.is_none() && !looks_like_html(body) {
+    if !may_be_html(content_type) || (content_type.is_none() && !looks_like_html(body)) {
         return Ok(None);
     }
     let deadline = plan.parse_timeout.map(|t| Instant::now() + t);
@@ -144,7 +163,11 @@ fn from_dom(doc: &Html, url: &Url, plan: &Plan) -> Extracted {
     let mut hrefs: Vec<&str> = Vec::new();
     let mut hits: Vec<Vec<ElementRef<'_>>> = vec![Vec::new(); plan.selections.len()];
     let mut meta = plan.meta.then(MetaScan::default);
+    let mut met = vec![false; plan.expect.len()];
     dom::walk(doc, |el| {
+        for (e, met) in plan.expect.iter().zip(met.iter_mut()) {
+            *met = *met || e.matches(el);
+        }
         if title.is_none() && dom::is_html(el, &local_name!("title")) {
             title = Some(dom::collapse(el.text()));
         } else if base_href.is_none() && dom::is_html(el, &local_name!("base")) {
@@ -177,7 +200,40 @@ fn from_dom(doc: &Html, url: &Url, plan: &Plan) -> Extracted {
         }),
         links: plan.links.then(|| links(&hrefs, &base)),
         meta: meta.map(|m| m.finish(&base)),
+        unmet: plan
+            .expect
+            .iter()
+            .zip(&met)
+            .find(|(_, met)| !**met)
+            .map(|(e, _)| format!("nothing on the page matches --expect '{}'", e.css))
+            .or_else(|| missing_text(&dom::text(doc.root_element()), plan)),
     }
+}
+
+/// The first `--expect-text` that `text` (whitespace collapsed) lacks.
+fn missing_text(text: &str, plan: &Plan) -> Option<String> {
+    plan.expect_text.iter().find_map(|want| {
+        let want = dom::collapse(std::iter::once(want.as_str()));
+        (!text.contains(&want)).then(|| format!("the page does not contain --expect-text '{want}'"))
+    })
+}
+
+/// Checks the expectations on a body that is not HTML (a JSON API, a text
+/// file): its decoded text must contain each `--expect-text`, and no
+/// `--expect` selector can match.
+pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) -> Option<String> {
+    if let Some(e) = plan.expect.first() {
+        let what = content_type.unwrap_or("no Content-Type");
+        return Some(format!(
+            "the response is not HTML ({what}), so --expect '{}' cannot match",
+            e.css
+        ));
+    }
+    if plan.expect_text.is_empty() {
+        return None;
+    }
+    let (text, _, _) = sniff_encoding(body, content_type).decode(body);
+    missing_text(&dom::collapse(std::iter::once(&*text)), plan)
 }
 
 /// `--links`: absolute, without fragments, first occurrence kept; links
@@ -681,8 +737,7 @@ mod tests {
                 .map(|s| s.parse().unwrap())
                 .collect(),
             links: true,
-            meta: false,
-            parse_timeout: None,
+            ..Plan::default()
         };
         let (fast_s, fast) = time(&title_only);
         let (dom_s, dom) = time(&full_parse);

@@ -27,6 +27,8 @@ pub struct Fetcher {
     headers: HeaderMap,
     timeout: Duration,
     max_body: u64,
+    /// Keep bodies that are not HTML too (`--expect-text` reads them).
+    keep_every_body: bool,
     max_redirects: u32,
 }
 
@@ -141,6 +143,7 @@ impl Fetcher {
             headers: cfg.headers.clone(),
             timeout: cfg.timeout,
             max_body: cfg.max_body,
+            keep_every_body: !cfg.plan.expect_text.is_empty(),
             max_redirects: cfg.max_redirects,
         })
     }
@@ -241,7 +244,7 @@ impl Fetcher {
             }
 
             out.reading_body = true;
-            let keep = may_be_html(out.content_type.as_deref());
+            let keep = self.keep_every_body || may_be_html(out.content_type.as_deref());
             // The length is a hint only (absent when compressed), and the
             // cap bounds what a lying server can make us reserve.
             let hint = resp.content_length().unwrap_or(0).min(self.max_body);

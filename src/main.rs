@@ -7,6 +7,7 @@ mod cli;
 use clap::Parser;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use trawl::config::Allowance;
 use trawl::pipeline::{self, Outcome};
 use trawl::progress::Progress;
 use trawl::resume::{self, Resumed};
@@ -58,7 +59,8 @@ fn main() -> ExitCode {
             "trawl: cut a torn last line ({len} bytes) off the output file before resuming: {start:?}"
         );
     }
-    let earlier_not_ok = resumed.not_ok;
+    let earlier = (resumed.records, resumed.not_ok);
+    let allowance = cfg.allow_failures;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -81,7 +83,7 @@ fn main() -> ExitCode {
     // Blocking reads of a terminal's stdin never return; do not wait for them.
     runtime.shutdown_background();
     match result {
-        Ok(outcome) => finish(&outcome, earlier_not_ok, quiet),
+        Ok(outcome) => finish(&outcome, earlier, allowance, quiet),
         Err(e) => {
             say!("trawl: {e:#}");
             ExitCode::from(2)
@@ -105,21 +107,32 @@ fn raise_open_file_limit(concurrency: usize, quiet: bool) {
 }
 
 /// Prints the summary and maps the outcome to the exit status; with
-/// `--resume`, records an earlier run left that are not ok count too, so a
-/// resumed run ends as the whole run would have.
-fn finish(outcome: &Outcome, earlier_not_ok: u64, quiet: bool) -> ExitCode {
+/// `--resume`, the records an earlier run left count too (`earlier`: all,
+/// not ok), so a resumed run ends as the whole run would have.
+fn finish(
+    outcome: &Outcome,
+    earlier: (u64, u64),
+    allowance: Option<Allowance>,
+    quiet: bool,
+) -> ExitCode {
     let s = &outcome.summary;
     // `| head` closing our stdout is what the user asked for: no summary,
     // no error, exit 0 (as ripgrep does).
     if outcome.closed {
         return ExitCode::SUCCESS;
     }
+    let failed = s.tally.failed_total() + earlier.1;
+    let total = s.tally.written() + earlier.0;
+    let allowed = failed > 0 && allowance.is_some_and(|a| a.allows(failed, total));
     if !quiet {
+        if allowed && !s.interrupted && s.halted_at.is_none() {
+            say!("trawl: {failed} of {total} not ok, within --allow-failures: exit 0");
+        }
         say!("trawl: {s}");
     }
     if s.interrupted {
         ExitCode::from(INTERRUPTED)
-    } else if s.tally.failed_total() > 0 || earlier_not_ok > 0 {
+    } else if s.halted_at.is_some() || (failed > 0 && !allowed) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

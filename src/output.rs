@@ -30,6 +30,10 @@ pub struct WriterOptions {
     pub progress: Progress,
     /// Cancelled when the output is closed or fails, to stop the run.
     pub stop: CancellationToken,
+    /// `--max-failures`: cancel `halt` once this many records are not ok.
+    pub max_failures: Option<u64>,
+    /// Stops new URLs from starting; those in flight finish.
+    pub halt: CancellationToken,
 }
 
 /// What the writer counted.
@@ -142,6 +146,13 @@ impl<W: Write> Writer<W> {
             return Ok(());
         }
         self.tally.count(rec);
+        if self
+            .opts
+            .max_failures
+            .is_some_and(|max| self.tally.failed_total() >= max)
+        {
+            self.opts.halt.cancel();
+        }
         self.opts.progress.record(rec.error.is_none());
         if let Some(window) = &self.opts.window {
             window.add_permits(1);
@@ -191,6 +202,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// The run was interrupted.
     pub interrupted: bool,
+    /// `--max-failures` was reached: no new URL started after that.
+    pub halted_at: Option<u64>,
 }
 
 impl fmt::Display for Summary {
@@ -229,6 +242,13 @@ impl fmt::Display for Summary {
             0.0
         };
         write!(f, "; {secs:.2}s, {rate:.1} pages/s")?;
+        if let Some(max) = self.halted_at {
+            let left = (self.read - self.duplicates).saturating_sub(t.written());
+            write!(
+                f,
+                "; stopped at {max} failures (--max-failures), {left} more URLs not fetched"
+            )?;
+        }
         if self.interrupted {
             let unfinished = (self.read - self.duplicates).saturating_sub(t.written());
             let urls = plural(unfinished, "URL", "URLs");
@@ -264,6 +284,8 @@ mod tests {
             window: None,
             progress: Progress::hidden(),
             stop: CancellationToken::new(),
+            max_failures: None,
+            halt: CancellationToken::new(),
         }
     }
 
@@ -343,6 +365,7 @@ mod tests {
             tally,
             elapsed: Duration::from_secs(2),
             interrupted: false,
+            halted_at: None,
         };
         assert_eq!(
             s.to_string(),

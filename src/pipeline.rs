@@ -90,9 +90,11 @@ where
 {
     let started = Instant::now();
     let stop = CancellationToken::new();
+    let halt = CancellationToken::new();
     let (hosts, freed) = Hosts::new(cfg.per_host.get());
     let fetcher = Arc::new(Fetcher::new(&cfg)?);
     let c = cfg.concurrency.get();
+    let cfg_max_failures = cfg.max_failures;
     let window = cfg
         .ordered
         .then(|| Arc::new(Semaphore::new(reorder_window(c))));
@@ -113,6 +115,8 @@ where
         window: window.clone(),
         progress: progress.clone(),
         stop: stop.clone(),
+        max_failures: cfg.max_failures,
+        halt: halt.clone(),
     };
     let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
 
@@ -144,6 +148,7 @@ where
         plan: Arc::new(cfg.plan.clone()),
         concurrency: c,
         lookahead: lookahead(c),
+        halt: halt.clone(),
     };
     let mut interrupted = false;
     let mut read_error = None;
@@ -153,7 +158,7 @@ where
         () = shutdown => interrupted = true,
         () = stop.cancelled() => {}
     }
-    if interrupted || stop.is_cancelled() {
+    if interrupted || stop.is_cancelled() || halt.is_cancelled() {
         reader.abort();
     }
     match (&mut reader).await {
@@ -179,6 +184,7 @@ where
             tally,
             elapsed: started.elapsed(),
             interrupted,
+            halted_at: halt.is_cancelled().then_some(cfg_max_failures).flatten(),
         },
     })
 }
@@ -207,6 +213,8 @@ struct Dispatcher {
     moved: mpsc::UnboundedReceiver<Pending>,
     records: mpsc::Sender<(u64, Record)>,
     parser: ParsePool,
+    /// `--max-failures` was reached: start nothing new.
+    halt: CancellationToken,
     /// What to extract from each page.
     plan: Arc<Plan>,
     ok_status: Arc<StatusSet>,
@@ -288,15 +296,25 @@ impl Dispatcher {
         let mut queues = Queues::default();
         let mut input_open = true;
         let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut halted = false;
 
         loop {
-            while tasks.len() < self.concurrency {
+            if !halted && self.halt.is_cancelled() {
+                // Let what is in flight finish; drop what waits.
+                halted = true;
+                input_open = false;
+                queues = Queues::default();
+            }
+            while !halted && tasks.len() < self.concurrency {
                 let Some((pending, slot)) = queues.pop(&self.hosts) else {
                     break;
                 };
                 tasks.spawn(self.task(pending, slot));
             }
 
+            if halted && tasks.is_empty() {
+                return Ok(());
+            }
             if !input_open && queues.waiting == 0 && tasks.is_empty() {
                 // A task that redirected elsewhere sent its job on before it
                 // ended, so it is in the channel by now.
@@ -312,7 +330,8 @@ impl Dispatcher {
                 // Freed slots first: they are what lets waiting URLs start.
                 biased;
                 Some(host) = self.freed.recv() => queues.freed(host),
-                Some(p) = self.moved.recv() => queues.push(p, &self.hosts),
+                Some(p) = self.moved.recv(), if !halted => queues.push(p, &self.hosts),
+                () = self.halt.cancelled(), if !halted => {}
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                     if let Err(e) = done
                         && e.is_panic()
@@ -391,12 +410,26 @@ async fn finish(
         });
     }
     let mut found = None;
+    let mut unmet = None;
     if let (Some(body), Some(url)) = (f.body, f.final_url.clone()) {
         let ct = f.content_type.clone();
         let job_plan = plan.clone();
         let parsed = parser
-            .run(move || extract::extract(&body, ct.as_deref(), &url, &job_plan))
-            .await;
+            .run(move || {
+                let page = extract::extract(&body, ct.as_deref(), &url, &job_plan);
+                let unmet = match &page {
+                    Ok(None) if job_plan.has_expectations() => {
+                        extract::unmet_without_html(&body, ct.as_deref(), &job_plan)
+                    }
+                    _ => None,
+                };
+                (page, unmet)
+            })
+            .await
+            .map(|(page, other)| {
+                unmet = other;
+                page
+            });
         match parsed {
             Ok(Ok(x)) => found = x,
             Ok(Err(extract::ParseTimeout)) => {
@@ -435,6 +468,7 @@ async fn finish(
         ..Record::empty(line)
     };
     if let Some(x) = found {
+        unmet = unmet.or(x.unmet);
         record.title = x.title;
         record.fields = x.fields.map(Some);
         record.links = x.links.map(Some);
@@ -443,6 +477,27 @@ async fn finish(
             record.json_ld = Some(Some(m.json_ld));
             record.json_ld_invalid = Some(Some(m.json_ld_invalid));
         }
+    }
+    // Checks count only on an otherwise good page: a 404 is a 404.
+    if record.error.is_none() {
+        if let Some(message) = unmet {
+            record.error = Some(RecordError {
+                kind: ErrorKind::Expectation,
+                message,
+            });
+        } else if let Some(max) = plan.max_latency
+            && record.elapsed_ms > u64::try_from(max.as_millis()).unwrap_or(u64::MAX)
+        {
+            record.error = Some(RecordError {
+                kind: ErrorKind::Slow,
+                message: format!(
+                    "took {} ms, over --max-latency {}",
+                    record.elapsed_ms,
+                    humantime::format_duration(max)
+                ),
+            });
+        }
+        record.ok = record.error.is_none();
     }
     blank_asked(plan, &mut record);
     record

@@ -133,6 +133,10 @@ pub enum ErrorKind {
     Decode,
     /// The connection failed while the response was being read.
     Io,
+    /// The page did not show what `--expect` or `--expect-text` asked for.
+    Expectation,
+    /// The page took longer than `--max-latency`.
+    Slow,
 }
 
 impl ErrorKind {
@@ -150,6 +154,8 @@ impl ErrorKind {
             ErrorKind::HttpStatus => "http_status",
             ErrorKind::Decode => "decode",
             ErrorKind::Io => "io",
+            ErrorKind::Expectation => "expectation",
+            ErrorKind::Slow => "slow",
         }
     }
 }
@@ -195,6 +201,8 @@ mod tests {
             ErrorKind::HttpStatus,
             ErrorKind::Decode,
             ErrorKind::Io,
+            ErrorKind::Expectation,
+            ErrorKind::Slow,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
         }

@@ -167,6 +167,38 @@ impl Selection {
     }
 }
 
+/// One `--expect` flag: a selector the page must match.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// The selector as written, for messages.
+    pub css: String,
+    selector: Selector,
+}
+
+impl FromStr for Expect {
+    type Err = String;
+
+    fn from_str(css: &str) -> Result<Expect, String> {
+        let css = css.trim();
+        if css.is_empty() {
+            return Err("the selector is empty".into());
+        }
+        let selector = Selector::parse(css)
+            .map_err(|e| format!("invalid CSS selector '{css}': {}", describe(&e)))?;
+        Ok(Expect {
+            css: css.to_owned(),
+            selector,
+        })
+    }
+}
+
+impl Expect {
+    /// Tells whether `el` meets the expectation.
+    pub fn matches(&self, el: ElementRef<'_>) -> bool {
+        self.selector.matches(&el)
+    }
+}
+
 /// One field's value: the first match's (`null` when none), or every
 /// match's.
 #[derive(Debug, Clone, PartialEq, Eq)]
