@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use trawl::config::{self, Allowance, Config, ProgressWhen, Source, StatusSet};
 use trawl::extract::Plan;
+use trawl::report::ReportOptions;
 use trawl::select::{Expect, Selection};
 use trawl::shard::{Shard, ShardBy};
 
@@ -154,6 +155,15 @@ pub struct Args {
     /// still lists them.
     #[arg(long, value_name = "N|P%", help_heading = "Checks")]
     pub allow_failures: Option<Allowance>,
+
+    /// Also write a JUnit XML report to FILE: one test case per URL, a
+    /// failure for each record that is not ok.
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write the closing summary to FILE as JSON.
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub summary_json: Option<PathBuf>,
 
     /// Write the records to FILE instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
@@ -330,6 +340,15 @@ impl Args {
             },
             resume: self.resume,
             max_failures: self.max_failures,
+            reports: ReportOptions {
+                // Under GitHub Actions: annotations on stderr (the runner
+                // reads workflow commands there too; stdout carries the
+                // records) and a Markdown table in the step summary.
+                github: (std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true"))
+                    .then(|| std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from)),
+                junit: self.junit,
+                summary_json: self.summary_json,
+            },
             allow_failures: self.allow_failures,
             shard: self.shard.map(|s| Shard {
                 by: match self.shard_by {

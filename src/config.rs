@@ -6,6 +6,7 @@
 //! calls these parsers as its value parsers, and tests call them directly.
 
 use crate::extract::Plan;
+use crate::report::ReportOptions;
 use crate::shard::Shard;
 use reqwest::header::HeaderMap;
 use std::num::NonZeroUsize;
@@ -56,6 +57,8 @@ pub struct Config {
     pub max_failures: Option<u64>,
     /// Exit 0 while the records that are not ok stay within this.
     pub allow_failures: Option<Allowance>,
+    /// CI reports.
+    pub reports: ReportOptions,
 }
 
 /// `--allow-failures`: how many records may fail with the run still

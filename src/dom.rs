@@ -15,14 +15,25 @@ use url::Url;
 /// Calls `visit` on every element of the document, in document order,
 /// outside `<template>` contents.
 pub fn walk<'a>(doc: &'a Html, mut visit: impl FnMut(ElementRef<'a>)) {
+    walk_while(doc, |el| {
+        visit(el);
+        true
+    });
+}
+
+/// As [`walk`], until `visit` returns false; returns whether it got to
+/// the end.
+pub fn walk_while<'a>(doc: &'a Html, mut visit: impl FnMut(ElementRef<'a>) -> bool) -> bool {
     let mut skip: Option<NodeId> = None;
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) if skip.is_none() => match node.value() {
                 Node::Fragment => skip = Some(node.id()),
                 Node::Element(_) => {
-                    if let Some(el) = ElementRef::wrap(node) {
-                        visit(el);
+                    if let Some(el) = ElementRef::wrap(node)
+                        && !visit(el)
+                    {
+                        return false;
                     }
                 }
                 _ => {}
@@ -31,6 +42,7 @@ pub fn walk<'a>(doc: &'a Html, mut visit: impl FnMut(ElementRef<'a>)) {
             _ => {}
         }
     }
+    true
 }
 
 /// Tells whether `el` is the HTML element `name` (not an SVG `<a>` or a

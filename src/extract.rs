@@ -121,7 +121,12 @@ pub fn extract(
             ..Extracted::default()
         }));
     }
-    Ok(Some(from_dom(&parse(&text, deadline)?, url, plan)))
+    Ok(Some(from_dom(
+        &parse(&text, deadline)?,
+        url,
+        plan,
+        deadline,
+    )?))
 }
 
 /// Input handed to the parser at a time, between checks of the deadline.
@@ -156,15 +161,26 @@ fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, ParseTimeout> {
     Ok(parser.finish())
 }
 
-/// Everything asked for, read from the tree in one walk.
-fn from_dom(doc: &Html, url: &Url, plan: &Plan) -> Extracted {
+/// Everything asked for, read from the tree in one walk, which also stops
+/// at the deadline (selectors on a huge tree take time too).
+fn from_dom(
+    doc: &Html,
+    url: &Url,
+    plan: &Plan,
+    deadline: Option<Instant>,
+) -> Result<Extracted, ParseTimeout> {
     let mut title = None;
     let mut base_href = None;
     let mut hrefs: Vec<&str> = Vec::new();
     let mut hits: Vec<Vec<ElementRef<'_>>> = vec![Vec::new(); plan.selections.len()];
     let mut meta = plan.meta.then(MetaScan::default);
     let mut met = vec![false; plan.expect.len()];
-    dom::walk(doc, |el| {
+    let mut visited = 0u32;
+    let finished = dom::walk_while(doc, |el| {
+        visited = visited.wrapping_add(1);
+        if visited.is_multiple_of(1024) && deadline.is_some_and(|d| Instant::now() > d) {
+            return false;
+        }
         for (e, met) in plan.expect.iter().zip(met.iter_mut()) {
             *met = *met || e.matches(el);
         }
@@ -185,9 +201,13 @@ fn from_dom(doc: &Html, url: &Url, plan: &Plan) -> Extracted {
                 hits.push(el);
             }
         }
+        true
     });
+    if !finished {
+        return Err(ParseTimeout);
+    }
     let base = Base::new(url, base_href);
-    Extracted {
+    Ok(Extracted {
         title,
         fields: (!plan.selections.is_empty()).then(|| {
             Fields(
@@ -207,7 +227,7 @@ fn from_dom(doc: &Html, url: &Url, plan: &Plan) -> Extracted {
             .find(|(_, met)| !**met)
             .map(|(e, _)| format!("nothing on the page matches --expect '{}'", e.css))
             .or_else(|| missing_text(&dom::text(doc.root_element()), plan)),
-    }
+    })
 }
 
 /// The first `--expect-text` that `text` (whitespace collapsed) lacks.

@@ -27,7 +27,8 @@ pub struct Fetcher {
     headers: HeaderMap,
     timeout: Duration,
     max_body: u64,
-    /// Keep bodies that are not HTML too (`--expect-text` reads them).
+    /// Keep bodies that are not HTML too (`--expect` and `--expect-text`
+    /// judge them).
     keep_every_body: bool,
     max_redirects: u32,
 }
@@ -143,7 +144,7 @@ impl Fetcher {
             headers: cfg.headers.clone(),
             timeout: cfg.timeout,
             max_body: cfg.max_body,
-            keep_every_body: !cfg.plan.expect_text.is_empty(),
+            keep_every_body: cfg.plan.has_expectations(),
             max_redirects: cfg.max_redirects,
         })
     }

@@ -240,10 +240,16 @@ impl Reader {
             let keep_going = if too_long {
                 // Shown cut short, two different lines could look alike:
                 // each gets its own record, with no repeat check.
-                let head: String = text.trim().chars().take(80).collect();
+                let trimmed = text.trim();
+                if trimmed.is_empty() || trimmed.starts_with('#') {
+                    continue;
+                }
+                let head: String = trimmed.chars().take(80).collect();
                 let shown = format!("{head}…");
                 let msg = format!("line longer than {MAX_LINE} bytes");
-                if self.ours(&Line::Invalid(ErrorKind::InvalidUrl, String::new()), &shown) {
+                // The record's `url` is `shown`: key it as a resumed run
+                // will read it back.
+                if self.ours(&classify(&shown), &shown) {
                     self.count_read(None);
                     self.emit_invalid(shown, ErrorKind::InvalidUrl, msg).await
                 } else {

@@ -16,6 +16,7 @@
 //! * [`extract`]: charset sniffing and the title; the only user of scraper.
 //! * [`resume`]: `--resume`, reading and repairing an earlier output file.
 //! * [`shard`]: `--shard`, which part of the list a run takes.
+//! * [`report`]: CI reports: GitHub annotations and step summary, JUnit, summary JSON.
 //! * [`record`]: the JSON Lines record and its error kinds.
 //! * [`parsing`]: the pool of threads that parse pages.
 //! * [`output`]: the single writer, the tallies and the summary.
@@ -38,6 +39,7 @@ pub mod parsing;
 pub mod pipeline;
 pub mod progress;
 pub mod record;
+pub mod report;
 pub mod resume;
 pub mod select;
 pub mod shard;

@@ -83,7 +83,16 @@ fn main() -> ExitCode {
     // Blocking reads of a terminal's stdin never return; do not wait for them.
     runtime.shutdown_background();
     match result {
-        Ok(outcome) => finish(&outcome, earlier, allowance, quiet),
+        Ok(mut outcome) => {
+            let code = finish(&outcome, earlier, allowance, quiet);
+            if let Some(reports) = outcome.reports.take()
+                && let Err(e) = reports.finish(&outcome.summary, code)
+            {
+                say!("trawl: cannot write a report: {e}");
+                return ExitCode::from(2);
+            }
+            ExitCode::from(code)
+        }
         Err(e) => {
             say!("trawl: {e:#}");
             ExitCode::from(2)
@@ -109,17 +118,12 @@ fn raise_open_file_limit(concurrency: usize, quiet: bool) {
 /// Prints the summary and maps the outcome to the exit status; with
 /// `--resume`, the records an earlier run left count too (`earlier`: all,
 /// not ok), so a resumed run ends as the whole run would have.
-fn finish(
-    outcome: &Outcome,
-    earlier: (u64, u64),
-    allowance: Option<Allowance>,
-    quiet: bool,
-) -> ExitCode {
+fn finish(outcome: &Outcome, earlier: (u64, u64), allowance: Option<Allowance>, quiet: bool) -> u8 {
     let s = &outcome.summary;
     // `| head` closing our stdout is what the user asked for: no summary,
     // no error, exit 0 (as ripgrep does).
     if outcome.closed {
-        return ExitCode::SUCCESS;
+        return 0;
     }
     let failed = s.tally.failed_total() + earlier.1;
     let total = s.tally.written() + earlier.0;
@@ -131,11 +135,11 @@ fn finish(
         say!("trawl: {s}");
     }
     if s.interrupted {
-        ExitCode::from(INTERRUPTED)
+        INTERRUPTED
     } else if s.halted_at.is_some() || (failed > 0 && !allowed) {
-        ExitCode::FAILURE
+        1
     } else {
-        ExitCode::SUCCESS
+        0
     }
 }
 

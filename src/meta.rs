@@ -53,6 +53,8 @@ pub struct PageMeta {
 pub struct MetaScan<'a> {
     found: PageMeta,
     canonical: Option<&'a str>,
+    /// Property names already taken (a page may repeat thousands).
+    seen: std::collections::HashSet<String>,
 }
 
 impl<'a> MetaScan<'a> {
@@ -81,7 +83,7 @@ impl<'a> MetaScan<'a> {
                 let key = key.trim().to_ascii_lowercase();
                 if (key.starts_with("og:") || key.starts_with("twitter:"))
                     && key.len() > key.find(':').map_or(0, |i| i + 1)
-                    && !m.properties.iter().any(|(k, _)| *k == key)
+                    && self.seen.insert(key.clone())
                 {
                     m.properties.push((key, content.to_owned()));
                 }

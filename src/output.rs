@@ -11,10 +11,11 @@
 
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
+use crate::report::Reports;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::{self, error::TryRecvError};
@@ -34,6 +35,8 @@ pub struct WriterOptions {
     pub max_failures: Option<u64>,
     /// Stops new URLs from starting; those in flight finish.
     pub halt: CancellationToken,
+    /// CI reports, told of every record written.
+    pub reports: Option<Arc<Mutex<Reports>>>,
 }
 
 /// What the writer counted.
@@ -146,6 +149,11 @@ impl<W: Write> Writer<W> {
             return Ok(());
         }
         self.tally.count(rec);
+        if let Some(r) = &self.opts.reports {
+            // A report thread that panicked left nothing worth guarding.
+            let mut r = r.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            r.record(rec)?;
+        }
         if self
             .opts
             .max_failures
@@ -286,6 +294,7 @@ mod tests {
             stop: CancellationToken::new(),
             max_failures: None,
             halt: CancellationToken::new(),
+            reports: None,
         }
     }
 

@@ -37,6 +37,7 @@ use crate::output::{self, Summary, WriterOptions};
 use crate::parsing::ParsePool;
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record, RecordError};
+use crate::report::Reports;
 use anyhow::Context;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -50,8 +51,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// How a run ended.
-#[derive(Debug)]
 pub struct Outcome {
+    /// CI reports to finish once the exit status is known.
+    pub reports: Option<Reports>,
     /// Counts for the closing summary and the exit status.
     pub summary: Summary,
     /// The output was closed by its reader (`| head`).
@@ -91,6 +93,15 @@ where
     let started = Instant::now();
     let stop = CancellationToken::new();
     let halt = CancellationToken::new();
+    let wants_reports = cfg.reports.github.is_some()
+        || cfg.reports.junit.is_some()
+        || cfg.reports.summary_json.is_some();
+    let reports = if wants_reports {
+        let r = Reports::new(cfg.reports.clone()).context("cannot start the JUnit report")?;
+        Some(Arc::new(std::sync::Mutex::new(r)))
+    } else {
+        None
+    };
     let (hosts, freed) = Hosts::new(cfg.per_host.get());
     let fetcher = Arc::new(Fetcher::new(&cfg)?);
     let c = cfg.concurrency.get();
@@ -117,6 +128,7 @@ where
         stop: stop.clone(),
         max_failures: cfg.max_failures,
         halt: halt.clone(),
+        reports: reports.clone(),
     };
     let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
 
@@ -174,7 +186,12 @@ where
     if let Some(e) = read_error {
         return Err(e.into());
     }
+    let reports = reports.and_then(|r| Arc::try_unwrap(r).ok()).map(|m| {
+        m.into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
     Ok(Outcome {
+        reports,
         closed: tally.closed,
         summary: Summary {
             read: stats.read.load(Ordering::Relaxed),
@@ -283,6 +300,16 @@ impl Queues {
         None
     }
 
+    /// Drops the fresh jobs, keeping those on their way through a redirect.
+    fn keep_redirects(&mut self, hosts: &Arc<Hosts>) {
+        let old = std::mem::take(self);
+        for (_, queue) in old.by_host {
+            for p in queue.into_iter().filter(|p| p.chain.is_some()) {
+                self.push(p, hosts);
+            }
+        }
+    }
+
     /// A slot of `host` was freed: its first job may start.
     fn freed(&mut self, host: Arc<str>) {
         if let Some(next) = self.by_host.get(&host).and_then(|q| q.front()) {
@@ -300,21 +327,19 @@ impl Dispatcher {
 
         loop {
             if !halted && self.halt.is_cancelled() {
-                // Let what is in flight finish; drop what waits.
+                // Start nothing new; what is in flight finishes, and a URL
+                // part-way through a redirect to a busy host is in flight.
                 halted = true;
                 input_open = false;
-                queues = Queues::default();
+                queues.keep_redirects(&self.hosts);
             }
-            while !halted && tasks.len() < self.concurrency {
+            while tasks.len() < self.concurrency {
                 let Some((pending, slot)) = queues.pop(&self.hosts) else {
                     break;
                 };
                 tasks.spawn(self.task(pending, slot));
             }
 
-            if halted && tasks.is_empty() {
-                return Ok(());
-            }
             if !input_open && queues.waiting == 0 && tasks.is_empty() {
                 // A task that redirected elsewhere sent its job on before it
                 // ended, so it is in the channel by now.
@@ -330,7 +355,7 @@ impl Dispatcher {
                 // Freed slots first: they are what lets waiting URLs start.
                 biased;
                 Some(host) = self.freed.recv() => queues.freed(host),
-                Some(p) = self.moved.recv(), if !halted => queues.push(p, &self.hosts),
+                Some(p) = self.moved.recv() => queues.push(p, &self.hosts),
                 () = self.halt.cancelled(), if !halted => {}
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                     if let Err(e) = done

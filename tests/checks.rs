@@ -63,6 +63,10 @@ fn expectations_pass_and_fail_by_selector_and_text() {
     let (recs, _, _) = run(&["--expect-text", "absent"], &text);
     assert_eq!(kind(&recs[0]), "expectation");
 
+    // --expect alone fails a body that is not HTML too.
+    let (recs, _, _) = run(&["--expect", "h1"], &text);
+    assert_eq!(kind(&recs[0]), "expectation", "{}", recs[0]);
+
     // A bad selector is a usage error.
     let (_, stderr, code) = run(&["--expect", "div >", "u"], "");
     assert_eq!(code, 2);
@@ -109,6 +113,30 @@ fn max_failures_stops_starting_new_urls() {
 }
 
 #[test]
+fn max_failures_still_finishes_a_redirect_in_flight() {
+    // The failure halts the run while the other URL is between hops of a
+    // redirect to another host: that URL is in flight and gets its record.
+    let (a, b, c) = (
+        Server::start_on("127.0.0.1"),
+        Server::start_on("127.0.0.2"),
+        Server::start_on("127.0.0.3"),
+    );
+    let target = c.url("/page/simple.html");
+    let moving = b.url(&format!("/later/300?url={target}"));
+    // Fails after 100 ms, so that both URLs have started by then.
+    let failing = a.url("/later/100?url=/status/500");
+    let (recs, stderr, code) = run(
+        &["-c", "2", "--max-failures", "1"],
+        &[failing.as_str(), moving.as_str()].join("\n"),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let m = by_url(&recs);
+    assert_eq!(kind(&m[&failing]), "http_status");
+    assert_eq!(m[&moving]["ok"], true, "{recs:?}");
+    assert_eq!(m[&moving]["final_url"], target.as_str());
+}
+
+#[test]
 fn allow_failures_sets_the_exit_status_by_count_or_share() {
     let s = Server::start();
     let mut list: Vec<String> = (0..3)
@@ -127,4 +155,70 @@ fn allow_failures_sets_the_exit_status_by_count_or_share() {
         let (_, stderr, code) = run(&["--allow-failures", bad, "u"], "");
         assert_eq!(code, 2, "{bad}: {stderr}");
     }
+}
+
+#[test]
+fn ci_reports_annotate_summarise_and_write_junit_and_json() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let step = dir.path().join("step-summary.md");
+    let junit = dir.path().join("junit.xml");
+    let json = dir.path().join("summary.json");
+    let good = s.url("/page/simple.html?a=1&b=2");
+    let mut list = vec![good.clone(), "::error::forged".to_owned()];
+    list.extend((0..60).map(|i| s.url(&format!("/status/404?i={i}"))));
+    let out = assert_cmd::Command::from_std(support::trawl())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &step)
+        .args(["--junit"])
+        .arg(&junit)
+        .arg("--summary-json")
+        .arg(&json)
+        .write_stdin(list.join("\n"))
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("trawl");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let commands: Vec<&str> = stderr.lines().filter(|l| l.starts_with("::")).collect();
+    // 50 annotations, then one that counts the rest; none forged.
+    assert_eq!(commands.len(), 51, "{stderr}");
+    assert!(
+        commands
+            .iter()
+            .all(|l| l.starts_with("::error title=trawl"))
+    );
+    assert!(!stderr.lines().any(|l| l.starts_with("::error::forged")));
+    assert!(
+        commands[50].contains("11 more URLs failed"),
+        "{}",
+        commands[50]
+    );
+    // The records on stdout stay JSON Lines.
+    assert_eq!(support::records(&out.stdout).len(), 62);
+
+    let md = std::fs::read_to_string(&step).expect("step summary");
+    assert!(
+        md.contains("## trawl") && md.contains("### Failures"),
+        "{md}"
+    );
+    assert!(md.contains("### Slowest pages"));
+    assert!(md.contains("**61 failed**"), "{md}");
+
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(xml.starts_with("<?xml"));
+    assert!(xml.contains("<testsuites name=\"trawl\" tests=\"62\" failures=\"61\""));
+    assert_eq!(xml.matches("<testcase ").count(), 62);
+    assert_eq!(xml.matches("<failure ").count(), 61);
+    assert_eq!(xml.matches("</testsuite>").count(), 1);
+    assert!(xml.contains("a=1&amp;b=2") && !xml.contains("a=1&b=2"));
+    assert!(xml.trim_end().ends_with("</testsuites>"));
+    assert!(!dir.path().join("junit.xml.cases.tmp").exists());
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    assert_eq!(summary["ok"], 1);
+    assert_eq!(summary["failed"], 61);
+    assert_eq!(summary["failed_by_kind"]["http_status"], 60);
+    assert_eq!(summary["exit_code"], 1);
 }

@@ -188,6 +188,40 @@ fn sigkill_and_a_torn_line_then_resume_gives_one_record_per_url() {
 }
 
 #[test]
+fn resume_skips_over_long_lines_and_comments_as_it_wrote_them() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = format!("https://example.com/{}", "a".repeat(70_000));
+    let comment = format!("# {}", "c".repeat(70_000));
+    let good = s.url("/page/simple.html");
+    let list = dir.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        [long.as_str(), comment.as_str(), good.as_str()].join("\n"),
+    )
+    .expect("list");
+    let out = dir.path().join("out.jsonl");
+    let args = |resume: bool| {
+        let mut cmd = trawl();
+        cmd.arg("-i").arg(&list).arg("-o").arg(&out).arg("-q");
+        if resume {
+            cmd.arg("--resume");
+        }
+        cmd.status().expect("trawl")
+    };
+    assert_eq!(args(false).code(), Some(1));
+    let first = std::fs::read(&out).expect("output");
+    let recs = records(&first);
+    assert_eq!(recs.len(), 2, "the long comment is a comment: {recs:?}");
+    assert_eq!(args(true).code(), Some(1));
+    assert_eq!(
+        std::fs::read(&out).expect("output"),
+        first,
+        "nothing written twice"
+    );
+}
+
+#[test]
 fn resume_needs_an_output_file_and_refuses_a_foreign_one() {
     let (_, stderr, code) = run(&["--resume", "http://127.0.0.1:9/"], "");
     assert_eq!(code, 2);

@@ -96,6 +96,7 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/redirect/{n}", get(redirect))
         .route("/loop/{which}", get(redirect_loop))
         .route("/to", get(redirect_to))
+        .route("/later/{ms}", get(redirect_later))
         .route("/echo", get(echo))
         .route("/text", get(text))
         .layer(middleware::from_fn_with_state(stats, count))
@@ -303,6 +304,12 @@ async fn redirect_loop(Path(which): Path<String>) -> Response {
     found(if which == "a" { "/loop/b" } else { "/loop/a" })
 }
 
+/// A redirect to `?url=`, sent after `ms` milliseconds.
+async fn redirect_later(Path(ms): Path<u64>, q: Query<HashMap<String, String>>) -> Response {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    redirect_to(q).await
+}
+
 async fn redirect_to(Query(q): Query<HashMap<String, String>>) -> Response {
     found(q.get("url").map_or("/", String::as_str))
 }
@@ -346,6 +353,10 @@ pub fn trawl() -> std::process::Command {
         cmd.env_remove(var);
     }
     cmd.env("NO_PROXY", "*").env("NO_COLOR", "1");
+    // The tests may themselves run under GitHub Actions: trawl must not
+    // annotate their runs unless a test asks for it.
+    cmd.env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY");
     cmd
 }
 
