@@ -56,6 +56,11 @@ pub struct Args {
     )]
     pub inputs: Vec<PathBuf>,
 
+    /// Read URLs from the sitemap (or sitemap index, followed; gzip too) at
+    /// URL; repeatable.
+    #[arg(long, value_name = "URL", help_heading = "Input")]
+    pub sitemap: Vec<String>,
+
     /// Requests in flight at most, over all hosts.
     #[arg(short = 'c', long, value_name = "N", default_value = "50",
           value_parser = clap::value_parser!(u32).range(1..), help_heading = "Fetching")]
@@ -286,6 +291,7 @@ impl Args {
             }
             inputs.push(Source::File(path));
         }
+        inputs.extend(self.sitemap.into_iter().map(Source::Sitemap));
         if inputs.is_empty() {
             if std::io::stdin().is_terminal() {
                 return Err(usage(

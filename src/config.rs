@@ -108,6 +108,8 @@ pub enum Source {
     File(PathBuf),
     /// Standard input, one URL per line.
     Stdin,
+    /// A sitemap or sitemap index, by URL.
+    Sitemap(String),
 }
 
 /// When the progress bar is drawn.

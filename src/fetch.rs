@@ -340,7 +340,7 @@ pub fn classify(err: &reqwest::Error, phase: Phase) -> Failure {
 
 /// Joins the causes under reqwest's own wrapper ("error sending request
 /// for url …"), which adds nothing but the URL the record already has.
-fn describe(err: &reqwest::Error) -> String {
+pub fn describe(err: &reqwest::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cause = err.source();
     while let Some(e) = cause {

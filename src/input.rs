@@ -10,6 +10,7 @@ use crate::config::Source;
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
 use crate::shard::Shard;
+use crate::sitemap::{self, Sitemap, SitemapClient};
 use std::io::{self, BufRead};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -174,6 +175,7 @@ pub async fn read_all(
     window: Option<Arc<Semaphore>>,
     progress: Progress,
     skip: Skip,
+    sitemaps: Option<Arc<SitemapClient>>,
 ) -> io::Result<()> {
     let mut reader = Reader {
         tx,
@@ -200,6 +202,13 @@ pub async fn read_all(
                 reader
                     .lines(BufReader::with_capacity(64 * 1024, file))
                     .await
+            }
+            Source::Sitemap(url) => {
+                let Some(client) = &sitemaps else { continue };
+                if !reader.sitemap(client, &url).await {
+                    return Ok(());
+                }
+                continue;
             }
             Source::Stdin if stdin_used => continue,
             Source::Stdin => {
@@ -262,6 +271,57 @@ impl Reader {
                 return Ok(false);
             }
         }
+    }
+
+    /// Reads the URLs of a sitemap, following a sitemap index to the
+    /// sitemaps it lists; each sitemap that fails gets a `sitemap` record.
+    /// False when the receiver is gone.
+    async fn sitemap(&mut self, client: &SitemapClient, root: &str) -> bool {
+        let mut todo = vec![(root.to_owned(), 0)];
+        let mut fetched = std::collections::HashSet::new();
+        while let Some((url, depth)) = todo.pop() {
+            if !fetched.insert(url.clone()) {
+                continue;
+            }
+            let failure = match client.get(&url).await {
+                Ok(Sitemap::Urls(locs)) => {
+                    for loc in locs {
+                        if !self.line(&loc).await {
+                            return false;
+                        }
+                    }
+                    None
+                }
+                Ok(Sitemap::Index(_)) if depth >= sitemap::MAX_DEPTH => Some(format!(
+                    "sitemap indexes nested deeper than {} levels; not followed",
+                    sitemap::MAX_DEPTH
+                )),
+                Ok(Sitemap::Index(children)) => {
+                    todo.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
+                    None
+                }
+                Err(message) => Some(message),
+            };
+            if let Some(message) = failure {
+                // The record's `url` is the sitemap's: one record per URL,
+                // in one shard, and not again on --resume.
+                let class = classify(&url);
+                if !self.ours(&class, &url) {
+                    continue;
+                }
+                let key = match &class {
+                    Line::Url(u) => u.as_str().to_owned(),
+                    _ => url.clone(),
+                };
+                if self.count_read(Some(&key)) {
+                    continue;
+                }
+                if !self.emit_invalid(url, ErrorKind::Sitemap, message).await {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Handles one line; false when the receiver is gone.
@@ -394,7 +454,7 @@ pub fn count_lines(sources: &[Source]) -> Option<u64> {
     for s in sources {
         match s {
             Source::Arg(a) => n += u64::from(classify(a) != Line::Skip),
-            Source::Stdin => return None,
+            Source::Stdin | Source::Sitemap(_) => return None,
             Source::File(p) => {
                 let f = std::fs::File::open(p).ok()?;
                 if !f.metadata().ok()?.is_file() {

@@ -15,6 +15,7 @@
 //! * [`charset`]: which text encoding a body is in.
 //! * [`extract`]: charset sniffing and the title; the only user of scraper.
 //! * [`resume`]: `--resume`, reading and repairing an earlier output file.
+//! * [`sitemap`]: `--sitemap`, URLs from sitemaps and sitemap indexes.
 //! * [`shard`]: `--shard`, which part of the list a run takes.
 //! * [`report`]: CI reports: GitHub annotations and step summary, JUnit, summary JSON.
 //! * [`record`]: the JSON Lines record and its error kinds.
@@ -43,3 +44,4 @@ pub mod report;
 pub mod resume;
 pub mod select;
 pub mod shard;
+pub mod sitemap;

@@ -28,7 +28,7 @@
 //! We use a JoinSet and a dispatcher rather than `buffer_unordered`, which
 //! polls every future on one task (one core) and cannot skip a busy host.
 
-use crate::config::{Config, StatusSet};
+use crate::config::{Config, Source, StatusSet};
 use crate::extract::{self, Plan};
 use crate::fetch::{Chain, Fetched, Fetcher, Step};
 use crate::hosts::{HostSlot, Hosts};
@@ -38,6 +38,7 @@ use crate::parsing::ParsePool;
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record, RecordError};
 use crate::report::Reports;
+use crate::sitemap::SitemapClient;
 use anyhow::Context;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -133,6 +134,12 @@ where
     let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
 
     let stats = Arc::new(InputStats::default());
+    let sitemaps = if cfg.inputs.iter().any(|s| matches!(s, Source::Sitemap(_))) {
+        let client = SitemapClient::new(&cfg).context("cannot build the sitemap client")?;
+        Some(Arc::new(client))
+    } else {
+        None
+    };
     let (entry_tx, entry_rx) = mpsc::channel(1024);
     let mut reader = tokio::spawn(input::read_all(
         cfg.inputs.clone(),
@@ -144,6 +151,7 @@ where
             shard: cfg.shard,
             done,
         },
+        sitemaps,
     ));
 
     let (moved_tx, moved) = mpsc::unbounded_channel();

@@ -137,6 +137,8 @@ pub enum ErrorKind {
     Expectation,
     /// The page took longer than `--max-latency`.
     Slow,
+    /// A `--sitemap` could not be fetched or read.
+    Sitemap,
 }
 
 impl ErrorKind {
@@ -156,6 +158,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Expectation => "expectation",
             ErrorKind::Slow => "slow",
+            ErrorKind::Sitemap => "sitemap",
         }
     }
 }
@@ -203,6 +206,7 @@ mod tests {
             ErrorKind::Io,
             ErrorKind::Expectation,
             ErrorKind::Slow,
+            ErrorKind::Sitemap,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
         }

@@ -222,3 +222,49 @@ fn ci_reports_annotate_summarise_and_write_junit_and_json() {
     assert_eq!(summary["failed_by_kind"]["http_status"], 60);
     assert_eq!(summary["exit_code"], 1);
 }
+
+#[test]
+fn sitemaps_and_indexes_feed_urls_and_report_their_own_failures() {
+    let s = Server::start();
+    // A plain sitemap: its three URLs, each with a record.
+    let (recs, _, code) = run(&["--sitemap", &s.url("/sitemap.xml")], "");
+    assert_eq!(code, 1, "the 404 in it is not ok");
+    let m = by_url(&recs);
+    assert_eq!(recs.len(), 3, "{recs:?}");
+    assert_eq!(m[&s.url("/page/simple.html")]["ok"], true);
+    assert!(
+        m.contains_key(&s.url("/page/other.html?a=1&b=2")),
+        "entities decoded"
+    );
+    assert_eq!(kind(&m[&s.url("/status/404")]), "http_status");
+
+    // An index: followed to both sitemaps (one gzip); the broken child and
+    // the page that is not a sitemap get records of kind `sitemap`.
+    let (recs, _, _) = run(&["--sitemap", &s.url("/sitemap-index.xml")], "");
+    let m = by_url(&recs);
+    assert_eq!(recs.len(), 5, "{recs:?}");
+    assert_eq!(
+        m[&s.url("/page/no-title.html")]["ok"],
+        true,
+        "from the gzip sitemap"
+    );
+    assert_eq!(kind(&m[&s.url("/status/500")]), "sitemap");
+    let not_sitemap = &m[&s.url("/page/simple.html")];
+    // The page is listed in a sitemap and also (wrongly) as a sitemap: one
+    // URL, one record, the page's, which came first.
+    assert_eq!(not_sitemap["ok"], true);
+
+    // A sitemap that cannot be fetched is a record, not the end of the run.
+    let (recs, _, code) = run(
+        &[
+            "--sitemap",
+            "http://127.0.0.1:9/sitemap.xml",
+            &s.url("/page/simple.html"),
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    let m = by_url(&recs);
+    assert_eq!(kind(&m["http://127.0.0.1:9/sitemap.xml"]), "sitemap");
+    assert_eq!(m[&s.url("/page/simple.html")]["ok"], true);
+}

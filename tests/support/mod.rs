@@ -92,6 +92,9 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/bomb", get(bomb))
         .route("/bad-gzip", get(bad_gzip))
         .route("/heavy/{mib}", get(heavy))
+        .route("/sitemap.xml", get(sitemap))
+        .route("/sitemap.xml.gz", get(sitemap_gz))
+        .route("/sitemap-index.xml", get(sitemap_index))
         .route("/nested/{n}", get(nested))
         .route("/redirect/{n}", get(redirect))
         .route("/loop/{which}", get(redirect_loop))
@@ -213,6 +216,57 @@ async fn big(Path(bytes): Path<usize>) -> Response {
 }
 
 use futures_util::StreamExt;
+
+/// The `http://host:port` a request was sent to.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}
+
+/// A sitemap of three pages (one a 404), one with an entity in its URL.
+async fn sitemap(headers: HeaderMap) -> Response {
+    let o = origin(&headers);
+    xml(format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>{o}/page/simple.html</loc><lastmod>2026-11-25</lastmod></url>
+  <url><loc>{o}/page/other.html?a=1&amp;b=2</loc></url>
+  <url><loc>{o}/status/404</loc></url>
+</urlset>"#
+    ))
+}
+
+/// A gzip sitemap of one page, served as a file (no Content-Encoding).
+async fn sitemap_gz(headers: HeaderMap) -> Response {
+    let o = origin(&headers);
+    let body = format!(
+        r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{o}/page/no-title.html</loc></url></urlset>"#
+    );
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(body.as_bytes()).expect("gzip");
+    let gz = enc.finish().expect("gzip");
+    ([(header::CONTENT_TYPE, "application/gzip")], gz).into_response()
+}
+
+/// An index: both sitemaps above, one that fails, one that is a page.
+async fn sitemap_index(headers: HeaderMap) -> Response {
+    let o = origin(&headers);
+    xml(format!(
+        r#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>{o}/sitemap.xml</loc></sitemap>
+  <sitemap><loc>{o}/sitemap.xml.gz</loc></sitemap>
+  <sitemap><loc>{o}/status/500</loc></sitemap>
+  <sitemap><loc>{o}/page/simple.html</loc></sitemap>
+</sitemapindex>"#
+    ))
+}
 
 /// `n` nested `<div>`s: quadratic work for the HTML tree builder.
 async fn nested(Path(n): Path<usize>) -> Response {

@@ -1,0 +1,245 @@
+//! `--sitemap URL`: URLs from a sitemap (`<urlset>`) or a sitemap index
+//! (`<sitemapindex>`, followed to the sitemaps it lists), plain or gzip.
+//!
+//! A sitemap is fetched whole (up to 64 MiB after decompression; the
+//! protocol caps one at 50 MB) and its `<loc>`s are handed on one at a
+//! time, so the URL list itself never sits in memory beyond that body.
+//! Whatever goes wrong with a sitemap becomes an error the reader turns into
+//! a record of kind `sitemap`; the run goes on.
+
+use crate::config::Config;
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use std::io::Read;
+use std::time::Duration;
+
+/// The largest sitemap read, after decompression.
+const MAX_SITEMAP: u64 = 64 << 20;
+/// How deep sitemap indexes may nest.
+pub const MAX_DEPTH: usize = 4;
+
+/// Fetches sitemaps with the run's User-Agent, headers and timeouts.
+pub struct SitemapClient {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+/// What one sitemap document holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sitemap {
+    /// Page URLs (`<urlset>`).
+    Urls(Vec<String>),
+    /// Other sitemaps (`<sitemapindex>`).
+    Index(Vec<String>),
+}
+
+impl SitemapClient {
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// The TLS back end cannot be set up.
+    pub fn new(cfg: &Config) -> reqwest::Result<SitemapClient> {
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .default_headers(cfg.headers.clone())
+            .connect_timeout(cfg.connect_timeout)
+            .tls_danger_accept_invalid_certs(cfg.insecure)
+            .tls_danger_accept_invalid_hostnames(cfg.insecure)
+            .build()?;
+        Ok(SitemapClient {
+            client,
+            timeout: cfg.timeout,
+        })
+    }
+
+    /// Fetches and parses one sitemap.
+    ///
+    /// # Errors
+    /// A message for the `sitemap` record: the fetch failed, the status was
+    /// not 2xx, the body was too large, not gzip it claimed to be, or not a
+    /// sitemap.
+    pub async fn get(&self, url: &str) -> Result<Sitemap, String> {
+        let body = tokio::time::timeout(self.timeout, self.body(url))
+            .await
+            .map_err(|_| {
+                format!(
+                    "the sitemap did not arrive within --timeout ({:?})",
+                    self.timeout
+                )
+            })??;
+        let body = if body.starts_with(&[0x1f, 0x8b]) {
+            gunzip(&body)?
+        } else {
+            body
+        };
+        // Parsing a 50 MB sitemap is CPU work: off the reactor.
+        tokio::task::spawn_blocking(move || parse(&body))
+            .await
+            .map_err(|_| "the sitemap could not be parsed".to_owned())?
+    }
+
+    async fn body(&self, url: &str) -> Result<Vec<u8>, String> {
+        let mut resp = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("cannot fetch the sitemap: {}", crate::fetch::describe(&e)))?;
+        if !resp.status().is_success() {
+            return Err(format!(
+                "the sitemap answered status {}",
+                resp.status().as_u16()
+            ));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| format!("the sitemap's body failed: {}", crate::fetch::describe(&e)))?
+        {
+            if (body.len() + chunk.len()) as u64 > MAX_SITEMAP {
+                return Err(format!(
+                    "the sitemap is larger than {} MiB",
+                    MAX_SITEMAP >> 20
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// Decompresses a gzip sitemap, capped.
+fn gunzip(body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .take(MAX_SITEMAP + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("the sitemap is not valid gzip: {e}"))?;
+    if out.len() as u64 > MAX_SITEMAP {
+        return Err(format!(
+            "the sitemap is larger than {} MiB",
+            MAX_SITEMAP >> 20
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads the `<loc>`s of a sitemap or sitemap index.
+///
+/// # Errors
+/// The document is not XML, or its root is neither `urlset` nor
+/// `sitemapindex`.
+pub fn parse(xml: &[u8]) -> Result<Sitemap, String> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut root: Option<bool> = None; // Some(true): an index
+    let mut in_loc = false;
+    let mut loc = String::new();
+    let mut locs = Vec::new();
+    let bad = |e: quick_xml::Error| format!("the sitemap is not valid XML: {e}");
+    loop {
+        match reader.read_event_into(&mut buf).map_err(bad)? {
+            Event::Start(e) => {
+                let name = e.local_name();
+                match (root, name.as_ref()) {
+                    (None, b"urlset") => root = Some(false),
+                    (None, b"sitemapindex") => root = Some(true),
+                    (None, other) => {
+                        return Err(format!(
+                            "not a sitemap: the document is <{}>, not <urlset> or <sitemapindex>",
+                            String::from_utf8_lossy(other)
+                        ));
+                    }
+                    (Some(_), b"loc") => {
+                        in_loc = true;
+                        loc.clear();
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(e) if in_loc && e.local_name().as_ref() == b"loc" => {
+                in_loc = false;
+                let l = loc.trim();
+                if !l.is_empty() {
+                    locs.push(l.to_owned());
+                }
+            }
+            Event::Text(t) if in_loc => {
+                loc.push_str(&t.decode().map_err(|e| format!("bad text in <loc>: {e}"))?);
+            }
+            Event::CData(t) if in_loc => {
+                loc.push_str(&t.decode().map_err(|e| format!("bad text in <loc>: {e}"))?);
+            }
+            Event::GeneralRef(r) if in_loc => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    loc.push(c);
+                } else {
+                    let name = r
+                        .decode()
+                        .map_err(|e| format!("bad entity in <loc>: {e}"))?;
+                    loc.push_str(match &*name {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => return Err(format!("unknown entity &{other}; in <loc>")),
+                    });
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    match root {
+        Some(true) => Ok(Sitemap::Index(locs)),
+        Some(false) => Ok(Sitemap::Urls(locs)),
+        None => Err("not a sitemap: the document is empty".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_urlsets_and_indexes() {
+        let set = br#"<?xml version="1.0" encoding="UTF-8"?>
+            <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+              <url><loc> https://a.test/?x=1&amp;y=&#50; </loc><lastmod>2026-11-25</lastmod></url>
+              <url><loc><![CDATA[https://a.test/b]]></loc></url>
+              <url><loc></loc></url>
+            </urlset>"#;
+        assert_eq!(
+            parse(set),
+            Ok(Sitemap::Urls(vec![
+                "https://a.test/?x=1&y=2".into(),
+                "https://a.test/b".into()
+            ]))
+        );
+        let index = br#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+            <sitemap><loc>https://a.test/s1.xml</loc></sitemap>
+            <sitemap><loc>https://a.test/s2.xml.gz</loc></sitemap></sitemapindex>"#;
+        assert_eq!(
+            parse(index),
+            Ok(Sitemap::Index(vec![
+                "https://a.test/s1.xml".into(),
+                "https://a.test/s2.xml.gz".into()
+            ]))
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_sitemap_says_why() {
+        assert!(
+            parse(b"<html><body>hi</body></html>")
+                .unwrap_err()
+                .contains("<html>")
+        );
+        assert!(parse(b"").unwrap_err().contains("empty"));
+        assert!(parse(b"<urlset><url><loc>x</url></urlset>").is_err());
+        assert!(gunzip(b"\x1f\x8bnot gzip").unwrap_err().contains("gzip"));
+    }
+}
