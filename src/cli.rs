@@ -126,7 +126,8 @@ pub struct Args {
     pub select: Vec<Selection>,
 
     /// List the page's links in "links": a[href] and area[href], absolute,
-    /// without fragments, each once, in page order.
+    /// without fragments, each once, in page order; #fragment, javascript:,
+    /// mailto:, tel: and data: links, and hrefs that are not URLs, left out.
     #[arg(long, help_heading = "Extraction")]
     pub links: bool,
 

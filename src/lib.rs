@@ -22,7 +22,8 @@
 //! * [`parsing`]: the pool of threads that parse pages.
 //! * [`output`]: the single writer, the tallies and the summary.
 //! * [`progress`]: the progress display on stderr.
-//! * [`pipeline`]: the only module that spawns; ties the rest together.
+//! * [`pipeline`]: spawns the fetch tasks and ties the rest together (the
+//!   parse pool and the sitemap reader run their own threads).
 //!
 //! The command line lives in the binary (`src/cli.rs`), so this library
 //! never sees clap.
