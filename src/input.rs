@@ -479,6 +479,23 @@ pub fn count_lines(sources: &[Source]) -> Option<u64> {
 mod tests {
     use super::*;
 
+    /// A reader with nothing to skip, as the tests drive it.
+    fn reader(
+        tx: mpsc::Sender<Entry>,
+        stats: Arc<InputStats>,
+        window: Option<Arc<Semaphore>>,
+    ) -> Reader {
+        Reader {
+            tx,
+            stats,
+            window,
+            progress: Progress::hidden(),
+            skip: Skip::default(),
+            seen: Seen::default(),
+            seq: 0,
+        }
+    }
+
     #[test]
     fn seen_finds_repeats_in_about_16_bytes_a_url() {
         let mut seen = Seen::default();
@@ -550,15 +567,7 @@ mod tests {
             b"https://a.test/\n\n# c\nhttps://A.test:443/\nnot a url\n\xff\xfe\nhttps://b.test/x";
         let (tx, mut rx) = mpsc::channel(16);
         let stats = Arc::new(InputStats::default());
-        let mut r = Reader {
-            tx,
-            stats: stats.clone(),
-            window: None,
-            progress: Progress::hidden(),
-            skip: Skip::default(),
-            seen: Seen::default(),
-            seq: 0,
-        };
+        let mut r = reader(tx, stats.clone(), None);
         assert!(r.lines(data).await.unwrap());
         drop(r);
         let mut got = Vec::new();
@@ -582,15 +591,7 @@ mod tests {
     async fn reader_waits_for_the_ordered_window() {
         let window = Arc::new(Semaphore::new(2));
         let (tx, mut rx) = mpsc::channel(16);
-        let mut r = Reader {
-            tx,
-            stats: Arc::new(InputStats::default()),
-            window: Some(window.clone()),
-            progress: Progress::hidden(),
-            skip: Skip::default(),
-            seen: Seen::default(),
-            seq: 0,
-        };
+        let mut r = reader(tx, Arc::new(InputStats::default()), Some(window.clone()));
         let data: &'static [u8] = b"https://a.test/1\nhttps://a.test/2\nhttps://a.test/3\nbad\n";
         let reading = tokio::spawn(async move { r.lines(data).await });
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -616,15 +617,7 @@ mod tests {
         data.extend_from_slice(b"y\n");
         let (tx, mut rx) = mpsc::channel(16);
         let stats = Arc::new(InputStats::default());
-        let mut r = Reader {
-            tx,
-            stats: stats.clone(),
-            window: None,
-            progress: Progress::hidden(),
-            skip: Skip::default(),
-            seen: Seen::default(),
-            seq: 0,
-        };
+        let mut r = reader(tx, stats.clone(), None);
         assert!(r.lines(&data[..]).await.unwrap());
         drop(r);
         let mut n = 0;
