@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use trawl::config::{self, Allowance, Config, ProgressWhen, Source, StatusSet};
 use trawl::extract::Plan;
+use trawl::rate::Rate;
 use trawl::report::ReportOptions;
 use trawl::select::{Expect, Selection};
 use trawl::shard::{Shard, ShardBy};
@@ -96,6 +97,21 @@ pub struct Args {
         help_heading = "Fetching"
     )]
     pub max_redirects: u32,
+
+    /// Start at most RATE requests over all hosts, e.g. 20/s, 600/m, 1/2s
+    /// (every attempt and redirect hop takes a token).
+    #[arg(long, value_name = "RATE", help_heading = "Fetching")]
+    pub rate: Option<Rate>,
+
+    /// Start at most RATE requests to each host.
+    #[arg(long, value_name = "RATE", help_heading = "Fetching")]
+    pub host_rate: Option<Rate>,
+
+    /// Tokens a rate limit may spend at once (1: the first second never
+    /// exceeds the rate).
+    #[arg(long, value_name = "N", default_value = "1",
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Fetching")]
+    pub burst: u32,
 
     /// The User-Agent header [default: trawl/VERSION].
     #[arg(short = 'A', long, value_name = "UA", help_heading = "Fetching")]
@@ -346,6 +362,9 @@ impl Args {
                 max_latency: self.max_latency,
             },
             resume: self.resume,
+            rate: self.rate,
+            host_rate: self.host_rate,
+            burst: std::num::NonZeroU32::new(self.burst).unwrap_or(std::num::NonZeroU32::MIN),
             max_failures: self.max_failures,
             reports: ReportOptions {
                 // Under GitHub Actions: annotations on stderr (the runner

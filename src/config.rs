@@ -6,10 +6,11 @@
 //! calls these parsers as its value parsers, and tests call them directly.
 
 use crate::extract::Plan;
+use crate::rate::Rate;
 use crate::report::ReportOptions;
 use crate::shard::Shard;
 use reqwest::header::HeaderMap;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -59,6 +60,12 @@ pub struct Config {
     pub allow_failures: Option<Allowance>,
     /// CI reports.
     pub reports: ReportOptions,
+    /// Requests started at most, over all hosts.
+    pub rate: Option<Rate>,
+    /// Requests started at most, to each host.
+    pub host_rate: Option<Rate>,
+    /// Tokens a rate limit may spend at once.
+    pub burst: NonZeroU32,
 }
 
 /// `--allow-failures`: how many records may fail with the run still

@@ -13,6 +13,7 @@
 
 use crate::config::Config;
 use crate::hosts::HostSlot;
+use crate::rate::Limits;
 use crate::record::ErrorKind;
 use anyhow::Context;
 use reqwest::header::{self, HeaderMap, HeaderName};
@@ -27,6 +28,8 @@ pub struct Fetcher {
     headers: HeaderMap,
     timeout: Duration,
     max_body: u64,
+    /// `--rate` and `--host-rate`.
+    limits: Limits,
     /// Keep bodies that are not HTML too (`--expect` and `--expect-text`
     /// judge them).
     keep_every_body: bool,
@@ -145,6 +148,7 @@ impl Fetcher {
             timeout: cfg.timeout,
             max_body: cfg.max_body,
             keep_every_body: cfg.plan.has_expectations(),
+            limits: Limits::new(cfg.rate, cfg.host_rate, cfg.burst),
             max_redirects: cfg.max_redirects,
         })
     }
@@ -158,6 +162,9 @@ impl Fetcher {
     /// waiting for it, and that wait does not count against `--timeout`,
     /// which bounds the time spent in flight over all hops.
     pub async fn fetch(&self, url: &Url, mut chain: Chain, slot: HostSlot) -> Step {
+        // The first request's token is waited for before the deadline
+        // starts: waiting for a rate is not time in flight.
+        self.limits.wait(slot.host()).await;
         let budget = self.timeout.saturating_sub(chain.spent);
         let began = Instant::now();
         let mut out = std::mem::take(&mut chain.so_far);
@@ -199,7 +206,13 @@ impl Fetcher {
         out: &mut Fetched,
     ) -> Result<Option<Url>, Failure> {
         let mut current = url.clone();
+        let mut first = true;
         loop {
+            if !first {
+                // A same-host redirect hop is a request too.
+                self.limits.wait(slot.host()).await;
+            }
+            first = false;
             let mut headers = self.headers.clone();
             if current.origin() != chain.first_origin {
                 for name in &CREDENTIALS {

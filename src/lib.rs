@@ -18,6 +18,7 @@
 //! * [`sitemap`]: `--sitemap`, URLs from sitemaps and sitemap indexes.
 //! * [`shard`]: `--shard`, which part of the list a run takes.
 //! * [`report`]: CI reports: GitHub annotations and step summary, JUnit, summary JSON.
+//! * [`rate`]: `--rate`, `--host-rate`, `--burst`.
 //! * [`record`]: the JSON Lines record and its error kinds.
 //! * [`parsing`]: the pool of threads that parse pages.
 //! * [`output`]: the single writer, the tallies and the summary.
@@ -40,6 +41,7 @@ pub mod output;
 pub mod parsing;
 pub mod pipeline;
 pub mod progress;
+pub mod rate;
 pub mod record;
 pub mod report;
 pub mod resume;

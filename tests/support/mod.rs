@@ -29,6 +29,8 @@ pub struct Stats {
     inflight: AtomicUsize,
     max_inflight: AtomicUsize,
     hits: AtomicUsize,
+    /// When each request arrived.
+    starts: std::sync::Mutex<Vec<std::time::Instant>>,
 }
 
 /// A running test server.
@@ -38,6 +40,18 @@ pub struct Server {
 }
 
 impl Server {
+    /// When each request arrived, in order.
+    pub fn starts(&self) -> Vec<std::time::Instant> {
+        let mut v = self
+            .stats
+            .starts
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
     /// Starts a server on 127.0.0.1.
     pub fn start() -> Server {
         Server::start_on("127.0.0.1")
@@ -115,6 +129,9 @@ async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Res
         }
     }
     stats.hits.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut starts) = stats.starts.lock() {
+        starts.push(std::time::Instant::now());
+    }
     let now = stats.inflight.fetch_add(1, Ordering::SeqCst) + 1;
     stats.max_inflight.fetch_max(now, Ordering::SeqCst);
     let guard = Guard(stats.clone());

@@ -1,0 +1,159 @@
+//! `--rate`, `--host-rate` and `--burst`: every request (each attempt and
+//! each redirect hop) takes a token first, from the limit over all hosts
+//! and from its host's.
+//!
+//! governor's GCRA limiters: one direct limiter for `--rate`, one keyed by
+//! host name for `--host-rate` (its memory is trimmed now and then, as hosts
+//! go idle). The burst is 1 unless `--burst` says more, so the first second
+//! never exceeds the rate.
+
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::fmt;
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// A rate as users write it: `20/s`, `600/m`, `1/2s`, `5/100ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests…
+    pub n: u32,
+    /// …per this long.
+    pub per: Duration,
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Rate, String> {
+        let bad = || format!("'{s}' is not a rate like 20/s, 600/m or 1/2s");
+        let (n, per) = s.trim().split_once('/').ok_or_else(bad)?;
+        let n: u32 = n.trim().parse().map_err(|_| bad())?;
+        let per = per.trim();
+        // A bare unit means one of it: `/s` is `/1s`.
+        let per = if per.starts_with(|c: char| c.is_ascii_digit()) {
+            crate::config::parse_duration(per).map_err(|_| bad())?
+        } else {
+            crate::config::parse_duration(&format!("1{per}")).map_err(|_| bad())?
+        };
+        if n == 0 || per.is_zero() || per / n < Duration::from_nanos(1) {
+            return Err(bad());
+        }
+        Ok(Rate { n, per })
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.n, humantime::format_duration(self.per))
+    }
+}
+
+impl Rate {
+    /// The governor quota: one token every `per / n`, up to `burst` at once.
+    fn quota(self, burst: NonZeroU32) -> Option<Quota> {
+        Quota::with_period(self.per / self.n).map(|q| q.allow_burst(burst))
+    }
+}
+
+/// The run's rate limits.
+pub struct Limits {
+    global: Option<DefaultDirectRateLimiter>,
+    per_host: Option<DefaultKeyedRateLimiter<String>>,
+    taken: AtomicU64,
+}
+
+impl Limits {
+    /// Limits for `--rate`, `--host-rate` and `--burst`.
+    pub fn new(rate: Option<Rate>, host_rate: Option<Rate>, burst: NonZeroU32) -> Limits {
+        Limits {
+            global: rate.and_then(|r| r.quota(burst)).map(RateLimiter::direct),
+            per_host: host_rate
+                .and_then(|r| r.quota(burst))
+                .map(RateLimiter::keyed),
+            taken: AtomicU64::new(0),
+        }
+    }
+
+    /// Waits for a token of `host` and one of the global limit.
+    pub async fn wait(&self, host: &str) {
+        if let Some(limiter) = &self.per_host {
+            limiter.until_key_ready(&host.to_owned()).await;
+            // Forget hosts that went idle, now and then.
+            if self.taken.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        }
+        if let Some(limiter) = &self.global {
+            limiter.until_ready().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_as_users_write_them() {
+        let r = |s: &str| s.parse::<Rate>().unwrap();
+        assert_eq!(
+            r("20/s"),
+            Rate {
+                n: 20,
+                per: Duration::from_secs(1)
+            }
+        );
+        assert_eq!(
+            r("600/m"),
+            Rate {
+                n: 600,
+                per: Duration::from_secs(60)
+            }
+        );
+        assert_eq!(
+            r("1/2s"),
+            Rate {
+                n: 1,
+                per: Duration::from_secs(2)
+            }
+        );
+        assert_eq!(
+            r("5/100ms"),
+            Rate {
+                n: 5,
+                per: Duration::from_millis(100)
+            }
+        );
+        for bad in [
+            "",
+            "20",
+            "0/s",
+            "x/s",
+            "1/",
+            "1/0s",
+            "1/2",
+            "-1/s",
+            "20/parsec",
+        ] {
+            assert!(bad.parse::<Rate>().is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rate_spaces_requests_without_an_initial_burst() {
+        let limits = Limits::new(Some("20/s".parse().unwrap()), None, NonZeroU32::MIN);
+        let t = std::time::Instant::now();
+        for _ in 0..5 {
+            limits.wait("h").await;
+        }
+        // Tokens at 0, 50, 100, 150, 200 ms.
+        assert!(
+            t.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+}
