@@ -98,6 +98,18 @@ pub struct Args {
     )]
     pub max_redirects: u32,
 
+    /// Extra attempts on transient failures: connect errors, resets,
+    /// timeouts, 408, 429, 502, 503, 504 (not 500). Waits back off
+    /// exponentially with jitter and honour Retry-After.
+    #[arg(long, value_name = "N", default_value = "2", help_heading = "Fetching")]
+    pub retries: u32,
+
+    /// Deadline for one URL over all its attempts and the waits between
+    /// them (e.g. 1m).
+    #[arg(long, value_name = "DUR", value_parser = config::parse_duration,
+          help_heading = "Fetching")]
+    pub max_time: Option<Duration>,
+
     /// Start at most RATE requests over all hosts, e.g. 20/s, 600/m, 1/2s
     /// (every attempt and redirect hop takes a token).
     #[arg(long, value_name = "RATE", help_heading = "Fetching")]
@@ -362,6 +374,8 @@ impl Args {
                 max_latency: self.max_latency,
             },
             resume: self.resume,
+            retries: self.retries,
+            max_time: self.max_time,
             rate: self.rate,
             host_rate: self.host_rate,
             burst: std::num::NonZeroU32::new(self.burst).unwrap_or(std::num::NonZeroU32::MIN),

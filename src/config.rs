@@ -66,6 +66,10 @@ pub struct Config {
     pub host_rate: Option<Rate>,
     /// Tokens a rate limit may spend at once.
     pub burst: NonZeroU32,
+    /// Extra attempts on transient failures.
+    pub retries: u32,
+    /// Deadline for one URL over all its attempts and waits.
+    pub max_time: Option<Duration>,
 }
 
 /// `--allow-failures`: how many records may fail with the run still

@@ -55,6 +55,8 @@ pub struct Fetched {
     pub error: Option<(ErrorKind, String)>,
     /// The last response's head had arrived and its body was being read.
     pub reading_body: bool,
+    /// The last response's `Retry-After`, in seconds or as an HTTP date.
+    pub retry_after: Option<Duration>,
 }
 
 /// Where one URL's attempt stands between hosts: carried from one host's
@@ -233,6 +235,11 @@ impl Fetcher {
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            out.retry_after = resp
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after);
 
             if let Some(next) = redirect_target(&current, status, resp.headers()) {
                 if out.redirects >= self.max_redirects {
@@ -301,6 +308,20 @@ fn redirect_target(base: &Url, status: reqwest::StatusCode, headers: &HeaderMap)
     // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
     next.set_fragment(None);
     Some(next)
+}
+
+/// Reads a `Retry-After` value: seconds, or an HTTP date (then the time
+/// from now until it; a date in the past is no wait).
+pub fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// Tells whether a response with this `Content-Type` may be HTML: it says

@@ -14,6 +14,7 @@ use crate::sitemap::{self, Sitemap, SitemapClient};
 use std::io::{self, BufRead};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::sync::{Semaphore, mpsc};
 use url::Url;
@@ -29,8 +30,13 @@ pub struct Job {
     pub seq: u64,
     /// The line as given, trimmed: the record's `url`.
     pub line: String,
-    /// The parsed URL (http or https).
+    /// The parsed URL (http or https); after a redirect to another host,
+    /// where the attempt goes on.
     pub url: Url,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the first attempt began.
+    pub first_start: Option<Instant>,
 }
 
 /// What the reader hands on: a job, or a record that needs no fetch.
@@ -342,6 +348,8 @@ impl Reader {
                     seq,
                     line: line.to_owned(),
                     url,
+                    attempts: 0,
+                    first_start: None,
                 };
                 self.tx.send(Entry::Fetch(job)).await.is_ok()
             }

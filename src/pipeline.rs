@@ -45,11 +45,12 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::future::Future;
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
 /// How a run ended.
 pub struct Outcome {
@@ -169,6 +170,12 @@ where
         concurrency: c,
         lookahead: lookahead(c),
         halt: halt.clone(),
+        retry: RetryPolicy {
+            retries: cfg.retries,
+            max_time: cfg.max_time,
+            timeout: cfg.timeout,
+        },
+        sleeping: Arc::new(AtomicUsize::new(0)),
     };
     let mut interrupted = false;
     let mut read_error = None;
@@ -243,8 +250,85 @@ struct Dispatcher {
     /// What to extract from each page.
     plan: Arc<Plan>,
     ok_status: Arc<StatusSet>,
+    /// `--retries`, `--max-time`, `--timeout`.
+    retry: RetryPolicy,
+    /// URLs waiting out a backoff before their next attempt: they hold no
+    /// slot, and come back through `moved`.
+    sleeping: Arc<AtomicUsize>,
     concurrency: usize,
     lookahead: usize,
+}
+
+/// When to try a URL again, and how long to wait first.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Extra attempts at most.
+    pub retries: u32,
+    /// Deadline for one URL over all attempts and waits.
+    pub max_time: Option<Duration>,
+    /// `--timeout`: also the cap of a `Retry-After` wait.
+    pub timeout: Duration,
+}
+
+/// The backoff before attempt `n + 1` starts at this, doubles, and stops
+/// growing at [`BACKOFF_CAP`]; the wait is a uniform draw below it (full
+/// jitter).
+pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
+/// The most a backoff waits.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(8);
+
+impl RetryPolicy {
+    /// How long to wait before trying again after attempt `attempts` ended
+    /// as `f`, or `None` when it is not worth another attempt.
+    fn delay(
+        &self,
+        f: &Fetched,
+        attempts: u32,
+        first: Instant,
+        ok: &StatusSet,
+        key: &str,
+    ) -> Option<Duration> {
+        if attempts > self.retries {
+            return None;
+        }
+        let transient = match (&f.error, f.status) {
+            (Some((kind, _)), _) => {
+                matches!(
+                    kind,
+                    ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Io
+                )
+            }
+            (None, Some(status)) => {
+                !ok.contains(status) && matches!(status, 408 | 429 | 502 | 503 | 504)
+            }
+            (None, None) => false,
+        };
+        if !transient {
+            return None;
+        }
+        let delay = match f.retry_after {
+            Some(wait) => wait.min(self.timeout),
+            None => {
+                let ceiling = BACKOFF_BASE
+                    .saturating_mul(1 << (attempts - 1).min(16))
+                    .min(BACKOFF_CAP);
+                // A uniform draw from a hash of the URL, the attempt and
+                // the clock: jitter needs no cryptographic randomness.
+                let nanos = first.elapsed().as_nanos() as u64;
+                let h = xxhash_rust::xxh3::xxh3_64_with_seed(
+                    key.as_bytes(),
+                    nanos ^ u64::from(attempts),
+                );
+                ceiling.mul_f64((h >> 11) as f64 / (1u64 << 53) as f64)
+            }
+        };
+        if let Some(max) = self.max_time
+            && first.elapsed() + delay >= max
+        {
+            return None;
+        }
+        Some(delay)
+    }
 }
 
 /// Jobs waiting for their host, per host, plus the hosts that may start
@@ -350,13 +434,15 @@ impl Dispatcher {
 
             if !input_open && queues.waiting == 0 && tasks.is_empty() {
                 // A task that redirected elsewhere sent its job on before it
-                // ended, so it is in the channel by now.
+                // ended, so it is in the channel by now; a URL waiting out a
+                // backoff sends itself before it stops counting as asleep.
                 match self.moved.try_recv() {
                     Ok(p) => {
                         queues.push(p, &self.hosts);
                         continue;
                     }
-                    Err(_) => return Ok(()),
+                    Err(_) if self.sleeping.load(Ordering::SeqCst) == 0 => return Ok(()),
+                    Err(_) => {}
                 }
             }
             tokio::select! {
@@ -395,13 +481,66 @@ impl Dispatcher {
         let plan = self.plan.clone();
         let records = self.records.clone();
         let moved = self.moved_tx.clone();
+        let retry = self.retry;
+        let sleeping = self.sleeping.clone();
         async move {
             let Pending { mut job, chain } = pending;
+            let fresh = chain.is_none();
             let chain = chain.unwrap_or_else(|| Chain::new(&job.url));
-            match fetcher.fetch(&job.url, chain, slot).await {
-                Step::Done(fetched, started) => {
-                    let record =
-                        finish(job.line, fetched, started, &ok_status, &plan, &parser).await;
+            let first = *job.first_start.get_or_insert_with(Instant::now);
+            if fresh {
+                job.attempts += 1;
+            }
+            let step = match retry.max_time {
+                None => fetcher.fetch(&job.url, chain, slot).await,
+                Some(max) => {
+                    let left = max.saturating_sub(first.elapsed());
+                    match tokio::time::timeout(left, fetcher.fetch(&job.url, chain, slot)).await {
+                        Ok(step) => step,
+                        Err(_) => Step::Done(
+                            Fetched {
+                                error: Some((
+                                    ErrorKind::Timeout,
+                                    format!(
+                                        "the URL outlived --max-time ({}) over {} attempts",
+                                        humantime::format_duration(max),
+                                        job.attempts
+                                    ),
+                                )),
+                                ..Fetched::default()
+                            },
+                            first,
+                        ),
+                    }
+                }
+            };
+            match step {
+                Step::Done(fetched, _) => {
+                    if let Some(wait) =
+                        retry.delay(&fetched, job.attempts, first, &ok_status, &job.line)
+                        && let Ok(url) = Url::parse(&job.line)
+                    {
+                        // Wait without a slot, then start over at the URL
+                        // as given (not where a redirect had led).
+                        job.url = url;
+                        sleeping.fetch_add(1, Ordering::SeqCst);
+                        tokio::spawn(async move {
+                            tokio::time::sleep(wait).await;
+                            let _ = moved.send(Pending { job, chain: None });
+                            sleeping.fetch_sub(1, Ordering::SeqCst);
+                        });
+                        return;
+                    }
+                    let record = finish(
+                        job.line,
+                        fetched,
+                        first,
+                        job.attempts,
+                        &ok_status,
+                        &plan,
+                        &parser,
+                    )
+                    .await;
                     // The writer only goes away when the run is stopping.
                     let _ = records.send((job.seq, record)).await;
                 }
@@ -424,6 +563,7 @@ async fn finish(
     line: String,
     f: Fetched,
     start: Instant,
+    attempts: u32,
     ok_status: &StatusSet,
     plan: &Arc<Plan>,
     parser: &ParsePool,
@@ -495,7 +635,7 @@ async fn finish(
         content_type: f.content_type,
         bytes: f.bytes,
         elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
-        attempts: 1,
+        attempts,
         redirects: f.redirects,
         error,
         ..Record::empty(line)
@@ -550,5 +690,93 @@ fn blank_asked(plan: &Plan, rec: &mut Record) {
         rec.meta.get_or_insert(None);
         rec.json_ld.get_or_insert(None);
         rec.json_ld_invalid.get_or_insert(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(retries: u32, max_time: Option<Duration>) -> RetryPolicy {
+        RetryPolicy {
+            retries,
+            max_time,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn with_status(status: u16) -> Fetched {
+        Fetched {
+            status: Some(status),
+            ..Fetched::default()
+        }
+    }
+
+    fn with_error(kind: ErrorKind) -> Fetched {
+        Fetched {
+            error: Some((kind, String::new())),
+            ..Fetched::default()
+        }
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let p = policy(2, None);
+        let ok = StatusSet::default();
+        let now = Instant::now();
+        for f in [
+            with_status(408),
+            with_status(429),
+            with_status(502),
+            with_status(503),
+            with_status(504),
+            with_error(ErrorKind::Connect),
+            with_error(ErrorKind::Timeout),
+            with_error(ErrorKind::Io),
+        ] {
+            assert!(p.delay(&f, 1, now, &ok, "u").is_some(), "{f:?}");
+        }
+        for f in [
+            with_status(200),
+            with_status(404),
+            with_status(500),
+            with_error(ErrorKind::Dns),
+            with_error(ErrorKind::Tls),
+            with_error(ErrorKind::BodyTooLarge),
+        ] {
+            assert!(p.delay(&f, 1, now, &ok, "u").is_none(), "{f:?}");
+        }
+        // Attempts run out; a status the user counts as ok is not retried.
+        assert!(p.delay(&with_status(503), 3, now, &ok, "u").is_none());
+        let lenient: StatusSet = "200-599".parse().unwrap();
+        assert!(p.delay(&with_status(503), 1, now, &lenient, "u").is_none());
+    }
+
+    #[test]
+    fn backoff_is_jittered_below_a_doubling_ceiling_and_retry_after_is_capped() {
+        let p = policy(20, None);
+        let ok = StatusSet::default();
+        let now = Instant::now();
+        for attempts in 1..=10u32 {
+            let ceiling = BACKOFF_BASE
+                .saturating_mul(1 << (attempts - 1))
+                .min(BACKOFF_CAP);
+            for key in ["a", "b", "c", "d"] {
+                let d = p.delay(&with_status(503), attempts, now, &ok, key).unwrap();
+                assert!(d <= ceiling, "{attempts}: {d:?} > {ceiling:?}");
+            }
+        }
+        let mut f = with_status(429);
+        f.retry_after = Some(Duration::from_secs(3));
+        assert_eq!(p.delay(&f, 1, now, &ok, "u"), Some(Duration::from_secs(3)));
+        f.retry_after = Some(Duration::from_secs(3600));
+        assert_eq!(
+            p.delay(&f, 1, now, &ok, "u"),
+            Some(Duration::from_secs(5)),
+            "capped by -t"
+        );
+        // No retry that would end past --max-time.
+        let short = policy(20, Some(Duration::from_secs(2)));
+        assert!(short.delay(&f, 1, now, &ok, "u").is_none());
     }
 }

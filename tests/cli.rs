@@ -187,11 +187,12 @@ fn hanging_host_does_not_slow_a_fast_host() {
 }
 
 /// Fetches `path` with `-t 1s` and checks it ends as a timeout well under
-/// 3 s; returns the record.
+/// 3 s; returns the record. One attempt: this is the deadline of an
+/// attempt (retries are tested in tests/politeness.rs).
 fn timed_out_record(path: &str) -> Value {
     let s = Server::start();
     let start = Instant::now();
-    let (recs, _, code) = run(&["-t", "1s"], &s.url(path));
+    let (recs, _, code) = run(&["-t", "1s", "--retries", "0"], &s.url(path));
     let took = start.elapsed();
     assert_eq!((recs.len(), code), (1, 1));
     assert_eq!(kind(&recs[0]), "timeout", "{}", recs[0]);
@@ -779,7 +780,10 @@ fn connect_timeout_cuts_off_a_handshake_that_never_completes() {
     let (addr, _fillers) = support::blackhole();
     let url = format!("http://{addr}/");
     let start = Instant::now();
-    let (recs, _, code) = run(&["--connect-timeout", "1s", "-t", "20s"], &url);
+    let (recs, _, code) = run(
+        &["--connect-timeout", "1s", "-t", "20s", "--retries", "0"],
+        &url,
+    );
     let took = start.elapsed();
     assert_eq!((recs.len(), code), (1, 1));
     assert_eq!(kind(&recs[0]), "timeout", "{}", recs[0]);

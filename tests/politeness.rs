@@ -98,3 +98,111 @@ fn bad_rates_are_usage_errors() {
         assert_eq!(code, 2, "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn transient_failures_are_retried_and_attempts_counted() {
+    let s = Server::start();
+    let twice = s.url("/flaky/2?id=twice");
+    let thrice = s.url("/flaky/3?id=thrice");
+    let fatal = s.url("/status/500?id=fatal");
+    let (recs, _, code) = run(
+        &["--retries", "2"],
+        &[twice.as_str(), thrice.as_str(), fatal.as_str()].join("\n"),
+    );
+    assert_eq!(code, 1);
+    let m = support::by_url(&recs);
+    // 503, 503, then 200: three attempts, ok.
+    assert_eq!(
+        (m[&twice]["ok"].clone(), m[&twice]["attempts"].clone()),
+        (true.into(), 3.into())
+    );
+    // 503 three times: the retries run out; the last answer is the record.
+    assert_eq!(m[&thrice]["attempts"], 3);
+    assert_eq!(m[&thrice]["status"], 503);
+    // 500 is a bug, not a hiccup: not retried.
+    assert_eq!(m[&fatal]["attempts"], 1);
+    // With --retries 0, one attempt.
+    let (recs, _, _) = run(&["--retries", "0"], &s.url("/flaky/1?id=once"));
+    assert_eq!(
+        (recs[0]["attempts"].clone(), recs[0]["status"].clone()),
+        (1.into(), 503.into())
+    );
+}
+
+#[test]
+fn retry_after_is_honoured_in_seconds_and_as_a_date() {
+    for (path, want) in [
+        ("/retry-after/1?id=secs", Duration::from_millis(950)),
+        ("/retry-after/2?id=date&date=1", Duration::from_millis(950)),
+    ] {
+        let s = Server::start();
+        let (recs, _, code) = run(&[], &s.url(path));
+        assert_eq!(code, 0, "{}", recs[0]);
+        assert_eq!(recs[0]["attempts"], 2);
+        let starts = s.starts();
+        assert_eq!(starts.len(), 2);
+        // An HTTP date has whole seconds: "2 s from now" is at least 1 s.
+        assert!(
+            starts[1] - starts[0] >= want,
+            "{path}: waited {:?}",
+            starts[1] - starts[0]
+        );
+    }
+}
+
+#[test]
+fn a_url_waiting_to_retry_holds_no_slot() {
+    // -c 1: while the flaky URL waits out Retry-After (2 s), the other URLs
+    // take the only slot and finish.
+    let s = Server::start();
+    let mut list = vec![s.url("/retry-after/2?id=slotless")];
+    list.extend((0..5).map(|i| s.url(&format!("/page/simple.html?i={i}"))));
+    let (child, lines) = {
+        let mut c = support::trawl()
+            .args(["-c", "1", "-q"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("trawl");
+        {
+            use std::io::Write;
+            let mut stdin = c.stdin.take().expect("stdin");
+            stdin.write_all(list.join("\n").as_bytes()).expect("write");
+        }
+        let out = c.stdout.take().expect("stdout");
+        (c, std::io::BufRead::lines(std::io::BufReader::new(out)))
+    };
+    let t = Instant::now();
+    let mut order = Vec::new();
+    for line in lines {
+        let rec: serde_json::Value = serde_json::from_str(&line.expect("line")).expect("JSON");
+        order.push((
+            rec["url"].as_str().unwrap_or_default().to_owned(),
+            t.elapsed(),
+        ));
+    }
+    let mut child = child;
+    assert!(child.wait().expect("wait").success());
+    assert_eq!(order.len(), 6);
+    assert_eq!(order[5].0, list[0], "the retried URL finishes last");
+    assert!(order[4].1 < Duration::from_millis(1500), "{order:?}");
+}
+
+#[test]
+fn max_time_bounds_a_url_over_all_its_attempts() {
+    let s = Server::start();
+    let t = Instant::now();
+    let (recs, _, code) = run(
+        &["--max-time", "1500ms", "--retries", "5", "-t", "1s"],
+        &s.url("/hang?id=max-time"),
+    );
+    let took = t.elapsed();
+    assert_eq!(code, 1);
+    assert_eq!(support::kind(&recs[0]), "timeout");
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert!(
+        recs[0]["attempts"].as_u64().unwrap_or(0) <= 2,
+        "{}",
+        recs[0]
+    );
+}

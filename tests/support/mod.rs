@@ -106,6 +106,8 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/bomb", get(bomb))
         .route("/bad-gzip", get(bad_gzip))
         .route("/heavy/{mib}", get(heavy))
+        .route("/flaky/{k}", get(flaky))
+        .route("/retry-after/{secs}", get(retry_after))
         .route("/sitemap.xml", get(sitemap))
         .route("/sitemap.xml.gz", get(sitemap_gz))
         .route("/sitemap-index.xml", get(sitemap_index))
@@ -233,6 +235,47 @@ async fn big(Path(bytes): Path<usize>) -> Response {
 }
 
 use futures_util::StreamExt;
+
+/// Requests seen so far per `?id=`, over the whole test binary.
+fn seen_before(id: &str) -> u32 {
+    static SEEN: OnceLock<std::sync::Mutex<HashMap<String, u32>>> = OnceLock::new();
+    let mut map = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let n = map.entry(id.to_owned()).or_default();
+    *n += 1;
+    *n - 1
+}
+
+/// 503 for the first `k` requests of `?id=`, then a page.
+async fn flaky(Path(k): Path<u32>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let id = q.get("id").cloned().unwrap_or_default();
+    if seen_before(&id) < k {
+        return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+    }
+    html("<title>flaky, then fine</title>")
+}
+
+/// 429 with `Retry-After: secs` (or, with `?date=1`, that many seconds
+/// from now as an HTTP date) on the first request of `?id=`, then a page.
+async fn retry_after(Path(secs): Path<u64>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let id = q.get("id").cloned().unwrap_or_default();
+    if seen_before(&id) > 0 {
+        return html("<title>after the wait</title>");
+    }
+    let value = if q.contains_key("date") {
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(secs))
+    } else {
+        secs.to_string()
+    };
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, value)],
+        "slow down",
+    )
+        .into_response()
+}
 
 /// The `http://host:port` a request was sent to.
 fn origin(headers: &HeaderMap) -> String {
