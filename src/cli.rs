@@ -110,6 +110,11 @@ pub struct Args {
           help_heading = "Fetching")]
     pub max_time: Option<Duration>,
 
+    /// Obey robots.txt: fetched once per origin and kept for the run; a
+    /// disallowed URL gets error "robots_disallowed" and no request.
+    #[arg(long, help_heading = "Fetching")]
+    pub robots: bool,
+
     /// Start at most RATE requests over all hosts, e.g. 20/s, 600/m, 1/2s
     /// (every attempt and redirect hop takes a token).
     #[arg(long, value_name = "RATE", help_heading = "Fetching")]
@@ -375,6 +380,7 @@ impl Args {
             },
             resume: self.resume,
             retries: self.retries,
+            robots: self.robots,
             max_time: self.max_time,
             rate: self.rate,
             host_rate: self.host_rate,

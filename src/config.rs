@@ -70,6 +70,8 @@ pub struct Config {
     pub retries: u32,
     /// Deadline for one URL over all its attempts and waits.
     pub max_time: Option<Duration>,
+    /// Obey robots.txt.
+    pub robots: bool,
 }
 
 /// `--allow-failures`: how many records may fail with the run still

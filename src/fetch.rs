@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::hosts::HostSlot;
 use crate::rate::Limits;
 use crate::record::ErrorKind;
+use crate::robots::RobotsCache;
 use anyhow::Context;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
@@ -30,6 +31,8 @@ pub struct Fetcher {
     max_body: u64,
     /// `--rate` and `--host-rate`.
     limits: Limits,
+    /// `--robots`.
+    robots: Option<RobotsCache>,
     /// Keep bodies that are not HTML too (`--expect` and `--expect-text`
     /// judge them).
     keep_every_body: bool,
@@ -151,6 +154,11 @@ impl Fetcher {
             max_body: cfg.max_body,
             keep_every_body: cfg.plan.has_expectations(),
             limits: Limits::new(cfg.rate, cfg.host_rate, cfg.burst),
+            robots: if cfg.robots {
+                Some(RobotsCache::new(cfg).context("cannot build the robots.txt client")?)
+            } else {
+                None
+            },
             max_redirects: cfg.max_redirects,
         })
     }
@@ -215,6 +223,11 @@ impl Fetcher {
                 self.limits.wait(slot.host()).await;
             }
             first = false;
+            if let Some(robots) = &self.robots
+                && let Err(why) = robots.check(&current).await
+            {
+                return Err((ErrorKind::RobotsDisallowed, why));
+            }
             let mut headers = self.headers.clone();
             if current.origin() != chain.first_origin {
                 for name in &CREDENTIALS {

@@ -14,6 +14,7 @@
 //!   the classification of failures.
 //! * [`charset`]: which text encoding a body is in.
 //! * [`extract`]: charset sniffing and the title; the only user of scraper.
+//! * [`robots`]: `--robots`, robots.txt per origin.
 //! * [`resume`]: `--resume`, reading and repairing an earlier output file.
 //! * [`sitemap`]: `--sitemap`, URLs from sitemaps and sitemap indexes.
 //! * [`shard`]: `--shard`, which part of the list a run takes.
@@ -45,6 +46,7 @@ pub mod rate;
 pub mod record;
 pub mod report;
 pub mod resume;
+pub mod robots;
 pub mod select;
 pub mod shard;
 pub mod sitemap;

@@ -139,6 +139,8 @@ pub enum ErrorKind {
     Slow,
     /// A `--sitemap` could not be fetched or read.
     Sitemap,
+    /// robots.txt does not allow the URL (`--robots`); nothing was sent.
+    RobotsDisallowed,
 }
 
 impl ErrorKind {
@@ -159,6 +161,7 @@ impl ErrorKind {
             ErrorKind::Expectation => "expectation",
             ErrorKind::Slow => "slow",
             ErrorKind::Sitemap => "sitemap",
+            ErrorKind::RobotsDisallowed => "robots_disallowed",
         }
     }
 }
@@ -207,6 +210,7 @@ mod tests {
             ErrorKind::Expectation,
             ErrorKind::Slow,
             ErrorKind::Sitemap,
+            ErrorKind::RobotsDisallowed,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
         }

@@ -206,3 +206,60 @@ fn max_time_bounds_a_url_over_all_its_attempts() {
         recs[0]
     );
 }
+
+#[test]
+fn robots_txt_is_fetched_once_per_origin_and_obeyed() {
+    let s = Server::start();
+    s.set_robots(
+        200,
+        "User-agent: *\nDisallow: /page/\nAllow: /page/simple.html\n\n\
+         User-agent: otherbot\nDisallow: /\n",
+    );
+    let mut list: Vec<String> = (0..10)
+        .map(|i| s.url(&format!("/page/simple.html?i={i}")))
+        .collect();
+    let private = s.url("/page/other.html");
+    list.push(private.clone());
+    let (recs, _, code) = run(&["--robots", "-c", "20"], &list.join("\n"));
+    assert_eq!(code, 1);
+    let m = support::by_url(&recs);
+    assert_eq!(support::kind(&m[&private]), "robots_disallowed");
+    assert!(m[&private]["status"].is_null());
+    assert_eq!(recs.iter().filter(|r| r["ok"] == true).count(), 10);
+    let paths = s.paths();
+    assert_eq!(
+        paths.iter().filter(|p| *p == "/robots.txt").count(),
+        1,
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/page/other")),
+        "no request: {paths:?}"
+    );
+    // Without --robots, nothing is asked of robots.txt.
+    let before = s.paths().len();
+    let (recs, _, _) = run(&[], &private);
+    assert_eq!(recs[0]["ok"], true);
+    assert_eq!(s.paths()[before..], ["/page/other.html".to_owned()]);
+}
+
+#[test]
+fn robots_txt_4xx_allows_all_and_5xx_or_silence_disallows_all() {
+    let allow = Server::start_on("127.0.0.1");
+    allow.set_robots(404, "");
+    let deny = Server::start_on("127.0.0.2");
+    deny.set_robots(503, "");
+    let a = allow.url("/page/simple.html");
+    let d = deny.url("/page/simple.html");
+    let (recs, _, _) = run(&["--robots"], &[a.as_str(), d.as_str()].join("\n"));
+    let m = support::by_url(&recs);
+    assert_eq!(m[&a]["ok"], true);
+    assert_eq!(support::kind(&m[&d]), "robots_disallowed");
+    assert!(
+        m[&d]["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("503")
+    );
+    assert_eq!(deny.paths(), ["/robots.txt".to_owned()]);
+}

@@ -31,6 +31,10 @@ pub struct Stats {
     hits: AtomicUsize,
     /// When each request arrived.
     starts: std::sync::Mutex<Vec<std::time::Instant>>,
+    /// The path and query of each request, in order.
+    paths: std::sync::Mutex<Vec<String>>,
+    /// What /robots.txt answers: status and body (404 when unset).
+    robots: std::sync::Mutex<Option<(u16, String)>>,
 }
 
 /// A running test server.
@@ -40,6 +44,22 @@ pub struct Server {
 }
 
 impl Server {
+    /// The path and query of each request, in arrival order.
+    pub fn paths(&self) -> Vec<String> {
+        self.stats
+            .paths
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default()
+    }
+
+    /// Makes /robots.txt answer `status` with `body`.
+    pub fn set_robots(&self, status: u16, body: &str) {
+        if let Ok(mut r) = self.stats.robots.lock() {
+            *r = Some((status, body.to_owned()));
+        }
+    }
+
     /// When each request arrived, in order.
     pub fn starts(&self) -> Vec<std::time::Instant> {
         let mut v = self
@@ -106,6 +126,13 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/bomb", get(bomb))
         .route("/bad-gzip", get(bad_gzip))
         .route("/heavy/{mib}", get(heavy))
+        .route(
+            "/robots.txt",
+            get({
+                let stats = stats.clone();
+                move || robots(stats.clone())
+            }),
+        )
         .route("/flaky/{k}", get(flaky))
         .route("/retry-after/{secs}", get(retry_after))
         .route("/sitemap.xml", get(sitemap))
@@ -133,6 +160,9 @@ async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Res
     stats.hits.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut starts) = stats.starts.lock() {
         starts.push(std::time::Instant::now());
+    }
+    if let Ok(mut paths) = stats.paths.lock() {
+        paths.push(req.uri().to_string());
     }
     let now = stats.inflight.fetch_add(1, Ordering::SeqCst) + 1;
     stats.max_inflight.fetch_max(now, Ordering::SeqCst);
@@ -235,6 +265,20 @@ async fn big(Path(bytes): Path<usize>) -> Response {
 }
 
 use futures_util::StreamExt;
+
+/// /robots.txt as the test set it.
+async fn robots(stats: Arc<Stats>) -> Response {
+    let set = stats.robots.lock().ok().and_then(|r| r.clone());
+    match set {
+        Some((status, body)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            [(header::CONTENT_TYPE, "text/plain")],
+            body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
 
 /// Requests seen so far per `?id=`, over the whole test binary.
 fn seen_before(id: &str) -> u32 {
