@@ -263,3 +263,109 @@ fn robots_txt_4xx_allows_all_and_5xx_or_silence_disallows_all() {
     );
     assert_eq!(deny.paths(), ["/robots.txt".to_owned()]);
 }
+
+/// The soak: 100,000 URLs over two hosts, 90 % fast pages and 10 % spread
+/// over every fault the test server has, at -c 100. By hand (about a
+/// minute): `bash bench/soak.sh`, or
+/// `cargo test --release --test politeness -- --ignored --nocapture soak`.
+#[test]
+#[ignore = "a soak of 100,000 URLs; run by hand with bench/soak.sh"]
+fn soak() {
+    let n: usize = std::env::var("SOAK_URLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let hosts = [Server::start_on("127.0.0.1"), Server::start_on("127.0.0.2")];
+    let faults = [
+        "/status/503",
+        "/status/500",
+        "/status/404",
+        "/flaky/1",
+        "/retry-after/1",
+        "/hang",
+        "/drip",
+        "/redirect/3",
+        "/loop/a",
+        "/big/20000000",
+        "/bomb",
+        "/bad-gzip",
+        "/text",
+        "/nested/50000",
+    ];
+    let mut list = String::new();
+    for i in 0..n {
+        let host = &hosts[i % 2];
+        let path = if i % 10 == 9 {
+            format!("{}?id=soak{i}", faults[(i / 10) % faults.len()])
+        } else {
+            format!("/page/simple.html?i={i}")
+        };
+        list.push_str(&host.url(&path));
+        list.push('\n');
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("urls.txt");
+    std::fs::write(&input, list).expect("list");
+    let t = Instant::now();
+    let mut child = support::trawl()
+        .arg("-i")
+        .arg(&input)
+        .args([
+            "-c",
+            "100",
+            "--per-host",
+            "50",
+            "-t",
+            "2s",
+            "--retries",
+            "1",
+            "--max-body",
+            "5MiB",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("trawl");
+    let pid = child.id();
+    let out = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        std::io::BufRead::lines(std::io::BufReader::new(out))
+            .map(|l| l.expect("line"))
+            .collect::<Vec<_>>()
+    });
+    let mut peak_kib = 0u64;
+    while child.try_wait().expect("wait").is_none() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let lines = reader.join().expect("reader");
+    let took = t.elapsed();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    let recs: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let urls: std::collections::HashSet<&str> =
+        recs.iter().filter_map(|r| r["url"].as_str()).collect();
+    println!(
+        "soak: {n} URLs, {} records ({} distinct), {:.1}s, peak RSS {:.1} MB, {:.0} pages/s",
+        recs.len(),
+        urls.len(),
+        took.as_secs_f64(),
+        peak_kib as f64 / 1024.0,
+        recs.len() as f64 / took.as_secs_f64()
+    );
+    println!("{}", stderr.lines().last().unwrap_or_default());
+    assert_eq!(recs.len(), n, "one record per URL");
+    assert_eq!(urls.len(), n);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
