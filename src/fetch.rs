@@ -133,18 +133,14 @@ impl Fetcher {
             header::ACCEPT,
             header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         );
-        let client = reqwest::Client::builder()
+        let client = client_builder(cfg)
             .redirect(Policy::none())
             .default_headers(defaults)
-            .user_agent(cfg.user_agent.clone())
-            .connect_timeout(cfg.connect_timeout)
             // Idle sockets to thousands of hosts would exhaust file
             // descriptors (reqwest#386); keep only what a host can use.
             .pool_idle_timeout(Duration::from_secs(15))
             .pool_max_idle_per_host(cfg.per_host.get())
             .tcp_nodelay(true)
-            .tls_danger_accept_invalid_certs(cfg.insecure)
-            .tls_danger_accept_invalid_hostnames(cfg.insecure)
             .build()
             .context("cannot build the HTTP client")?;
         Ok(Fetcher {
@@ -321,6 +317,16 @@ fn redirect_target(base: &Url, status: reqwest::StatusCode, headers: &HeaderMap)
     // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
     next.set_fragment(None);
     Some(next)
+}
+
+/// The settings every client of a run shares (pages, sitemaps,
+/// robots.txt): User-Agent, connect deadline, `--insecure`.
+pub fn client_builder(cfg: &Config) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(cfg.user_agent.clone())
+        .connect_timeout(cfg.connect_timeout)
+        .tls_danger_accept_invalid_certs(cfg.insecure)
+        .tls_danger_accept_invalid_hostnames(cfg.insecure)
 }
 
 /// Reads a `Retry-After` value: seconds, or an HTTP date (then the time

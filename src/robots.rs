@@ -39,12 +39,7 @@ impl RobotsCache {
     /// # Errors
     /// The TLS back end cannot be set up.
     pub fn new(cfg: &Config) -> reqwest::Result<RobotsCache> {
-        let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .connect_timeout(cfg.connect_timeout)
-            .tls_danger_accept_invalid_certs(cfg.insecure)
-            .tls_danger_accept_invalid_hostnames(cfg.insecure)
-            .build()?;
+        let client = crate::fetch::client_builder(cfg).build()?;
         Ok(RobotsCache {
             client,
             agent: product_token(&cfg.user_agent),

@@ -39,12 +39,8 @@ impl SitemapClient {
     /// # Errors
     /// The TLS back end cannot be set up.
     pub fn new(cfg: &Config) -> reqwest::Result<SitemapClient> {
-        let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
+        let client = crate::fetch::client_builder(cfg)
             .default_headers(cfg.headers.clone())
-            .connect_timeout(cfg.connect_timeout)
-            .tls_danger_accept_invalid_certs(cfg.insecure)
-            .tls_danger_accept_invalid_hostnames(cfg.insecure)
             .build()?;
         Ok(SitemapClient {
             client,
