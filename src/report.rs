@@ -54,7 +54,6 @@ pub struct Reports {
     /// needs counts only known at the end.
     cases: Option<(BufWriter<File>, PathBuf)>,
     tests: u64,
-    time_ms: u64,
 }
 
 impl Reports {
@@ -80,7 +79,6 @@ impl Reports {
             slowest: Vec::new(),
             cases,
             tests: 0,
-            time_ms: 0,
         })
     }
 
@@ -105,7 +103,6 @@ impl Reports {
                 .to_owned(),
         };
         self.tests += 1;
-        self.time_ms += rec.elapsed_ms;
         if let Some(e) = &rec.error {
             self.failed += 1;
             if self.opts.github.is_some() && self.annotated < MAX_ANNOTATIONS {
@@ -160,14 +157,7 @@ impl Reports {
         if let (Some((mut w, scratch)), Some(path)) = (self.cases.take(), &self.opts.junit) {
             w.flush()?;
             drop(w);
-            write_junit(
-                path,
-                &scratch,
-                summary,
-                self.tests,
-                self.failed,
-                self.time_ms,
-            )?;
+            write_junit(path, &scratch, summary, self.tests, self.failed)?;
             let _ = std::fs::remove_file(&scratch);
         }
         if let Some(path) = &self.opts.summary_json {
@@ -341,7 +331,6 @@ fn write_junit(
     s: &Summary,
     tests: u64,
     failures: u64,
-    _time_ms: u64,
 ) -> io::Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
     let secs = s.elapsed.as_secs_f64();
