@@ -60,6 +60,9 @@ pub struct Fetched {
     pub reading_body: bool,
     /// The last response's `Retry-After`, in seconds or as an HTTP date.
     pub retry_after: Option<Duration>,
+    /// Nothing was sent for this attempt (robots.txt disallowed its URL):
+    /// it does not count in `attempts`.
+    pub unsent: bool,
 }
 
 /// Where one URL's attempt stands between hosts: carried from one host's
@@ -168,12 +171,16 @@ impl Fetcher {
     /// waiting for it, and that wait does not count against `--timeout`,
     /// which bounds the time spent in flight over all hops.
     pub async fn fetch(&self, url: &Url, mut chain: Chain, slot: HostSlot) -> Step {
-        // The first request's token is waited for before the deadline
-        // starts: waiting for a rate is not time in flight.
-        self.limits.wait(slot.host()).await;
+        let mut out = std::mem::take(&mut chain.so_far);
+        // robots.txt and the first request's token come before the deadline
+        // starts: waiting for a rate or for robots.txt is not time in flight.
+        if let Err(failure) = self.admit(url, slot.host()).await {
+            out.unsent = out.status.is_none();
+            out.error = Some(failure);
+            return Step::Done(out, chain.started);
+        }
         let budget = self.timeout.saturating_sub(chain.spent);
         let began = Instant::now();
-        let mut out = std::mem::take(&mut chain.so_far);
         let segment = self.segment(url, &mut chain, slot, &mut out);
         let result = tokio::time::timeout(budget, segment).await;
         chain.spent += began.elapsed();
@@ -202,6 +209,20 @@ impl Fetcher {
         Step::Done(out, chain.started)
     }
 
+    /// Lets a request to `url` go: robots.txt allows it (`--robots`) and
+    /// its tokens of `--rate`, `--host-rate` or Crawl-delay are taken.
+    async fn admit(&self, url: &Url, host: &str) -> Result<(), Failure> {
+        let pace = match &self.robots {
+            Some(robots) => robots
+                .check(url, &self.limits)
+                .await
+                .map_err(|why| (ErrorKind::RobotsDisallowed, why))?,
+            None => None,
+        };
+        self.limits.wait(host, pace.as_deref()).await;
+        Ok(())
+    }
+
     /// Requests `url` and follows redirects while they stay on the slot's
     /// host; returns the next URL when one leaves it.
     async fn segment(
@@ -216,14 +237,9 @@ impl Fetcher {
         loop {
             if !first {
                 // A same-host redirect hop is a request too.
-                self.limits.wait(slot.host()).await;
+                self.admit(&current, slot.host()).await?;
             }
             first = false;
-            if let Some(robots) = &self.robots
-                && let Err(why) = robots.check(&current).await
-            {
-                return Err((ErrorKind::RobotsDisallowed, why));
-            }
             let mut headers = self.headers.clone();
             if current.origin() != chain.first_origin {
                 for name in &CREDENTIALS {

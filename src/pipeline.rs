@@ -635,7 +635,8 @@ async fn finish(
         content_type: f.content_type,
         bytes: f.bytes,
         elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
-        attempts,
+        // An attempt that sent nothing (robots.txt said no) is no attempt.
+        attempts: attempts - u32::from(f.unsent && attempts > 0),
         redirects: f.redirects,
         error,
         ..Record::empty(line)

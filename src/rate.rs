@@ -52,13 +52,15 @@ impl fmt::Display for Rate {
 
 impl Rate {
     /// The governor quota: one token every `per / n`, up to `burst` at once.
-    fn quota(self, burst: NonZeroU32) -> Option<Quota> {
+    pub(crate) fn quota(self, burst: NonZeroU32) -> Option<Quota> {
         Quota::with_period(self.per / self.n).map(|q| q.allow_burst(burst))
     }
 }
 
 /// The run's rate limits.
 pub struct Limits {
+    /// `--host-rate` was given: it wins over robots.txt's Crawl-delay.
+    pub host_rate_given: bool,
     global: Option<DefaultDirectRateLimiter>,
     per_host: Option<DefaultKeyedRateLimiter<String>>,
     taken: AtomicU64,
@@ -68,6 +70,7 @@ impl Limits {
     /// Limits for `--rate`, `--host-rate` and `--burst`.
     pub fn new(rate: Option<Rate>, host_rate: Option<Rate>, burst: NonZeroU32) -> Limits {
         Limits {
+            host_rate_given: host_rate.is_some(),
             global: rate.and_then(|r| r.quota(burst)).map(RateLimiter::direct),
             per_host: host_rate
                 .and_then(|r| r.quota(burst))
@@ -76,8 +79,12 @@ impl Limits {
         }
     }
 
-    /// Waits for a token of `host` and one of the global limit.
-    pub async fn wait(&self, host: &str) {
+    /// Waits for a token of `host` and one of the global limit; `pace`, a
+    /// host's own limit (robots.txt's Crawl-delay), is waited for too.
+    pub async fn wait(&self, host: &str, pace: Option<&DefaultDirectRateLimiter>) {
+        if let Some(pace) = pace {
+            pace.until_ready().await;
+        }
         if let Some(limiter) = &self.per_host {
             limiter.until_key_ready(&host.to_owned()).await;
             // Forget hosts that went idle, now and then.
@@ -147,7 +154,7 @@ mod tests {
         let limits = Limits::new(Some("20/s".parse().unwrap()), None, NonZeroU32::MIN);
         let t = std::time::Instant::now();
         for _ in 0..5 {
-            limits.wait("h").await;
+            limits.wait("h", None).await;
         }
         // Tokens at 0, 50, 100, 150, 200 ms.
         assert!(

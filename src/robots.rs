@@ -6,8 +6,15 @@
 //! everything is allowed, a 5xx or no answer that nothing is. The rules are
 //! read by texting_robots (longest match wins, Allow beats Disallow on a
 //! tie) for the group of the User-Agent's product token.
+//!
+//! A `Crawl-delay` in that group paces the origin: one request per delay,
+//! unless `--host-rate` is given, which wins. Fetching robots.txt takes a
+//! token of `--rate` and `--host-rate` like any request, and does not count
+//! against the `--timeout` of the URL that asked for it.
 
 use crate::config::Config;
+use crate::rate::Limits;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,9 +28,14 @@ enum Rules {
     AllowAll,
     /// Nothing may be fetched, and why.
     DisallowAll(String),
-    /// The rules for our User-Agent.
-    Parsed(Box<Robot>),
+    /// The rules for our User-Agent, and the origin's pace when they
+    /// give a Crawl-delay.
+    Parsed(Box<Robot>, Option<Arc<DefaultDirectRateLimiter>>),
 }
+
+/// Longest Crawl-delay honoured: a robots.txt cannot stall a run beyond
+/// one request a minute per origin.
+const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
 
 /// robots.txt of every origin met so far.
 pub struct RobotsCache {
@@ -48,11 +60,16 @@ impl RobotsCache {
         })
     }
 
-    /// `Ok` when robots.txt lets us fetch `url`; otherwise why not.
+    /// `Ok` when robots.txt lets us fetch `url`, with the origin's pace
+    /// (its Crawl-delay) when it has one; otherwise why not.
     ///
     /// # Errors
     /// The message of the `robots_disallowed` record.
-    pub async fn check(&self, url: &Url) -> Result<(), String> {
+    pub async fn check(
+        &self,
+        url: &Url,
+        limits: &Limits,
+    ) -> Result<Option<Arc<DefaultDirectRateLimiter>>, String> {
         let origin = url.origin().ascii_serialization();
         let cell = {
             let mut map = self
@@ -61,20 +78,22 @@ impl RobotsCache {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             map.entry(origin.clone()).or_default().clone()
         };
-        let rules = cell.get_or_init(|| self.fetch(&origin)).await;
+        let host = url.host_str().unwrap_or_default();
+        let rules = cell.get_or_init(|| self.fetch(&origin, host, limits)).await;
         match rules {
-            Rules::AllowAll => Ok(()),
+            Rules::AllowAll => Ok(None),
             Rules::DisallowAll(why) => Err(why.clone()),
-            Rules::Parsed(robot) if robot.allowed(url.as_str()) => Ok(()),
-            Rules::Parsed(_) => Err(format!(
+            Rules::Parsed(robot, pace) if robot.allowed(url.as_str()) => Ok(pace.clone()),
+            Rules::Parsed(..) => Err(format!(
                 "{origin}/robots.txt disallows this URL for '{}'",
                 self.agent
             )),
         }
     }
 
-    async fn fetch(&self, origin: &str) -> Rules {
+    async fn fetch(&self, origin: &str, host: &str, limits: &Limits) -> Rules {
         let url = format!("{origin}/robots.txt");
+        limits.wait(host, None).await;
         let got = tokio::time::timeout(self.timeout, async {
             let resp = self.client.get(&url).send().await?;
             let status = resp.status();
@@ -84,7 +103,14 @@ impl RobotsCache {
         .await;
         match got {
             Ok(Ok((status, body))) if status.is_success() => match Robot::new(&self.agent, &body) {
-                Ok(robot) => Rules::Parsed(Box::new(robot)),
+                Ok(robot) => {
+                    let pace = if limits.host_rate_given {
+                        None
+                    } else {
+                        robot.delay.and_then(pace)
+                    };
+                    Rules::Parsed(Box::new(robot), pace)
+                }
                 Err(_) => Rules::AllowAll,
             },
             Ok(Ok((status, _))) if status.is_client_error() => Rules::AllowAll,
@@ -103,6 +129,18 @@ impl RobotsCache {
     }
 }
 
+/// A limiter of one request per `delay` seconds (capped at
+/// [`MAX_CRAWL_DELAY`]); none for a zero, negative or unreadable delay.
+fn pace(delay: f32) -> Option<Arc<DefaultDirectRateLimiter>> {
+    if !delay.is_finite() || delay <= 0.0 {
+        return None;
+    }
+    let period = Duration::try_from_secs_f32(delay)
+        .unwrap_or(MAX_CRAWL_DELAY)
+        .min(MAX_CRAWL_DELAY);
+    Quota::with_period(period).map(|q| Arc::new(RateLimiter::direct(q)))
+}
+
 /// The product token of a User-Agent: `trawl/0.1.0 (+https://…)` → `trawl`.
 pub fn product_token(ua: &str) -> String {
     ua.split(['/', ' ']).next().unwrap_or(ua).to_owned()
@@ -117,6 +155,21 @@ mod tests {
         assert_eq!(product_token("trawl/0.1.0"), "trawl");
         assert_eq!(product_token("MyBot/2.0 (+https://x.test)"), "MyBot");
         assert_eq!(product_token("plain"), "plain");
+    }
+
+    #[test]
+    fn crawl_delay_becomes_a_pace_within_bounds() {
+        assert!(pace(0.0).is_none());
+        assert!(pace(-1.0).is_none());
+        assert!(pace(f32::NAN).is_none());
+        for d in [0.5_f32, 2.0, 1e9] {
+            let limiter = pace(d).expect("a pace");
+            // The first request goes at once, the second must wait.
+            assert!(limiter.check().is_ok());
+            assert!(limiter.check().is_err(), "{d}");
+        }
+        let r = Robot::new("trawl", b"User-agent: trawl\nCrawl-delay: 2.5\n").unwrap();
+        assert_eq!(r.delay, Some(2.5));
     }
 
     #[test]

@@ -225,6 +225,7 @@ fn robots_txt_is_fetched_once_per_origin_and_obeyed() {
     let m = support::by_url(&recs);
     assert_eq!(support::kind(&m[&private]), "robots_disallowed");
     assert!(m[&private]["status"].is_null());
+    assert_eq!(m[&private]["attempts"], 0, "nothing was sent");
     assert_eq!(recs.iter().filter(|r| r["ok"] == true).count(), 10);
     let paths = s.paths();
     assert_eq!(
@@ -264,6 +265,50 @@ fn robots_txt_4xx_allows_all_and_5xx_or_silence_disallows_all() {
     assert_eq!(deny.paths(), ["/robots.txt".to_owned()]);
 }
 
+#[test]
+fn crawl_delay_paces_the_host_unless_host_rate_is_given() {
+    let s = Server::start();
+    s.set_robots(
+        200,
+        "User-agent: trawl\nCrawl-delay: 1\nDisallow: /private\n",
+    );
+    let list: Vec<String> = (0..4)
+        .map(|i| s.url(&format!("/page/simple.html?i={i}")))
+        .collect();
+    let (recs, _, code) = run(&["--robots", "-c", "10"], &list.join("\n"));
+    assert_eq!(code, 0, "{recs:?}");
+    let pages: Vec<Instant> = s
+        .spans()
+        .iter()
+        .filter(|x| x.path.starts_with("/page/"))
+        .map(|x| x.start)
+        .collect();
+    assert_eq!(pages.len(), 4);
+    // One page a second: 4 pages take at least 3 s.
+    no_window_exceeds(&pages, 1, Duration::from_secs(1));
+
+    // --host-rate wins over Crawl-delay; robots.txt itself takes a token.
+    let s = Server::start();
+    s.set_robots(200, "User-agent: *\nCrawl-delay: 5\n");
+    let list: Vec<String> = (0..6)
+        .map(|i| s.url(&format!("/page/simple.html?i={i}")))
+        .collect();
+    let (recs, _, code) = run(
+        &["--robots", "-c", "10", "--host-rate", "4/s"],
+        &list.join("\n"),
+    );
+    assert_eq!(code, 0, "{recs:?}");
+    let spans = s.spans();
+    assert_eq!(spans.len(), 7);
+    assert_eq!(spans[0].path, "/robots.txt");
+    let starts = s.starts();
+    no_window_exceeds(&starts, 4, Duration::from_secs(1));
+    // Seven requests at 4/s take about 1.5 s; a 5 s Crawl-delay would
+    // have taken 25 s.
+    let all = starts[6] - starts[0];
+    assert!(all < Duration::from_secs(5), "{all:?}");
+}
+
 /// The soak: 100,000 URLs over two hosts, 90 % fast pages and 10 % spread
 /// over every fault the test server has, at -c 100. By hand (about a
 /// minute): `bash bench/soak.sh`, or
@@ -291,6 +336,12 @@ fn soak() {
         "/bad-gzip",
         "/text",
         "/nested/50000",
+        "/bad-utf8",
+        "/reset/before",
+        "/reset/during",
+        "/http10",
+        "/chunked-cut",
+        "/slow-body/5000",
     ];
     let mut list = String::new();
     for i in 0..n {
@@ -368,4 +419,159 @@ fn soak() {
     assert_eq!(recs.len(), n, "one record per URL");
     assert_eq!(urls.len(), n);
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Every fault the test server has, with the record each must give at
+/// `-t 2s --retries 1 --max-body 5MiB`: (path, error kind or "" for ok,
+/// attempts).
+const FAULTS: &[(&str, &str, u32)] = &[
+    ("/page/simple.html", "", 1),
+    ("/status/503", "http_status", 2),
+    ("/status/500", "http_status", 1),
+    ("/status/404", "http_status", 1),
+    ("/flaky/1", "", 2),
+    ("/retry-after/1", "", 2),
+    // A date has whole seconds: 2 s from now is at least 1 s away.
+    ("/retry-after/2?date=1", "", 2),
+    ("/hang", "timeout", 2),
+    ("/drip", "timeout", 2),
+    ("/slow-body/5000", "timeout", 2),
+    ("/redirect/3", "", 1),
+    ("/loop/a", "too_many_redirects", 1),
+    ("/big/20000000", "body_too_large", 1),
+    ("/bomb", "body_too_large", 1),
+    ("/bad-gzip", "decode", 1),
+    ("/text", "", 1),
+    ("/page/simple.html?ct=image/png", "", 1),
+    ("/bad-utf8", "", 1),
+    ("/nested/5000", "", 1),
+    ("/reset/before", "connect", 2),
+    ("/reset/during", "io", 2),
+    ("/http10", "", 1),
+    ("/chunked-cut", "io", 2),
+];
+
+/// Adds a unique `id` to a fault path (flaky and Retry-After routes count
+/// requests per id).
+fn with_id(path: &str, id: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}id={id}")
+}
+
+#[test]
+fn one_record_per_url_over_every_fault_at_c_100() {
+    let hosts = [Server::start_on("127.0.0.1"), Server::start_on("127.0.0.2")];
+    support::prepare_bomb();
+    let mut list = Vec::new();
+    let mut want = std::collections::HashMap::new();
+    for rep in 0..8 {
+        for (h, host) in hosts.iter().enumerate() {
+            for (f, (path, kind, attempts)) in FAULTS.iter().enumerate() {
+                let url = host.url(&with_id(path, &format!("all{rep}-{h}-{f}")));
+                want.insert(url.clone(), (*kind, *attempts));
+                list.push(url);
+            }
+            // Fast pages are most of a real list.
+            for i in 0..20 {
+                let url = host.url(&format!("/page/other.html?rep={rep}&i={i}"));
+                want.insert(url.clone(), ("", 1));
+                list.push(url);
+            }
+        }
+    }
+    let t = Instant::now();
+    let (recs, stderr, code) = run(
+        &[
+            "-c",
+            "100",
+            "--per-host",
+            "40",
+            "-t",
+            "2s",
+            "--retries",
+            "1",
+            "--max-body",
+            "5MiB",
+        ],
+        &list.join("\n"),
+    );
+    let took = t.elapsed();
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(recs.len(), list.len(), "one record per URL");
+    let m = support::by_url(&recs);
+    let wrong: Vec<String> = want
+        .iter()
+        .filter(|(url, (kind, attempts))| {
+            support::kind(&m[*url]) != *kind || m[*url]["attempts"] != *attempts
+        })
+        .map(|(url, (kind, attempts))| format!("want {kind:?} after {attempts}: {}", m[url]))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    for rec in recs.iter().filter(|r| {
+        let u = r["url"].as_str().unwrap_or("");
+        u.contains("/bad-utf8")
+    }) {
+        assert!(
+            rec["title"].as_str().unwrap_or("").contains('\u{fffd}'),
+            "{rec}"
+        );
+    }
+    for rec in recs.iter().filter(|r| {
+        let u = r["url"].as_str().unwrap_or("");
+        u.contains("/http10")
+    }) {
+        assert_eq!(rec["title"], "close-delimited", "{rec}");
+    }
+
+    for host in &hosts {
+        assert!(host.max_inflight() <= 40, "{}", host.max_inflight());
+        // What the server saw: every request over, none outliving -t.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let spans = loop {
+            let spans = host.spans();
+            if spans.iter().all(|s| s.end.is_some()) || Instant::now() > deadline {
+                break spans;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        for s in &spans {
+            let end = s.end.unwrap_or_else(|| panic!("{} never ended", s.path));
+            assert!(
+                end - s.start < Duration::from_secs(3),
+                "{} lasted {:?}, past -t 2s",
+                s.path,
+                end - s.start
+            );
+        }
+        // Retry-After (1 s, or a date at least 1 s away) was waited out
+        // before the second request.
+        for (f, (path, _, _)) in FAULTS.iter().enumerate() {
+            if !path.starts_with("/retry-after") {
+                continue;
+            }
+            for rep in 0..8 {
+                let starts: Vec<Instant> = spans
+                    .iter()
+                    .filter(|s| s.path.contains(&format!("id=all{rep}-")))
+                    .filter(|s| s.path.ends_with(&format!("-{f}")))
+                    .map(|s| s.start)
+                    .collect();
+                assert_eq!(starts.len(), 2, "{path}");
+                assert!(
+                    starts[1] - starts[0] >= Duration::from_millis(900),
+                    "{path}: {:?}",
+                    starts[1] - starts[0]
+                );
+            }
+        }
+    }
+    // Faults force about 2 × 2 s of timeouts plus backoff; a hang would
+    // show as far more.
+    assert!(took < Duration::from_secs(40), "{took:?}");
 }

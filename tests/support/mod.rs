@@ -9,7 +9,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -23,14 +23,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+/// One request as the server saw it: its path and query, when it
+/// arrived, and when its response was over (the last body byte sent, or
+/// the connection gone); `None` while it is still going.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub path: String,
+    pub start: Instant,
+    pub end: Option<Instant>,
+}
+
 /// What a server saw.
 #[derive(Default)]
 pub struct Stats {
     inflight: AtomicUsize,
     max_inflight: AtomicUsize,
     hits: AtomicUsize,
-    /// When each request arrived.
-    starts: std::sync::Mutex<Vec<std::time::Instant>>,
+    /// Every request, in arrival order.
+    spans: std::sync::Mutex<Vec<Span>>,
     /// The path and query of each request, in order.
     paths: std::sync::Mutex<Vec<String>>,
     /// What /robots.txt answers: status and body (404 when unset).
@@ -62,14 +72,18 @@ impl Server {
 
     /// When each request arrived, in order.
     pub fn starts(&self) -> Vec<std::time::Instant> {
-        let mut v = self
-            .stats
-            .starts
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_default();
+        let mut v: Vec<Instant> = self.spans().iter().map(|s| s.start).collect();
         v.sort();
         v
+    }
+
+    /// Every request with its start and end, in arrival order.
+    pub fn spans(&self) -> Vec<Span> {
+        self.stats
+            .spans
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     /// Starts a server on 127.0.0.1.
@@ -92,7 +106,12 @@ impl Server {
                 .expect("server runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                axum::serve(listener, app).await.expect("serve");
+                axum::serve(
+                    FaultyListener(listener),
+                    app.into_make_service_with_connect_info::<Conn>(),
+                )
+                .await
+                .expect("serve");
             });
         });
         Server { addr, stats }
@@ -145,28 +164,46 @@ fn router(stats: Arc<Stats>) -> Router {
         .route("/later/{ms}", get(redirect_later))
         .route("/echo", get(echo))
         .route("/text", get(text))
+        .route("/bad-utf8", get(bad_utf8))
+        .route("/reset/before", get(reset_before))
+        .route("/reset/during", get(reset_during))
+        .route("/http10", get(http10))
+        .route("/chunked-cut", get(chunked_cut))
         .layer(middleware::from_fn_with_state(stats, count))
 }
 
 /// Counts requests in flight: from the request's arrival until the last
 /// byte of the response body is sent, or the client goes away.
 async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Response {
-    struct Guard(Arc<Stats>);
+    struct Guard(Arc<Stats>, usize);
     impl Drop for Guard {
         fn drop(&mut self) {
             self.0.inflight.fetch_sub(1, Ordering::SeqCst);
+            if let Ok(mut spans) = self.0.spans.lock()
+                && let Some(span) = spans.get_mut(self.1)
+            {
+                span.end = Some(Instant::now());
+            }
         }
     }
     stats.hits.fetch_add(1, Ordering::SeqCst);
-    if let Ok(mut starts) = stats.starts.lock() {
-        starts.push(std::time::Instant::now());
-    }
+    let index = match stats.spans.lock() {
+        Ok(mut spans) => {
+            spans.push(Span {
+                path: req.uri().to_string(),
+                start: Instant::now(),
+                end: None,
+            });
+            spans.len() - 1
+        }
+        Err(_) => usize::MAX,
+    };
     if let Ok(mut paths) = stats.paths.lock() {
         paths.push(req.uri().to_string());
     }
     let now = stats.inflight.fetch_add(1, Ordering::SeqCst) + 1;
     stats.max_inflight.fetch_max(now, Ordering::SeqCst);
-    let guard = Guard(stats.clone());
+    let guard = Guard(stats.clone(), index);
     let (parts, body) = next.run(req).await.into_parts();
     let body = body.into_data_stream().map(move |chunk| {
         let _held = &guard;
@@ -417,6 +454,12 @@ fn bomb_bytes() -> &'static [u8] {
     })
 }
 
+/// Builds the gzip bomb now, so that the first request for it is not
+/// slowed by the build (seconds of CPU on a busy machine).
+pub fn prepare_bomb() {
+    bomb_bytes();
+}
+
 async fn bomb() -> Response {
     let body = tokio::task::spawn_blocking(bomb_bytes).await.expect("bomb");
     (
@@ -635,4 +678,206 @@ pub fn blackhole() -> (SocketAddr, Vec<std::net::TcpStream>) {
     std::thread::sleep(Duration::from_millis(200));
     std::mem::forget(socket);
     (addr, fillers)
+}
+
+// Faults below HTTP, on the same server and port as every other route:
+// each accepted connection carries a switch that a handler can throw, and
+// the connection's next write obeys it (reset the connection, or send raw
+// bytes in place of hyper's response and close).
+
+/// What a connection's next write does.
+#[derive(Default)]
+enum Fault {
+    /// Pass hyper's bytes through.
+    #[default]
+    None,
+    /// Drop the connection with a TCP reset (SO_LINGER 0).
+    Reset,
+    /// Send these bytes instead of hyper's, then close (FIN).
+    Raw(&'static [u8]),
+    /// Done: every later write fails and the socket is closed.
+    Closed,
+}
+
+/// The switch of one accepted connection, as handlers see it
+/// (`ConnectInfo<Conn>`).
+#[derive(Clone, Default)]
+pub struct Conn(Arc<std::sync::Mutex<Fault>>);
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Conn")
+    }
+}
+
+impl Conn {
+    fn set(&self, fault: Fault) {
+        if let Ok(mut f) = self.0.lock() {
+            *f = fault;
+        }
+    }
+}
+
+struct FaultyListener(tokio::net::TcpListener);
+
+impl axum::serve::Listener for FaultyListener {
+    type Io = FaultyIo;
+    type Addr = Conn;
+
+    async fn accept(&mut self) -> (FaultyIo, Conn) {
+        loop {
+            match self.0.accept().await {
+                Ok((tcp, _)) => {
+                    let conn = Conn::default();
+                    return (
+                        FaultyIo {
+                            tcp,
+                            conn: conn.clone(),
+                            raw_sent: 0,
+                        },
+                        conn,
+                    );
+                }
+                // Out of descriptors, say: wait and go on accepting.
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Conn> {
+        Ok(Conn::default())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, FaultyListener>>
+    for Conn
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, FaultyListener>) -> Conn {
+        stream.remote_addr().clone()
+    }
+}
+
+struct FaultyIo {
+    tcp: tokio::net::TcpStream,
+    conn: Conn,
+    /// Bytes of a `Fault::Raw` reply written so far.
+    raw_sent: usize,
+}
+
+impl tokio::io::AsyncRead for FaultyIo {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        std::pin::Pin::new(&mut this.tcp).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for FaultyIo {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        let mut fault = match this.conn.0.lock() {
+            Ok(f) => f,
+            Err(_) => return Poll::Ready(Err(std::io::ErrorKind::Other.into())),
+        };
+        match &*fault {
+            Fault::None => std::pin::Pin::new(&mut this.tcp).poll_write(cx, buf),
+            Fault::Reset => {
+                let _ = socket2::SockRef::from(&this.tcp).set_linger(Some(Duration::ZERO));
+                *fault = Fault::Closed;
+                Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into()))
+            }
+            Fault::Raw(bytes) => {
+                let bytes: &'static [u8] = bytes;
+                while this.raw_sent < bytes.len() {
+                    match std::pin::Pin::new(&mut this.tcp).poll_write(cx, &bytes[this.raw_sent..])
+                    {
+                        Poll::Ready(Ok(n)) => this.raw_sent += n,
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }
+                // FIN now; hyper then drops the connection on the error.
+                let _ = socket2::SockRef::from(&this.tcp).shutdown(std::net::Shutdown::Write);
+                *fault = Fault::Closed;
+                Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()))
+            }
+            Fault::Closed => Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
+}
+
+/// The connection is reset before any byte of a response.
+async fn reset_before(ConnectInfo(conn): ConnectInfo<Conn>) -> Response {
+    conn.set(Fault::Reset);
+    html("<title>never sent</title>")
+}
+
+/// The head and part of the body arrive, then the connection is reset.
+async fn reset_during(ConnectInfo(conn): ConnectInfo<Conn>) -> Response {
+    let first = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+            b"<!doctype html><title>reset during the body</title><p>",
+        ))
+    });
+    let rest = futures_util::stream::once(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        conn.set(Fault::Reset);
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"never arrives"))
+    });
+    let mut response = html(Body::from_stream(first.chain(rest)));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("4096"));
+    response
+}
+
+/// An HTTP/1.0 response without Content-Length: the body ends when the
+/// server closes the connection.
+async fn http10(ConnectInfo(conn): ConnectInfo<Conn>) -> Response {
+    conn.set(Fault::Raw(
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n\
+          <!doctype html><title>close-delimited</title><p>the body ends at the close",
+    ));
+    html("")
+}
+
+/// A chunked body whose last chunk never comes: the connection closes
+/// mid-body.
+async fn chunked_cut(ConnectInfo(conn): ConnectInfo<Conn>) -> Response {
+    conn.set(Fault::Raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n\
+          1f\r\n<!doctype html><title>cut</title>\r\n10\r\n<p>and then noth",
+    ));
+    html("")
+}
+
+/// Says UTF-8, sends bytes that are not.
+async fn bad_utf8() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        &b"<!doctype html><title>caf\xe9 \xff\xfe ok</title><p>\xc3\x28"[..],
+    )
+        .into_response()
 }
