@@ -213,13 +213,18 @@ impl Fetcher {
     /// its tokens of `--rate`, `--host-rate` or Crawl-delay are taken.
     async fn admit(&self, url: &Url, host: &str) -> Result<(), Failure> {
         let pace = match &self.robots {
-            Some(robots) => robots
-                .check(url, &self.limits)
-                .await
-                .map_err(|why| (ErrorKind::RobotsDisallowed, why))?,
+            Some(robots) => robots.check(url, &self.limits).await.map_err(|why| {
+                tracing::debug!("{url}: not sent: {why}");
+                (ErrorKind::RobotsDisallowed, why)
+            })?,
             None => None,
         };
+        let waited = Instant::now();
         self.limits.wait(host, pace.as_deref()).await;
+        let waited = waited.elapsed();
+        if waited >= Duration::from_millis(1) {
+            tracing::debug!("{url}: waited {} ms for a rate token", waited.as_millis());
+        }
         Ok(())
     }
 
@@ -246,14 +251,25 @@ impl Fetcher {
                     headers.remove(name);
                 }
             }
+            tracing::debug!("GET {current}");
+            let sent = Instant::now();
             let mut resp = self
                 .client
                 .get(current.clone())
                 .headers(headers)
                 .send()
                 .await
-                .map_err(|e| classify(&e, Phase::Send))?;
+                .map_err(|e| {
+                    let failure = classify(&e, Phase::Send);
+                    tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
+                    failure
+                })?;
             let status = resp.status();
+            tracing::debug!(
+                "GET {current}: {} after {} ms",
+                status.as_u16(),
+                sent.elapsed().as_millis()
+            );
             out.final_url = Some(current.clone());
             out.status = Some(status.as_u16());
             out.content_type = resp
@@ -283,8 +299,13 @@ impl Fetcher {
                 out.redirects += 1;
                 drop(resp);
                 if next.host_str() != Some(slot.host()) {
+                    tracing::debug!(
+                        "redirect {} → {next}: another host, queued for a slot of it",
+                        out.redirects
+                    );
                     return Ok(Some(next));
                 }
+                tracing::debug!("redirect {} → {next}: same host", out.redirects);
                 current = next;
                 continue;
             }

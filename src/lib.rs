@@ -37,6 +37,7 @@ pub mod extract;
 pub mod fetch;
 pub mod hosts;
 pub mod input;
+pub mod logging;
 pub mod meta;
 pub mod output;
 pub mod parsing;

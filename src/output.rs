@@ -138,6 +138,32 @@ struct Writer<W: Write> {
     opts: WriterOptions,
 }
 
+/// `-v`: one line per record written.
+fn log_record(rec: &Record) {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return;
+    }
+    let status = rec.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    match &rec.error {
+        None => tracing::info!(
+            "{} {status} {} ms, {} B, attempts {}, redirects {}",
+            rec.url,
+            rec.elapsed_ms,
+            rec.bytes,
+            rec.attempts,
+            rec.redirects
+        ),
+        Some(e) => tracing::warn!(
+            "{} {status} {} ms, attempts {}: {}: {}",
+            rec.url,
+            rec.elapsed_ms,
+            rec.attempts,
+            e.kind.as_str(),
+            e.message
+        ),
+    }
+}
+
 impl<W: Write> Writer<W> {
     fn write(&mut self, rec: &Record) -> io::Result<()> {
         self.line.clear();
@@ -149,6 +175,7 @@ impl<W: Write> Writer<W> {
             return Ok(());
         }
         self.tally.count(rec);
+        log_record(rec);
         if let Some(r) = &self.opts.reports {
             // A report thread that panicked left nothing worth guarding.
             let mut r = r.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -522,6 +522,24 @@ impl Dispatcher {
                     {
                         // Wait without a slot, then start over at the URL
                         // as given (not where a redirect had led).
+                        if tracing::enabled!(tracing::Level::DEBUG) {
+                            let why = fetched.error.as_ref().map_or_else(
+                                || format!("status {}", fetched.status.unwrap_or_default()),
+                                |(kind, message)| format!("{}: {message}", kind.as_str()),
+                            );
+                            tracing::debug!(
+                                "{}: attempt {} failed ({why}); attempt {} in {} ms{}",
+                                job.line,
+                                job.attempts,
+                                job.attempts + 1,
+                                wait.as_millis(),
+                                if fetched.retry_after.is_some() {
+                                    " (Retry-After)"
+                                } else {
+                                    ""
+                                }
+                            );
+                        }
                         job.url = url;
                         sleeping.fetch_add(1, Ordering::SeqCst);
                         tokio::spawn(async move {

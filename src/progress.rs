@@ -131,6 +131,21 @@ impl Progress {
         }
     }
 
+    /// Writes `text` (whole lines) on stderr above the bar, which is
+    /// cleared first and drawn again after, so neither tears the other.
+    /// A closed stderr is ignored: logs must not stop a run.
+    pub fn print_above(&self, text: &[u8]) {
+        let write = || {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text);
+            let _ = err.flush();
+        };
+        match &self.inner.mode {
+            Mode::Bar(bar) => bar.suspend(write),
+            Mode::Hidden | Mode::Lines(_) => write(),
+        }
+    }
+
     /// Removes the bar so the summary prints on a clean line.
     pub fn finish(&self) {
         if let Mode::Bar(bar) = &self.inner.mode {

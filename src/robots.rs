@@ -101,6 +101,13 @@ impl RobotsCache {
             Ok::<_, reqwest::Error>((status, body))
         })
         .await;
+        match &got {
+            Ok(Ok((status, body))) => {
+                tracing::debug!("{url}: {} ({} bytes)", status.as_u16(), body.len())
+            }
+            Ok(Err(e)) => tracing::debug!("{url}: {}", crate::fetch::describe(e)),
+            Err(_) => tracing::debug!("{url}: no answer within --timeout"),
+        }
         match got {
             Ok(Ok((status, body))) if status.is_success() => match Robot::new(&self.agent, &body) {
                 Ok(robot) => {
@@ -109,6 +116,16 @@ impl RobotsCache {
                     } else {
                         robot.delay.and_then(pace)
                     };
+                    if let Some(delay) = robot.delay {
+                        tracing::debug!(
+                            "{url}: Crawl-delay {delay} s {}",
+                            if pace.is_some() {
+                                "paces the origin"
+                            } else {
+                                "ignored (--host-rate is given, or the delay is not positive)"
+                            }
+                        );
+                    }
                     Rules::Parsed(Box::new(robot), pace)
                 }
                 Err(_) => Rules::AllowAll,

@@ -554,6 +554,8 @@ pub fn trawl() -> std::process::Command {
         cmd.env_remove(var);
     }
     cmd.env("NO_PROXY", "*").env("NO_COLOR", "1");
+    // A developer's RUST_LOG must not change what the tests see on stderr.
+    cmd.env_remove("RUST_LOG");
     // The tests may themselves run under GitHub Actions: trawl must not
     // annotate their runs unless a test asks for it.
     cmd.env_remove("GITHUB_ACTIONS")
