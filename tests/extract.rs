@@ -193,7 +193,7 @@ fn a_huge_page_does_not_hold_back_the_small_pages_records() {
     let start = Instant::now();
     let mut order = Vec::new();
     for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
-        let rec: Value = serde_json::from_str(&line.expect("line")).expect("JSON");
+        let rec = support::record(&line.expect("line"));
         order.push((
             rec["url"].as_str().unwrap_or_default().to_owned(),
             start.elapsed(),

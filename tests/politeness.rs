@@ -175,7 +175,7 @@ fn a_url_waiting_to_retry_holds_no_slot() {
     let t = Instant::now();
     let mut order = Vec::new();
     for line in lines {
-        let rec: serde_json::Value = serde_json::from_str(&line.expect("line")).expect("JSON");
+        let rec = support::record(&line.expect("line"));
         order.push((
             rec["url"].as_str().unwrap_or_default().to_owned(),
             t.elapsed(),
@@ -401,10 +401,7 @@ fn soak() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
         .expect("stderr");
-    let recs: Vec<serde_json::Value> = lines
-        .iter()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect();
+    let recs: Vec<serde_json::Value> = lines.iter().map(|l| support::record(l)).collect();
     let urls: std::collections::HashSet<&str> =
         recs.iter().filter_map(|r| r["url"].as_str()).collect();
     println!(

@@ -605,12 +605,52 @@ pub fn signal(child: &std::process::Child, sig: &str) {
     assert!(ok, "kill {sig} failed");
 }
 
-/// Decodes JSON Lines, failing the test on any line that is not JSON.
+/// Decodes JSON Lines, failing the test on any line that is not JSON or
+/// not a record as `schema/record.schema.json` describes it.
 pub fn records(stdout: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(stdout)
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .map(record)
         .collect()
+}
+
+/// Decodes one line of output, failing the test unless it is a record as
+/// `schema/record.schema.json` describes it.
+pub fn record(line: &str) -> Value {
+    let rec = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    validate(&rec);
+    rec
+}
+
+/// The published record schema, compiled once per test binary (checked
+/// against the 2020-12 meta-schema as it compiles, formats asserted).
+pub fn schema() -> &'static jsonschema::Validator {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema/record.schema.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let json: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+        jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&json)
+            .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()))
+    })
+}
+
+/// Fails the test, listing every violation, when `rec` does not conform
+/// to the record schema.
+pub fn validate(rec: &Value) {
+    let errors: Vec<String> = schema()
+        .iter_errors(rec)
+        .map(|e| format!("  at '{}': {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "record does not match schema/record.schema.json:\n{}\nrecord: {rec}",
+        errors.join("\n")
+    );
 }
 
 /// Records keyed by their `url`, asserting there is one per URL.
