@@ -23,7 +23,7 @@ use trawl::shard::{Shard, ShardBy};
 /// The end of `-h`: a pointer to what only `--help` has.
 const AFTER_HELP: &str = "Use --help for more on each flag, examples and exit status.";
 
-/// Command lines worth copying, shown by `--help`.
+/// Command lines worth copying, shown by `--help` and the man page.
 pub const EXAMPLES: &[&str] = &[
     "trawl https://example.com https://www.rust-lang.org",
     "cat urls.txt | trawl -c 100 -t 10s > pages.jsonl",
@@ -33,7 +33,7 @@ pub const EXAMPLES: &[&str] = &[
     "trawl --sitemap https://example.com/sitemap.xml -q --expect footer --max-latency 3s",
 ];
 
-/// The exit codes and when each is given, shown by `--help`.
+/// The exit codes and when each is given, shown by `--help` and the man page.
 pub const EXIT_STATUS: &[(u8, &str)] = &[
     (0, "every record is ok"),
     (1, "at least one record is not ok"),
@@ -358,6 +358,11 @@ pub struct Args {
     /// Also write the closing summary to FILE as JSON.
     #[arg(long, value_name = "FILE", help_heading = "CI checks")]
     pub summary_json: Option<PathBuf>,
+
+    // ---- hidden ----
+    /// Print a shell completion script or the man page to stdout, and exit.
+    #[arg(long, value_name = "KIND", hide = true)]
+    pub generate: Option<Generate>,
 }
 
 /// `--color` values.
@@ -369,6 +374,94 @@ pub enum ColorWhen {
     Always,
     /// Never.
     Never,
+}
+
+/// `--generate` values: what to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    CompletionsBash,
+    CompletionsZsh,
+    CompletionsFish,
+    CompletionsPowershell,
+    CompletionsElvish,
+    Man,
+}
+
+/// The text `--generate KIND` prints: made from the clap definition
+/// above, so it never lists a flag trawl lacks.
+///
+/// # Errors
+/// Writing the man page into memory failed (it does not).
+pub fn generated(kind: Generate) -> std::io::Result<Vec<u8>> {
+    use clap_complete::Shell;
+    let mut cmd = Args::command();
+    let shell = match kind {
+        Generate::CompletionsBash => Shell::Bash,
+        Generate::CompletionsZsh => Shell::Zsh,
+        Generate::CompletionsFish => Shell::Fish,
+        Generate::CompletionsPowershell => Shell::PowerShell,
+        Generate::CompletionsElvish => Shell::Elvish,
+        Generate::Man => return man_page(cmd),
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "trawl", &mut out);
+    Ok(out)
+}
+
+/// clap_mangen's sections, then EXAMPLES and EXIT STATUS written here (its
+/// own "EXTRA" section would run the examples together into one paragraph).
+fn man_page(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
+    // The synopsis `--help` shows, not every flag in a row.
+    let man = clap_mangen::Man::new(cmd.override_usage("trawl [OPTIONS] [URL]..."))
+        .title("TRAWL")
+        .date(man_date());
+    let mut out = Vec::new();
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    let mut roff = String::from(".SH EXAMPLES\n");
+    for (i, example) in EXAMPLES.iter().enumerate() {
+        if i > 0 {
+            roff.push_str(".PP\n");
+        }
+        roff.push_str(&format!(".nf\n{}\n.fi\n", roff_escape(example)));
+    }
+    roff.push_str(".SH \"EXIT STATUS\"\n");
+    for (code, when) in EXIT_STATUS {
+        roff.push_str(&format!(".TP\n{code}\n{}\n", roff_escape(when)));
+    }
+    out.extend_from_slice(roff.as_bytes());
+    man.render_version_section(&mut out)?;
+    Ok(out)
+}
+
+/// The man page's date, YYYY-MM-DD: the day it is generated, or the
+/// reproducible-builds SOURCE_DATE_EPOCH when that is set (an empty date
+/// would make man readers take the next field for it).
+fn man_date() -> String {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let when = match epoch {
+        Some(secs) => std::time::UNIX_EPOCH + Duration::from_secs(secs),
+        None => std::time::SystemTime::now(),
+    };
+    let mut stamp = humantime::format_rfc3339_seconds(when).to_string();
+    stamp.truncate(10);
+    stamp
+}
+
+/// Escapes text for a roff text line: backslashes, hyphens (so they are
+/// not typeset as dashes), and a leading `.` or `'` (a control line).
+fn roff_escape(text: &str) -> String {
+    let body = text.replace('\\', "\\e").replace('-', "\\-");
+    if body.starts_with(['.', '\'']) {
+        format!("\\&{body}")
+    } else {
+        body
+    }
 }
 
 /// `--shard-by` values.

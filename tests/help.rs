@@ -1,11 +1,13 @@
-//! `-h` and `--help`: the real binary's output.
+//! `-h`, `--help`, and what `--generate` prints: the real binary's output.
 //!
 //! The help must list every flag of the contract with its default, under
-//! the headings in their order; `-h` must stay short.
+//! the headings in their order; `-h` must stay short; the completion
+//! scripts must parse and the man page must render without warnings.
 
 mod support;
 
-use std::process::{Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use support::trawl;
 
 /// Every flag of the contract and its default where it has one, copied
@@ -99,6 +101,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = trawl();
     cmd.args(args)
         .env("COLUMNS", "100")
+        .env_remove("SOURCE_DATE_EPOCH")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let out = match stdin {
@@ -177,6 +180,10 @@ fn long_help_lists_every_contract_flag_with_its_default() {
             );
         }
     }
+    assert!(
+        !help.contains("--generate"),
+        "--generate is hidden from help"
+    );
 }
 
 #[test]
@@ -299,4 +306,201 @@ fn v_is_verbose_and_counts_and_does_not_clash() {
         .expect("run trawl");
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--color"));
+}
+
+/// `trawl --generate KIND`, given a URL on stdin that it must not read:
+/// returns stdout, having checked there is no record, no stderr, and that
+/// a few flags are there as `spell` writes a long flag's name.
+fn generate(kind: &str, spell: fn(&str) -> String) -> String {
+    let out = run(&["--generate", kind], Some("http://127.0.0.1:9/\n"));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        out.stderr.is_empty(),
+        "--generate {kind} wrote on stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains("\"url\":"),
+        "--generate {kind} read the input"
+    );
+    for flag in ["concurrency", "per-host", "expect-text", "color"] {
+        let spelt = spell(flag);
+        assert!(text.contains(&spelt), "--generate {kind} lacks {spelt}");
+    }
+    text
+}
+
+/// A long flag as most shells' scripts write it.
+fn dashes(flag: &str) -> String {
+    format!("--{flag}")
+}
+
+/// Whether `program` can be started.
+fn exists(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Runs `program args… file` and asserts it succeeds without a word on
+/// stderr.
+fn check_with(program: &[&str], file: &Path) {
+    let out = Command::new(program[0])
+        .args(&program[1..])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("{program:?}: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{program:?} {}: {:?}\n{stderr}",
+        file.display(),
+        out.status
+    );
+}
+
+#[test]
+fn completion_scripts_parse_in_their_shells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bash = dir.path().join("trawl.bash");
+    std::fs::write(&bash, generate("completions-bash", dashes)).expect("write");
+    check_with(&["bash", "-n"], &bash);
+
+    // zsh and fish are not on every machine (nor on CI's image): their
+    // scripts are checked for the flags above, and parsed only where the
+    // shell exists.
+    let zsh = dir.path().join("_trawl");
+    let text = generate("completions-zsh", dashes);
+    assert!(text.starts_with("#compdef trawl"));
+    std::fs::write(&zsh, text).expect("write");
+    if exists("zsh") {
+        check_with(&["zsh", "-n"], &zsh);
+    }
+    let fish = dir.path().join("trawl.fish");
+    std::fs::write(&fish, generate("completions-fish", |f| format!("-l {f}"))).expect("write");
+    if exists("fish") {
+        check_with(&["fish", "-n"], &fish);
+    }
+    generate("completions-powershell", dashes);
+    generate("completions-elvish", dashes);
+}
+
+/// `--generate` answers before trawl looks for input, so it works with no
+/// URLs and a terminal on stdin (where a bare `trawl` is a usage error).
+/// `script` (util-linux) gives the command a pseudo-terminal; where it is
+/// missing, the unread pipe in `generate` is the only check.
+#[cfg(target_os = "linux")]
+#[test]
+fn generate_works_with_a_terminal_on_stdin_and_no_urls() {
+    if !exists("script") {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_trawl");
+    let on_a_terminal = |args: &str| {
+        Command::new("script")
+            .args(["-qec", &format!("'{bin}' {args}"), "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run script")
+    };
+    let bare = on_a_terminal("");
+    assert_eq!(
+        bare.status.code(),
+        Some(2),
+        "control: a bare trawl on a terminal is a usage error: {}",
+        String::from_utf8_lossy(&bare.stdout)
+    );
+    for kind in ["man", "completions-bash"] {
+        let out = on_a_terminal(&format!("--generate {kind}"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "--generate {kind}: {text}");
+        assert!(text.contains("--concurrency") || text.contains("\\-\\-concurrency"));
+    }
+}
+
+#[test]
+fn unknown_generate_kinds_are_usage_errors() {
+    let out = trawl()
+        .args(["--generate", "completions-tcsh"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run trawl");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn man_page_renders_without_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("trawl.1");
+    let text = generate("man", |f| format!("\\-\\-{}", f.replace('-', "\\-")));
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH EXAMPLES",
+        ".SH \"EXIT STATUS\"",
+    ] {
+        assert!(text.contains(section), "the man page lacks {section}");
+    }
+    for heading in HEADINGS {
+        let name = heading.trim_end_matches(':').to_uppercase();
+        assert!(
+            text.lines()
+                .any(|l| l == format!(".SH {name}") || l == format!(".SH \"{name}\"")),
+            "the man page lacks section {name}"
+        );
+    }
+    assert!(
+        !text.lines().any(|l| l == ".SH EXTRA"),
+        "examples belong in EXAMPLES, not clap_mangen's EXTRA"
+    );
+    std::fs::write(&page, &text).expect("write");
+
+    let mandoc = exists("mandoc");
+    let groff = exists("groff");
+    assert!(
+        mandoc || groff,
+        "neither mandoc nor groff is installed: cannot check the man page"
+    );
+    if mandoc {
+        // Warnings and errors; STYLE notes (long source lines that
+        // clap_mangen writes) are not rendering problems.
+        check_with(&["mandoc", "-T", "lint", "-W", "warning"], &page);
+    }
+    if groff {
+        let out = Command::new("groff")
+            .args(["-w", "all", "-man", "-T", "utf8"])
+            .arg(&page)
+            .output()
+            .expect("run groff");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.is_empty(),
+            "groff warns:\n{stderr}"
+        );
+        // groff overstrikes bold text (c\bc); keep the last character.
+        let mut shown = String::new();
+        for c in String::from_utf8_lossy(&out.stdout).chars() {
+            if c == '\u{8}' {
+                shown.pop();
+            } else {
+                shown.push(c);
+            }
+        }
+        // groff typesets "-" as a hyphen (U+2010) in places; compare as ASCII.
+        let shown = shown.replace(['\u{2010}', '\u{2212}'], "-");
+        for needle in [
+            "--concurrency",
+            "--per-host",
+            "--max-failures",
+            "EXIT STATUS",
+        ] {
+            assert!(
+                shown.contains(needle),
+                "the rendered man page lacks {needle}"
+            );
+        }
+    }
 }
