@@ -7,7 +7,7 @@
 //! clap; value syntaxes are parsed by `trawl::config`.
 
 use clap::error::ErrorKind as ClapErrorKind;
-use clap::{CommandFactory, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, Parser, ValueEnum};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
@@ -20,19 +20,45 @@ use trawl::report::ReportOptions;
 use trawl::select::{Expect, Selection};
 use trawl::shard::{Shard, ShardBy};
 
-const AFTER_HELP: &str = "\
-Examples:
-  trawl https://example.com https://www.rust-lang.org
-  cat urls.txt | trawl -c 100 -t 10s > pages.jsonl
-  trawl -i urls.txt -o out.jsonl --ordered
-  trawl -i urls.txt -q | jq -r 'select(.ok | not) | .url'
-  trawl -i urls.txt -s 'price=.price' -s 'img[]=img@src' --links --meta
+/// The end of `-h`: a pointer to what only `--help` has.
+const AFTER_HELP: &str = "Use --help for more on each flag, examples and exit status.";
 
-Exit status:
-  0    every record is ok
-  1    at least one record is not ok
-  2    usage error (bad flag, unreadable input file, invalid selector)
-  130  interrupted (Ctrl-C or SIGTERM)";
+/// Command lines worth copying, shown by `--help` and the man page.
+pub const EXAMPLES: &[&str] = &[
+    "trawl https://example.com https://www.rust-lang.org",
+    "cat urls.txt | trawl -c 100 -t 10s > pages.jsonl",
+    "trawl -i urls.txt -o out.jsonl --ordered",
+    "trawl -i urls.txt -q | jq -r 'select(.ok | not) | .url'",
+    "trawl -i urls.txt -s 'price=.price' -s 'img[]=img@src' --links --meta",
+    "trawl --sitemap https://example.com/sitemap.xml -q --expect footer --max-latency 3s",
+];
+
+/// The exit codes and when each is given, shown by `--help` and the man page.
+pub const EXIT_STATUS: &[(u8, &str)] = &[
+    (0, "every record is ok"),
+    (1, "at least one record is not ok"),
+    (
+        2,
+        "usage error (bad flag, unreadable input file, invalid selector)",
+    ),
+    (130, "interrupted (Ctrl-C or SIGTERM)"),
+];
+
+/// The end of `--help`: examples, then the exit codes, under headings
+/// styled as clap styles its own (plain when colour is off).
+fn after_long_help() -> String {
+    let h = *clap::builder::Styles::styled().get_header();
+    let mut text = format!("{h}Examples:{h:#}\n");
+    for example in EXAMPLES {
+        text.push_str(&format!("  {example}\n"));
+    }
+    text.push_str(&format!("\n{h}Exit status:{h:#}\n"));
+    for (code, when) in EXIT_STATUS {
+        text.push_str(&format!("  {code:<4} {when}\n"));
+    }
+    text.pop();
+    text
+}
 
 /// Fetch many web pages at once and stream one JSON record per URL.
 ///
@@ -40,14 +66,26 @@ Exit status:
 /// one per line; blank lines and lines starting with '#' are skipped.
 /// Records go to stdout (or -o FILE) as JSON Lines, as each URL finishes;
 /// progress and the closing summary go to stderr.
+///
+/// In the flags below, durations (DUR) take ms, s, m or h (500ms, 10s,
+/// 1m30s); a bare number is refused. Sizes take B, KB/MB/GB (powers of
+/// 1000) or KiB/MiB/GiB (powers of 1024).
+//
+// `-h` shows each flag's first paragraph, on one line; `--help` all of
+// them. Headings appear in the order of their first field below: Input,
+// Fetching, Politeness, Extraction, Output, CI checks.
 #[derive(Debug, Parser)]
-#[command(name = "trawl", version, about, long_about, after_help = AFTER_HELP)]
+#[command(
+    name = "trawl",
+    version,
+    about,
+    long_about,
+    after_help = AFTER_HELP,
+    after_long_help = after_long_help()
+)]
 #[command(max_term_width = 100)]
 pub struct Args {
-    /// URLs to fetch; '-' reads URLs from stdin.
-    #[arg(value_name = "URL", help_heading = "Input")]
-    pub urls: Vec<String>,
-
+    // ---- Input ----
     /// Read URLs from FILE, one per line ('-' = stdin); repeatable.
     #[arg(
         short = 'i',
@@ -57,23 +95,52 @@ pub struct Args {
     )]
     pub inputs: Vec<PathBuf>,
 
-    /// Read URLs from the sitemap (or sitemap index, followed; gzip too) at
-    /// URL; repeatable.
+    /// Read URLs from a sitemap or sitemap index at URL; repeatable.
+    ///
+    /// Indexes are followed (nested), plain or gzip. A sitemap that cannot
+    /// be read gets a record of kind "sitemap" and the run goes on.
     #[arg(long, value_name = "URL", help_heading = "Input")]
     pub sitemap: Vec<String>,
 
+    /// Take only part K of N of the list (1-based, e.g. 2/8).
+    ///
+    /// N runs with 1/N, 2/N ... N/N split it, each URL in exactly one, by a fixed
+    /// hash: the same split on every machine and run.
+    #[arg(long, value_name = "K/N", help_heading = "Input")]
+    pub shard: Option<Shard>,
+
+    /// What --shard hashes: url or host.
+    ///
+    /// 'url': the whole URL (the most even split); 'host': only its host
+    /// (all of a host's URLs in one shard, so --per-host holds across
+    /// machines).
+    #[arg(
+        long,
+        value_name = "BY",
+        default_value = "url",
+        requires = "shard",
+        hide_possible_values = true,
+        help_heading = "Input"
+    )]
+    pub shard_by: ShardByArg,
+
+    /// URLs to fetch; '-' reads URLs from stdin.
+    ///
+    /// With no URL, -i or --sitemap, URLs are read from stdin when it is not
+    /// a terminal.
+    #[arg(value_name = "URL", help_heading = "Input")]
+    pub urls: Vec<String>,
+
+    // ---- Fetching ----
     /// Requests in flight at most, over all hosts.
     #[arg(short = 'c', long, value_name = "N", default_value = "50",
           value_parser = clap::value_parser!(u32).range(1..), help_heading = "Fetching")]
     pub concurrency: u32,
 
-    /// Requests in flight at most to one host.
-    #[arg(long, value_name = "N", default_value = "8",
-          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Fetching")]
-    pub per_host: u32,
-
-    /// Deadline for one attempt: connect, redirects, headers and the whole body
-    /// (e.g. 500ms, 10s, 2m).
+    /// Deadline for one attempt, the whole body included.
+    ///
+    /// It covers connecting, redirects, headers and the body (e.g. 500ms,
+    /// 10s, 2m); the same again bounds parsing the page.
     #[arg(short = 't', long, value_name = "DUR", default_value = "30s",
           value_parser = config::parse_duration, help_heading = "Fetching")]
     pub timeout: Duration,
@@ -83,8 +150,9 @@ pub struct Args {
           value_parser = config::parse_duration, help_heading = "Fetching")]
     pub connect_timeout: Duration,
 
-    /// Stop reading a body past SIZE, counted after decompression
-    /// (e.g. 512KiB, 5MB, or bytes).
+    /// Stop reading a body past SIZE (e.g. 512KiB, 5MB).
+    ///
+    /// Counted after decompression, so a gzip bomb stops there too.
     #[arg(long, value_name = "SIZE", default_value = "10MiB",
           value_parser = config::parse_size, help_heading = "Fetching")]
     pub max_body: u64,
@@ -98,45 +166,27 @@ pub struct Args {
     )]
     pub max_redirects: u32,
 
-    /// Extra attempts on transient failures: connect errors, resets,
-    /// timeouts, 408, 429, 502, 503, 504 (not 500). Waits back off
-    /// exponentially with jitter and honour Retry-After.
+    /// Extra attempts on transient failures.
+    ///
+    /// Transient: connect errors, resets, timeouts, 408, 429, 502, 503, 504
+    /// (not 500). Waits back off exponentially with jitter and honour
+    /// Retry-After.
     #[arg(long, value_name = "N", default_value = "2", help_heading = "Fetching")]
     pub retries: u32,
 
-    /// Deadline for one URL over all its attempts and the waits between
-    /// them (e.g. 1m).
+    /// Deadline for one URL over all its attempts and waits (e.g. 1m).
     #[arg(long, value_name = "DUR", value_parser = config::parse_duration,
           help_heading = "Fetching")]
     pub max_time: Option<Duration>,
-
-    /// Obey robots.txt: fetched once per origin and kept for the run; a
-    /// disallowed URL gets error "robots_disallowed" and no request.
-    #[arg(long, help_heading = "Fetching")]
-    pub robots: bool,
-
-    /// Start at most RATE requests over all hosts, e.g. 20/s, 600/m, 1/2s
-    /// (every attempt and redirect hop takes a token).
-    #[arg(long, value_name = "RATE", help_heading = "Fetching")]
-    pub rate: Option<Rate>,
-
-    /// Start at most RATE requests to each host.
-    #[arg(long, value_name = "RATE", help_heading = "Fetching")]
-    pub host_rate: Option<Rate>,
-
-    /// Tokens a rate limit may spend at once (1: the first second never
-    /// exceeds the rate).
-    #[arg(long, value_name = "N", default_value = "1",
-          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Fetching")]
-    pub burst: u32,
 
     /// The User-Agent header [default: trawl/VERSION].
     #[arg(short = 'A', long, value_name = "UA", help_heading = "Fetching")]
     pub user_agent: Option<String>,
 
-    /// An extra request header, 'Name: value'; repeatable. Credentials
-    /// (Authorization, Cookie, Proxy-Authorization) are not sent on
-    /// redirects to another origin.
+    /// An extra request header, 'Name: value'; repeatable.
+    ///
+    /// Credentials (Authorization, Cookie, Proxy-Authorization) are not sent
+    /// on redirects to another origin.
     #[arg(short = 'H', long = "header", value_name = "HEADER",
           value_parser = parse_header, help_heading = "Fetching")]
     pub headers: Vec<(HeaderName, HeaderValue)>,
@@ -145,11 +195,43 @@ pub struct Args {
     #[arg(long, help_heading = "Fetching")]
     pub insecure: bool,
 
-    /// Extract a field into "fields": NAME=CSS takes the first match's
-    /// text (null when none), NAME[]=CSS every match's; end the selector
-    /// with @ATTR for an attribute (URLs come back absolute), @html for the
-    /// element's HTML, @text for its text (the default). Repeatable, e.g.
-    /// -s 'price=.price' -s 'img[]=img@src'.
+    // ---- Politeness ----
+    /// Requests in flight at most to one host.
+    #[arg(long, value_name = "N", default_value = "8",
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Politeness")]
+    pub per_host: u32,
+
+    /// Start at most RATE requests over all hosts: 20/s, 600/m, 1/2s.
+    ///
+    /// Every attempt and redirect hop takes a token.
+    #[arg(long, value_name = "RATE", help_heading = "Politeness")]
+    pub rate: Option<Rate>,
+
+    /// Start at most RATE requests to each host.
+    #[arg(long, value_name = "RATE", help_heading = "Politeness")]
+    pub host_rate: Option<Rate>,
+
+    /// Tokens a rate limit may spend at once.
+    ///
+    /// With 1, the first second never exceeds the rate.
+    #[arg(long, value_name = "N", default_value = "1",
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Politeness")]
+    pub burst: u32,
+
+    /// Obey robots.txt, fetched once per origin.
+    ///
+    /// It is kept for the run; a disallowed URL gets error
+    /// "robots_disallowed" and no request.
+    #[arg(long, help_heading = "Politeness")]
+    pub robots: bool,
+
+    // ---- Extraction ----
+    /// Extract a field into "fields": NAME=CSS or NAME[]=CSS; repeatable.
+    ///
+    /// NAME=CSS takes the first match's text (null when none), NAME[]=CSS
+    /// every match's; end the selector with @ATTR for an attribute (URLs
+    /// come back absolute), @html for the element's HTML, @text for its
+    /// text (the default). E.g. -s 'price=.price' -s 'img[]=img@src'.
     #[arg(
         short = 's',
         long = "select",
@@ -158,86 +240,44 @@ pub struct Args {
     )]
     pub select: Vec<Selection>,
 
-    /// List the page's links in "links": a[href] and area[href], absolute,
-    /// without fragments, each once, in page order; #fragment, javascript:,
-    /// mailto:, tel: and data: links, and hrefs that are not URLs, left out.
+    /// List the page's links in "links".
+    ///
+    /// a[href] and area[href], absolute, without fragments, each once, in
+    /// page order; #fragment, javascript:, mailto:, tel: and data: links,
+    /// and hrefs that are not URLs, left out.
     #[arg(long, help_heading = "Extraction")]
     pub links: bool,
 
-    /// Read the page's metadata into "meta" (description, canonical, lang,
-    /// robots, og:*, twitter:*) and its JSON-LD blocks into "json_ld".
+    /// Read the page's metadata into "meta", its JSON-LD into "json_ld".
+    ///
+    /// Metadata: description, canonical, lang, robots, og:*, twitter:*.
     #[arg(long, help_heading = "Extraction")]
     pub meta: bool,
 
-    /// Fail a page (error "expectation") unless the selector matches at
-    /// least one element; repeatable.
-    #[arg(long, value_name = "CSS", help_heading = "Checks")]
-    pub expect: Vec<Expect>,
-
-    /// Fail a page (error "expectation") unless its text contains TEXT
-    /// (whitespace collapsed; a non-HTML body is searched as text); repeatable.
-    #[arg(long, value_name = "TEXT", help_heading = "Checks")]
-    pub expect_text: Vec<String>,
-
-    /// Fail a page (error "slow") that took longer than DUR, from the first
-    /// request to the record.
-    #[arg(long, value_name = "DUR", value_parser = config::parse_duration, help_heading = "Checks")]
-    pub max_latency: Option<Duration>,
-
-    /// Start no new URL once N records are not ok (those in flight finish);
-    /// exit 1.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
-          help_heading = "Checks")]
-    pub max_failures: Option<u64>,
-
-    /// Exit 0 while at most N (or P% of the) records are not ok; the summary
-    /// still lists them.
-    #[arg(long, value_name = "N|P%", help_heading = "Checks")]
-    pub allow_failures: Option<Allowance>,
-
-    /// Also write a JUnit XML report to FILE: one test case per URL, a
-    /// failure for each record that is not ok.
-    #[arg(long, value_name = "FILE", help_heading = "Checks")]
-    pub junit: Option<PathBuf>,
-
-    /// Also write the closing summary to FILE as JSON.
-    #[arg(long, value_name = "FILE", help_heading = "Checks")]
-    pub summary_json: Option<PathBuf>,
-
-    /// Write the records to FILE instead of stdout.
+    // ---- Output ----
+    /// Write the records to FILE [default: stdout].
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
-    /// With -o: keep the records FILE already has, skip their URLs, and
-    /// append the rest (a torn last line left by a crash is cut off first).
+    /// With -o: skip the URLs FILE already has, append the rest.
+    ///
+    /// A torn last line left by a crash is cut off first.
     #[arg(long, requires = "output", help_heading = "Output")]
     pub resume: bool,
-
-    /// Take only part K of N of the list (1-based, e.g. 2/8): N runs with
-    /// 1/N … N/N split it, each URL in exactly one.
-    #[arg(long, value_name = "K/N", help_heading = "Input")]
-    pub shard: Option<Shard>,
-
-    /// What --shard splits by: 'url' (the most even) or 'host' (all of a
-    /// host's URLs in one shard, so --per-host holds across machines).
-    #[arg(
-        long,
-        value_name = "BY",
-        default_value = "url",
-        requires = "shard",
-        help_heading = "Input"
-    )]
-    pub shard_by: ShardByArg,
 
     /// Write records in input order (memory stays bounded).
     #[arg(long, help_heading = "Output")]
     pub ordered: bool,
 
-    /// When to draw the progress bar on stderr.
+    /// Progress bar on stderr: auto, always, never.
+    ///
+    /// 'auto': only when stderr is a terminal; 'always': also a plain line
+    /// every few seconds when stderr is not a terminal; 'never'.
     #[arg(
         long,
         value_name = "WHEN",
         default_value = "auto",
+        hide_possible_values = true,
         help_heading = "Output"
     )]
     pub progress: ProgressArg,
@@ -245,6 +285,25 @@ pub struct Args {
     /// No progress bar and no summary.
     #[arg(short = 'q', long, help_heading = "Output")]
     pub quiet: bool,
+
+    /// More on stderr: -v per URL, -vv per decision.
+    ///
+    /// -v: one line per URL on stderr (status, timings, retries); -vv:
+    /// request, redirect and retry decisions too. RUST_LOG overrides.
+    #[arg(short = 'v', long, action = ArgAction::Count, help_heading = "Output")]
+    pub verbose: u8,
+
+    /// Colour on stderr: auto, always, never.
+    ///
+    /// 'auto': only on a terminal, and not when NO_COLOR is set.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        hide_possible_values = true,
+        help_heading = "Output"
+    )]
+    pub color: ColorWhen,
 
     /// Statuses that count as ok, e.g. '200,204,300-399'.
     #[arg(
@@ -254,6 +313,155 @@ pub struct Args {
         help_heading = "Output"
     )]
     pub ok_status: StatusSet,
+
+    // ---- CI checks ----
+    /// Fail a page unless CSS matches an element; repeatable.
+    ///
+    /// The error is "expectation", naming the selector; a response that is
+    /// not HTML cannot match one.
+    #[arg(long, value_name = "CSS", help_heading = "CI checks")]
+    pub expect: Vec<Expect>,
+
+    /// Fail a page unless its text contains TEXT; repeatable.
+    ///
+    /// The error is "expectation". Whitespace is collapsed; a non-HTML body
+    /// is searched as text.
+    #[arg(long, value_name = "TEXT", help_heading = "CI checks")]
+    pub expect_text: Vec<String>,
+
+    /// Fail a page slower than DUR (error "slow").
+    ///
+    /// Timed from the first request to the record.
+    #[arg(long, value_name = "DUR", value_parser = config::parse_duration,
+          help_heading = "CI checks")]
+    pub max_latency: Option<Duration>,
+
+    /// Start no new URL once N records are not ok; exit 1.
+    ///
+    /// Those in flight finish and get records.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          help_heading = "CI checks")]
+    pub max_failures: Option<u64>,
+
+    /// Exit 0 while at most N (or P%) of the records are not ok.
+    ///
+    /// The records and the summary still list every failure.
+    #[arg(long, value_name = "N|P%", help_heading = "CI checks")]
+    pub allow_failures: Option<Allowance>,
+
+    /// Also write a JUnit XML report to FILE.
+    ///
+    /// One test case per URL, a failure for each record that is not ok.
+    #[arg(long, value_name = "FILE", help_heading = "CI checks")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write the closing summary to FILE as JSON.
+    #[arg(long, value_name = "FILE", help_heading = "CI checks")]
+    pub summary_json: Option<PathBuf>,
+
+    // ---- hidden ----
+    /// Print a shell completion script or the man page to stdout, and exit.
+    #[arg(long, value_name = "KIND", hide = true)]
+    pub generate: Option<Generate>,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Only when stderr is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `--generate` values: what to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    CompletionsBash,
+    CompletionsZsh,
+    CompletionsFish,
+    CompletionsPowershell,
+    CompletionsElvish,
+    Man,
+}
+
+/// The text `--generate KIND` prints: made from the clap definition
+/// above, so it never lists a flag trawl lacks.
+///
+/// # Errors
+/// Writing the man page into memory failed (it does not).
+pub fn generated(kind: Generate) -> std::io::Result<Vec<u8>> {
+    use clap_complete::Shell;
+    let mut cmd = Args::command();
+    let shell = match kind {
+        Generate::CompletionsBash => Shell::Bash,
+        Generate::CompletionsZsh => Shell::Zsh,
+        Generate::CompletionsFish => Shell::Fish,
+        Generate::CompletionsPowershell => Shell::PowerShell,
+        Generate::CompletionsElvish => Shell::Elvish,
+        Generate::Man => return man_page(cmd),
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "trawl", &mut out);
+    Ok(out)
+}
+
+/// clap_mangen's sections, then EXAMPLES and EXIT STATUS written here (its
+/// own "EXTRA" section would run the examples together into one paragraph).
+fn man_page(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
+    // The synopsis `--help` shows, not every flag in a row.
+    let man = clap_mangen::Man::new(cmd.override_usage("trawl [OPTIONS] [URL]..."))
+        .title("TRAWL")
+        .date(man_date());
+    let mut out = Vec::new();
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    let mut roff = String::from(".SH EXAMPLES\n");
+    for (i, example) in EXAMPLES.iter().enumerate() {
+        if i > 0 {
+            roff.push_str(".PP\n");
+        }
+        roff.push_str(&format!(".nf\n{}\n.fi\n", roff_escape(example)));
+    }
+    roff.push_str(".SH \"EXIT STATUS\"\n");
+    for (code, when) in EXIT_STATUS {
+        roff.push_str(&format!(".TP\n{code}\n{}\n", roff_escape(when)));
+    }
+    out.extend_from_slice(roff.as_bytes());
+    man.render_version_section(&mut out)?;
+    Ok(out)
+}
+
+/// The man page's date, YYYY-MM-DD: the day it is generated, or the
+/// reproducible-builds SOURCE_DATE_EPOCH when that is set (an empty date
+/// would make man readers take the next field for it).
+fn man_date() -> String {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let when = match epoch {
+        Some(secs) => std::time::UNIX_EPOCH + Duration::from_secs(secs),
+        None => std::time::SystemTime::now(),
+    };
+    let mut stamp = humantime::format_rfc3339_seconds(when).to_string();
+    stamp.truncate(10);
+    stamp
+}
+
+/// Escapes text for a roff text line: backslashes, hyphens (so they are
+/// not typeset as dashes), and a leading `.` or `'` (a control line).
+fn roff_escape(text: &str) -> String {
+    let body = text.replace('\\', "\\e").replace('-', "\\-");
+    if body.starts_with(['.', '\'']) {
+        format!("\\&{body}")
+    } else {
+        body
+    }
 }
 
 /// `--shard-by` values.

@@ -23,7 +23,13 @@ macro_rules! say {
 const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
-    let cfg = match cli::Args::parse().into_config() {
+    let args = cli::Args::parse();
+    // Before the input is looked at: `--generate` works with no URLs and a
+    // terminal on stdin.
+    if let Some(kind) = args.generate {
+        return generate(kind);
+    }
+    let cfg = match args.into_config() {
         Ok(cfg) => cfg,
         Err(e) => e.exit(),
     };
@@ -95,6 +101,22 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             say!("trawl: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--generate KIND`: prints a completion script or the man page on stdout.
+fn generate(kind: cli::Generate) -> ExitCode {
+    let written = cli::generated(kind).and_then(|text| {
+        let mut out = io::stdout().lock();
+        out.write_all(&text)?;
+        out.flush()
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            say!("trawl: cannot write the generated text: {e}");
             ExitCode::from(2)
         }
     }
