@@ -5,9 +5,10 @@
 mod cli;
 
 use clap::Parser;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use trawl::config::Allowance;
+use trawl::logging::{self, ColorWhen};
 use trawl::pipeline::{self, Outcome};
 use trawl::progress::Progress;
 use trawl::resume::{self, Resumed};
@@ -29,6 +30,12 @@ fn main() -> ExitCode {
     if let Some(kind) = args.generate {
         return generate(kind);
     }
+    let verbose = args.verbose;
+    let color = match args.color {
+        cli::ColorWhen::Auto => ColorWhen::Auto,
+        cli::ColorWhen::Always => ColorWhen::Always,
+        cli::ColorWhen::Never => ColorWhen::Never,
+    };
     let cfg = match args.into_config() {
         Ok(cfg) => cfg,
         Err(e) => e.exit(),
@@ -78,6 +85,11 @@ fn main() -> ExitCode {
         }
     };
     let progress = Progress::new(cfg.progress, cfg.quiet);
+    logging::init(
+        verbose,
+        logging::colour(color, io::stderr().is_terminal()),
+        &progress,
+    );
     let result = runtime.block_on(pipeline::run(
         cfg,
         out,
