@@ -281,7 +281,9 @@ impl fmt::Display for Summary {
             let left = (self.read - self.duplicates).saturating_sub(t.written());
             write!(
                 f,
-                "; stopped at {max} failures (--max-failures), {left} more URLs not fetched"
+                "; stopped at {max} {} (--max-failures), {left} more {} not fetched",
+                plural(max, "failure", "failures"),
+                plural(left, "URL", "URLs")
             )?;
         }
         if self.interrupted {
