@@ -435,13 +435,16 @@ impl Dispatcher {
             if !input_open && queues.waiting == 0 && tasks.is_empty() {
                 // A task that redirected elsewhere sent its job on before it
                 // ended, so it is in the channel by now; a URL waiting out a
-                // backoff sends itself before it stops counting as asleep.
+                // backoff sends itself before it stops counting as asleep,
+                // so `sleeping` is read first: when it is 0, every such send
+                // is already in the channel.
+                let asleep = self.sleeping.load(Ordering::SeqCst);
                 match self.moved.try_recv() {
                     Ok(p) => {
                         queues.push(p, &self.hosts);
                         continue;
                     }
-                    Err(_) if self.sleeping.load(Ordering::SeqCst) == 0 => return Ok(()),
+                    Err(_) if asleep == 0 => return Ok(()),
                     Err(_) => {}
                 }
             }
