@@ -175,11 +175,16 @@ fn a_url_waiting_to_retry_holds_no_slot() {
     // A hang must fail the test, not stall the suite: kill trawl after 30 s
     // (the lines then end and the asserts below report it).
     let pid = child.id().to_string();
+    let over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watch = over.clone();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(30));
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &pid])
-            .status();
+        // Only while the child is ours: once reaped, its pid may be reused.
+        if !watch.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid])
+                .status();
+        }
     });
     let t = Instant::now();
     let mut order = Vec::new();
@@ -191,7 +196,9 @@ fn a_url_waiting_to_retry_holds_no_slot() {
         ));
     }
     let mut child = child;
-    assert!(child.wait().expect("wait").success());
+    let status = child.wait().expect("wait");
+    over.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(status.success(), "{status:?}");
     assert_eq!(order.len(), 6);
     assert_eq!(order[5].0, list[0], "the retried URL finishes last");
     assert!(order[4].1 < Duration::from_millis(1500), "{order:?}");
