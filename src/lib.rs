@@ -14,7 +14,7 @@
 //!   the classification of failures.
 //! * [`charset`]: which text encoding a body is in.
 //! * [`extract`]: charset sniffing and the title; the only user of scraper.
-//! * [`robots`]: `--robots`, robots.txt per origin.
+//! * [`robots`]: `--robots`, robots.txt per origin, and its Crawl-delay.
 //! * [`resume`]: `--resume`, reading and repairing an earlier output file.
 //! * [`sitemap`]: `--sitemap`, URLs from sitemaps and sitemap indexes.
 //! * [`shard`]: `--shard`, which part of the list a run takes.
@@ -24,6 +24,7 @@
 //! * [`parsing`]: the pool of threads that parse pages.
 //! * [`output`]: the single writer, the tallies and the summary.
 //! * [`progress`]: the progress display on stderr.
+//! * [`logging`]: `-v` logs through `tracing`, written above the progress bar.
 //! * [`pipeline`]: spawns the fetch tasks and ties the rest together (the
 //!   parse pool and the sitemap reader run their own threads).
 //!
