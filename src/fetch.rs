@@ -172,21 +172,37 @@ impl Fetcher {
     /// which bounds the time spent in flight over all hops.
     pub async fn fetch(&self, url: &Url, mut chain: Chain, slot: HostSlot) -> Step {
         let mut out = std::mem::take(&mut chain.so_far);
-        // robots.txt and the first request's token come before the deadline
-        // starts: waiting for a rate or for robots.txt is not time in flight.
-        if let Err(failure) = self.admit(url, slot.host()).await {
-            out.unsent = out.status.is_none();
-            out.error = Some(failure);
-            return Step::Done(out, chain.started);
-        }
-        let budget = self.timeout.saturating_sub(chain.spent);
-        let began = Instant::now();
-        let segment = self.segment(url, &mut chain, slot, &mut out);
-        let result = tokio::time::timeout(budget, segment).await;
-        chain.spent += began.elapsed();
+        let mut current = url.clone();
+        let result = loop {
+            // robots.txt and each request's tokens come before its time in
+            // flight: waiting for a rate or for robots.txt is not.
+            if let Err(failure) = self.admit(&current, slot.host()).await {
+                out.unsent = out.status.is_none();
+                out.error = Some(failure);
+                return Step::Done(out, chain.started);
+            }
+            let budget = self.timeout.saturating_sub(chain.spent);
+            let began = Instant::now();
+            let request = self.request(&current, &mut chain, &mut out);
+            let result = tokio::time::timeout(budget, request).await;
+            chain.spent += began.elapsed();
+            match result {
+                Ok(Ok(Some(next))) if next.host_str() == Some(slot.host()) => {
+                    tracing::debug!("redirect {} → {next}: same host", out.redirects);
+                    current = next;
+                }
+                other => break other,
+            }
+        };
+        // The slot is held until here: through every same-host hop.
+        drop(slot);
         match result {
             Ok(Ok(None)) => {}
             Ok(Ok(Some(next))) => {
+                tracing::debug!(
+                    "redirect {} → {next}: another host, queued for a slot of it",
+                    out.redirects
+                );
                 chain.so_far = out;
                 return Step::Elsewhere(next, chain);
             }
@@ -228,113 +244,93 @@ impl Fetcher {
         Ok(())
     }
 
-    /// Requests `url` and follows redirects while they stay on the slot's
-    /// host; returns the next URL when one leaves it.
-    async fn segment(
+    /// One request: the response and, unless it redirects, its body;
+    /// returns where a redirect leads.
+    async fn request(
         &self,
-        url: &Url,
+        current: &Url,
         chain: &mut Chain,
-        slot: HostSlot,
         out: &mut Fetched,
     ) -> Result<Option<Url>, Failure> {
-        let mut current = url.clone();
-        let mut first = true;
-        loop {
-            if !first {
-                // A same-host redirect hop is a request too.
-                self.admit(&current, slot.host()).await?;
+        let mut headers = self.headers.clone();
+        if current.origin() != chain.first_origin {
+            for name in &CREDENTIALS {
+                headers.remove(name);
             }
-            first = false;
-            let mut headers = self.headers.clone();
-            if current.origin() != chain.first_origin {
-                for name in &CREDENTIALS {
-                    headers.remove(name);
-                }
-            }
-            tracing::debug!("GET {current}");
-            let sent = Instant::now();
-            let mut resp = self
-                .client
-                .get(current.clone())
-                .headers(headers)
-                .send()
-                .await
-                .map_err(|e| {
-                    let failure = classify(&e, Phase::Send);
-                    tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
-                    failure
-                })?;
-            let status = resp.status();
-            tracing::debug!(
-                "GET {current}: {} after {} ms",
-                status.as_u16(),
-                sent.elapsed().as_millis()
-            );
-            out.final_url = Some(current.clone());
-            out.status = Some(status.as_u16());
-            out.content_type = resp
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-            out.retry_after = resp
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(retry_after);
-
-            if let Some(next) = redirect_target(&current, status, resp.headers()) {
-                if out.redirects >= self.max_redirects {
-                    return Err((
-                        ErrorKind::TooManyRedirects,
-                        format!("more than {} redirects", self.max_redirects),
-                    ));
-                }
-                chain.visited.push(current);
-                if chain.visited.contains(&next) {
-                    return Err((
-                        ErrorKind::TooManyRedirects,
-                        format!("redirect loop: {next} was already visited"),
-                    ));
-                }
-                out.redirects += 1;
-                drop(resp);
-                if next.host_str() != Some(slot.host()) {
-                    tracing::debug!(
-                        "redirect {} → {next}: another host, queued for a slot of it",
-                        out.redirects
-                    );
-                    return Ok(Some(next));
-                }
-                tracing::debug!("redirect {} → {next}: same host", out.redirects);
-                current = next;
-                continue;
-            }
-
-            out.reading_body = true;
-            let keep = self.keep_every_body || may_be_html(out.content_type.as_deref());
-            // The length is a hint only (absent when compressed), and the
-            // cap bounds what a lying server can make us reserve.
-            let hint = resp.content_length().unwrap_or(0).min(self.max_body);
-            let mut body = Vec::with_capacity(if keep { hint as usize } else { 0 });
-            while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, Phase::Body))? {
-                let room = self.max_body - out.bytes;
-                if chunk.len() as u64 > room {
-                    out.bytes = self.max_body;
-                    return Err((
-                        ErrorKind::BodyTooLarge,
-                        format!("the body is larger than the {} byte limit", self.max_body),
-                    ));
-                }
-                out.bytes += chunk.len() as u64;
-                if keep {
-                    body.extend_from_slice(&chunk);
-                }
-            }
-            if keep {
-                out.body = Some(body);
-            }
-            return Ok(None);
         }
+        tracing::debug!("GET {current}");
+        let sent = Instant::now();
+        let mut resp = self
+            .client
+            .get(current.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| {
+                let failure = classify(&e, Phase::Send);
+                tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
+                failure
+            })?;
+        let status = resp.status();
+        tracing::debug!(
+            "GET {current}: {} after {} ms",
+            status.as_u16(),
+            sent.elapsed().as_millis()
+        );
+        out.final_url = Some(current.clone());
+        out.status = Some(status.as_u16());
+        out.content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        out.retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(retry_after);
+
+        if let Some(next) = redirect_target(current, status, resp.headers()) {
+            if out.redirects >= self.max_redirects {
+                return Err((
+                    ErrorKind::TooManyRedirects,
+                    format!("more than {} redirects", self.max_redirects),
+                ));
+            }
+            chain.visited.push(current.clone());
+            if chain.visited.contains(&next) {
+                return Err((
+                    ErrorKind::TooManyRedirects,
+                    format!("redirect loop: {next} was already visited"),
+                ));
+            }
+            out.redirects += 1;
+            return Ok(Some(next));
+        }
+
+        out.reading_body = true;
+        let keep = self.keep_every_body || may_be_html(out.content_type.as_deref());
+        // The length is a hint only (absent when compressed), and the
+        // cap bounds what a lying server can make us reserve.
+        let hint = resp.content_length().unwrap_or(0).min(self.max_body);
+        let mut body = Vec::with_capacity(if keep { hint as usize } else { 0 });
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, Phase::Body))? {
+            let room = self.max_body - out.bytes;
+            if chunk.len() as u64 > room {
+                out.bytes = self.max_body;
+                return Err((
+                    ErrorKind::BodyTooLarge,
+                    format!("the body is larger than the {} byte limit", self.max_body),
+                ));
+            }
+            out.bytes += chunk.len() as u64;
+            if keep {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        if keep {
+            out.body = Some(body);
+        }
+        Ok(None)
     }
 }
 

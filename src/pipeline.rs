@@ -45,7 +45,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::future::Future;
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -175,7 +175,6 @@ where
             max_time: cfg.max_time,
             timeout: cfg.timeout,
         },
-        sleeping: Arc::new(AtomicUsize::new(0)),
     };
     let mut interrupted = false;
     let mut read_error = None;
@@ -254,7 +253,6 @@ struct Dispatcher {
     retry: RetryPolicy,
     /// URLs waiting out a backoff before their next attempt: they hold no
     /// slot, and come back through `moved`.
-    sleeping: Arc<AtomicUsize>,
     concurrency: usize,
     lookahead: usize,
 }
@@ -330,6 +328,9 @@ impl RetryPolicy {
         Some(delay)
     }
 }
+
+/// A URL to try again after a wait, without a slot meanwhile.
+struct Sleep(Pending, Duration);
 
 /// Jobs waiting for their host, per host, plus the hosts that may start
 /// one.
@@ -414,7 +415,10 @@ impl Dispatcher {
     async fn run(mut self) -> anyhow::Result<()> {
         let mut queues = Queues::default();
         let mut input_open = true;
-        let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut tasks: JoinSet<Option<Sleep>> = JoinSet::new();
+        // URLs waiting out a retry's backoff: they hold no slot, and the
+        // run is not over while any sleeps.
+        let mut sleepers: JoinSet<Pending> = JoinSet::new();
         let mut halted = false;
 
         loop {
@@ -432,20 +436,15 @@ impl Dispatcher {
                 tasks.spawn(self.task(pending, slot));
             }
 
-            if !input_open && queues.waiting == 0 && tasks.is_empty() {
+            if !input_open && queues.waiting == 0 && tasks.is_empty() && sleepers.is_empty() {
                 // A task that redirected elsewhere sent its job on before it
-                // ended, so it is in the channel by now; a URL waiting out a
-                // backoff sends itself before it stops counting as asleep,
-                // so `sleeping` is read first: when it is 0, every such send
-                // is already in the channel.
-                let asleep = self.sleeping.load(Ordering::SeqCst);
+                // ended, so it is in the channel by now.
                 match self.moved.try_recv() {
                     Ok(p) => {
                         queues.push(p, &self.hosts);
                         continue;
                     }
-                    Err(_) if asleep == 0 => return Ok(()),
-                    Err(_) => {}
+                    Err(_) => return Ok(()),
                 }
             }
             tokio::select! {
@@ -455,10 +454,23 @@ impl Dispatcher {
                 Some(p) = self.moved.recv() => queues.push(p, &self.hosts),
                 () = self.halt.cancelled(), if !halted => {}
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                    if let Err(e) = done
-                        && e.is_panic()
-                    {
-                        std::panic::resume_unwind(e.into_panic());
+                    match done {
+                        Ok(Some(Sleep(pending, wait))) => {
+                            sleepers.spawn(async move {
+                                tokio::time::sleep(wait).await;
+                                pending
+                            });
+                        }
+                        Ok(None) => {}
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        Err(_) => {}
+                    }
+                }
+                Some(woke) = sleepers.join_next(), if !sleepers.is_empty() => {
+                    match woke {
+                        Ok(p) => queues.push(p, &self.hosts),
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        Err(_) => {}
                     }
                 }
                 entry = self.entries.recv(), if input_open && queues.waiting < self.lookahead => {
@@ -477,7 +489,14 @@ impl Dispatcher {
         }
     }
 
-    fn task(&self, pending: Pending, slot: HostSlot) -> impl Future<Output = ()> + Send + 'static {
+    /// One URL's step: a fetch, then its record, a move to another host's
+    /// queue, or a retry to sleep for (returned to the dispatcher, which
+    /// keeps the sleepers).
+    fn task(
+        &self,
+        pending: Pending,
+        slot: HostSlot,
+    ) -> impl Future<Output = Option<Sleep>> + Send + 'static {
         let fetcher = self.fetcher.clone();
         let parser = self.parser.clone();
         let ok_status = self.ok_status.clone();
@@ -485,7 +504,6 @@ impl Dispatcher {
         let records = self.records.clone();
         let moved = self.moved_tx.clone();
         let retry = self.retry;
-        let sleeping = self.sleeping.clone();
         async move {
             let Pending { mut job, chain } = pending;
             let fresh = chain.is_none();
@@ -544,13 +562,7 @@ impl Dispatcher {
                             );
                         }
                         job.url = url;
-                        sleeping.fetch_add(1, Ordering::SeqCst);
-                        tokio::spawn(async move {
-                            tokio::time::sleep(wait).await;
-                            let _ = moved.send(Pending { job, chain: None });
-                            sleeping.fetch_sub(1, Ordering::SeqCst);
-                        });
-                        return;
+                        return Some(Sleep(Pending { job, chain: None }, wait));
                     }
                     let record = finish(
                         job.line,
@@ -574,6 +586,7 @@ impl Dispatcher {
                     });
                 }
             }
+            None
         }
     }
 }

@@ -82,9 +82,6 @@ impl Limits {
     /// Waits for a token of `host` and one of the global limit; `pace`, a
     /// host's own limit (robots.txt's Crawl-delay), is waited for too.
     pub async fn wait(&self, host: &str, pace: Option<&DefaultDirectRateLimiter>) {
-        if let Some(pace) = pace {
-            pace.until_ready().await;
-        }
         if let Some(limiter) = &self.per_host {
             limiter.until_key_ready(&host.to_owned()).await;
             // Forget hosts that went idle, now and then.
@@ -95,6 +92,11 @@ impl Limits {
         }
         if let Some(limiter) = &self.global {
             limiter.until_ready().await;
+        }
+        // The host's own pace last, right before the request: a token
+        // taken earlier could be spent while waiting for the others.
+        if let Some(pace) = pace {
+            pace.until_ready().await;
         }
     }
 }

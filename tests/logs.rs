@@ -80,6 +80,14 @@ fn rust_log_works_without_v_and_colours_follow_the_flag() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("GET {ok}: 200")), "{stderr}");
     assert_eq!(support::records(&out.stdout).len(), 1);
+    // -vvv adds reqwest's own lines (its `log` records reach tracing).
+    let out = support::trawl()
+        .args(["-vvv", &ok])
+        .output()
+        .expect("trawl");
+    let verbose = String::from_utf8_lossy(&out.stderr);
+    assert!(verbose.contains("reqwest::connect"), "{verbose}");
+    assert_eq!(support::records(&out.stdout).len(), 1);
     // The test helper sets NO_COLOR and stderr is a pipe: no colours…
     assert!(!stderr.contains('\x1b'), "{stderr}");
 

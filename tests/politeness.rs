@@ -7,13 +7,15 @@ use std::time::{Duration, Instant};
 use support::{Server, run};
 
 /// Asserts that no `n + 1` consecutive arrivals fall within `window`. The
-/// server sees arrivals, not sends: a request the OS delayed can land
-/// closer to the next one than their tokens were, so 10 % slack.
+/// server sees arrivals, not sends: a request the OS delayed (a new
+/// connection on a loaded 2-core machine) can land closer to the next one
+/// than their tokens were, so 20 % slack. A limiter that does not hold
+/// lets them land together, far inside it.
 fn no_window_exceeds(starts: &[Instant], n: usize, window: Duration) {
     for w in starts.windows(n + 1) {
         let span = w[n] - w[0];
         assert!(
-            span >= window.mul_f64(0.9),
+            span >= window.mul_f64(0.8),
             "{} requests within {span:?}, more than {n} per {window:?}",
             n + 1
         );
@@ -200,8 +202,13 @@ fn a_url_waiting_to_retry_holds_no_slot() {
     over.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(status.success(), "{status:?}");
     assert_eq!(order.len(), 6);
+    // Had the sleeping URL kept the only slot, the others would have
+    // waited for it and finished after it.
     assert_eq!(order[5].0, list[0], "the retried URL finishes last");
-    assert!(order[4].1 < Duration::from_millis(1500), "{order:?}");
+    assert!(
+        order[5].1 - order[4].1 >= Duration::from_secs(1),
+        "the fast pages did not wait out the Retry-After: {order:?}"
+    );
 }
 
 #[test]
@@ -323,6 +330,31 @@ fn crawl_delay_paces_the_host_unless_host_rate_is_given() {
     // have taken 25 s.
     let all = starts[6] - starts[0];
     assert!(all < Duration::from_secs(5), "{all:?}");
+}
+
+#[test]
+fn a_redirect_hop_waits_for_its_crawl_delay_outside_the_timeout() {
+    // Crawl-delay 2 s, -t 1s: the hop to /redirect/0 must wait 2 s for its
+    // turn, which is not time in flight.
+    let s = Server::start();
+    s.set_robots(200, "User-agent: *\nCrawl-delay: 2\n");
+    let url = s.url("/redirect/1");
+    let (recs, _, code) = run(&["--robots", "-t", "1s", "--retries", "0"], &url);
+    assert_eq!(code, 0, "{recs:?}");
+    assert_eq!(recs[0]["redirects"], 1);
+    assert_eq!(recs[0]["attempts"], 1);
+    let hops: Vec<Instant> = s
+        .spans()
+        .iter()
+        .filter(|x| x.path.starts_with("/redirect/"))
+        .map(|x| x.start)
+        .collect();
+    assert_eq!(hops.len(), 2);
+    assert!(
+        hops[1] - hops[0] >= Duration::from_millis(1600),
+        "{:?}",
+        hops[1] - hops[0]
+    );
 }
 
 /// The soak: 100,000 URLs over two hosts, 90 % fast pages and 10 % spread

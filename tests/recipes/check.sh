@@ -19,6 +19,8 @@ trap cleanup EXIT
 
 # a private copy of the site: recipe 10 changes pages between two runs
 cp -r "$HERE/site" "$WORK/site"
+# plus three of the tests' fixture pages
+for page in simple other no-title; do cp "$HERE/../../fixtures/pages/$page.html" "$WORK/site/"; done
 cd "$WORK"
 python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$WORK/site" 2> server.log >/dev/null &
 SRV=$!
