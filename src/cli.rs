@@ -31,6 +31,8 @@ pub const EXAMPLES: &[&str] = &[
     "trawl -i urls.txt -q | jq -r 'select(.ok | not) | .url'",
     "trawl -i urls.txt -s 'price=.price' -s 'img[]=img@src' --links --meta",
     "trawl --sitemap https://example.com/sitemap.xml -q --expect footer --max-latency 3s",
+    "trawl -i urls.txt --robots --host-rate 1/s -A 'mybot/1.0 (+https://me.example/bot)'",
+    "trawl -i urls.txt -o out.jsonl --resume -v   # go on after a Ctrl-C",
 ];
 
 /// The exit codes and when each is given, shown by `--help` and the man page.
@@ -221,7 +223,8 @@ pub struct Args {
     /// Obey robots.txt, fetched once per origin.
     ///
     /// It is kept for the run; a disallowed URL gets error
-    /// "robots_disallowed" and no request.
+    /// "robots_disallowed" and no request. Its Crawl-delay paces the origin
+    /// unless --host-rate is given.
     #[arg(long, help_heading = "Politeness")]
     pub robots: bool,
 
