@@ -59,8 +59,6 @@ impl Rate {
 
 /// The run's rate limits.
 pub struct Limits {
-    /// `--host-rate` was given: it wins over robots.txt's Crawl-delay.
-    pub host_rate_given: bool,
     global: Option<DefaultDirectRateLimiter>,
     per_host: Option<DefaultKeyedRateLimiter<String>>,
     taken: AtomicU64,
@@ -70,7 +68,6 @@ impl Limits {
     /// Limits for `--rate`, `--host-rate` and `--burst`.
     pub fn new(rate: Option<Rate>, host_rate: Option<Rate>, burst: NonZeroU32) -> Limits {
         Limits {
-            host_rate_given: host_rate.is_some(),
             global: rate.and_then(|r| r.quota(burst)).map(RateLimiter::direct),
             per_host: host_rate
                 .and_then(|r| r.quota(burst))

@@ -45,6 +45,8 @@ pub struct RobotsCache {
     client: reqwest::Client,
     agent: String,
     timeout: Duration,
+    /// No `--host-rate`: a Crawl-delay paces its origin.
+    crawl_delay: bool,
     origins: Mutex<HashMap<String, Arc<OnceCell<Rules>>>>,
 }
 
@@ -59,6 +61,7 @@ impl RobotsCache {
             client,
             agent: product_token(&cfg.user_agent),
             timeout: cfg.timeout,
+            crawl_delay: cfg.host_rate.is_none(),
             origins: Mutex::new(HashMap::new()),
         })
     }
@@ -123,10 +126,10 @@ impl RobotsCache {
         match got {
             Ok(Ok((status, body))) if status.is_success() => match Robot::new(&self.agent, &body) {
                 Ok(robot) => {
-                    let pace = if limits.host_rate_given {
-                        None
-                    } else {
+                    let pace = if self.crawl_delay {
                         robot.delay.and_then(pace)
+                    } else {
+                        None
                     };
                     if let Some(delay) = robot.delay {
                         tracing::debug!(
