@@ -104,35 +104,14 @@ mod tests {
 
     #[test]
     fn rates_parse_as_users_write_them() {
-        let r = |s: &str| s.parse::<Rate>().unwrap();
-        assert_eq!(
-            r("20/s"),
-            Rate {
-                n: 20,
-                per: Duration::from_secs(1)
-            }
-        );
-        assert_eq!(
-            r("600/m"),
-            Rate {
-                n: 600,
-                per: Duration::from_secs(60)
-            }
-        );
-        assert_eq!(
-            r("1/2s"),
-            Rate {
-                n: 1,
-                per: Duration::from_secs(2)
-            }
-        );
-        assert_eq!(
-            r("5/100ms"),
-            Rate {
-                n: 5,
-                per: Duration::from_millis(100)
-            }
-        );
+        for (text, n, per) in [
+            ("20/s", 20, Duration::from_secs(1)),
+            ("600/m", 600, Duration::from_secs(60)),
+            ("1/2s", 1, Duration::from_secs(2)),
+            ("5/100ms", 5, Duration::from_millis(100)),
+        ] {
+            assert_eq!(text.parse::<Rate>(), Ok(Rate { n, per }), "{text}");
+        }
         for bad in [
             "",
             "20",
