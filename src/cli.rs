@@ -13,12 +13,15 @@ use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
-use trawl::config::{self, Allowance, Config, ProgressWhen, Source, StatusSet};
+use trawl::config::Config;
 use trawl::extract::Plan;
+use trawl::input::Source;
+use trawl::progress::ProgressWhen;
 use trawl::rate::Rate;
 use trawl::report::ReportOptions;
 use trawl::select::{Expect, Selection};
 use trawl::shard::{Shard, ShardBy};
+use trawl::units::{self, Allowance, StatusSet};
 
 /// The end of `-h`: a pointer to what only `--help` has.
 const AFTER_HELP: &str = "Use --help for more on each flag, examples and exit status.";
@@ -144,19 +147,19 @@ pub struct Args {
     /// It covers connecting, redirects, headers and the body (e.g. 500ms,
     /// 10s, 2m); the same again bounds parsing the page.
     #[arg(short = 't', long, value_name = "DUR", default_value = "30s",
-          value_parser = config::parse_duration, help_heading = "Fetching")]
+          value_parser = units::parse_duration, help_heading = "Fetching")]
     pub timeout: Duration,
 
     /// Deadline for connecting (DNS, TCP, TLS).
     #[arg(long, value_name = "DUR", default_value = "10s",
-          value_parser = config::parse_duration, help_heading = "Fetching")]
+          value_parser = units::parse_duration, help_heading = "Fetching")]
     pub connect_timeout: Duration,
 
     /// Stop reading a body past SIZE (e.g. 512KiB, 5MB).
     ///
     /// Counted after decompression, so a gzip bomb stops there too.
     #[arg(long, value_name = "SIZE", default_value = "10MiB",
-          value_parser = config::parse_size, help_heading = "Fetching")]
+          value_parser = units::parse_size, help_heading = "Fetching")]
     pub max_body: u64,
 
     /// Redirects followed at most.
@@ -177,7 +180,7 @@ pub struct Args {
     pub retries: u32,
 
     /// Deadline for one URL over all its attempts and waits (e.g. 1m).
-    #[arg(long, value_name = "DUR", value_parser = config::parse_duration,
+    #[arg(long, value_name = "DUR", value_parser = units::parse_duration,
           help_heading = "Fetching")]
     pub max_time: Option<Duration>,
 
@@ -335,7 +338,7 @@ pub struct Args {
     /// Fail a page slower than DUR (error "slow").
     ///
     /// Timed from the first request to the record.
-    #[arg(long, value_name = "DUR", value_parser = config::parse_duration,
+    #[arg(long, value_name = "DUR", value_parser = units::parse_duration,
           help_heading = "CI checks")]
     pub max_latency: Option<Duration>,
 

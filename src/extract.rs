@@ -15,9 +15,8 @@
 //! Python documentation pages this is many times faster than the full
 //! parse, with the same titles (see `bench/README.md`).
 
-use crate::charset::sniff_encoding;
+use crate::content::{looks_like_html, may_be_html, sniff_encoding};
 use crate::dom::{self, Base};
-use crate::fetch::may_be_html;
 use crate::meta::{MetaScan, PageMeta};
 use crate::select::{Expect, Fields, Selection};
 use html5ever::TokenizerResult;
@@ -459,24 +458,6 @@ fn title_in(doc: &Html) -> Option<String> {
         }
     });
     title
-}
-
-/// Tells whether a body of unknown type starts like an HTML document.
-fn looks_like_html(body: &[u8]) -> bool {
-    let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let start = start.trim_ascii_start();
-    let head = &start[..start.len().min(16)];
-    let lower = head.to_ascii_lowercase();
-    [
-        &b"<!doctype html"[..],
-        b"<html",
-        b"<head",
-        b"<title",
-        b"<!--",
-        b"<body",
-    ]
-    .iter()
-    .any(|p| lower.starts_with(p))
 }
 
 #[cfg(test)]

@@ -11,15 +11,16 @@
 //!
 //! This module does not decide whether a status is ok, nor parse anything.
 
-use crate::config::Config;
+use crate::content::may_be_html;
 use crate::hosts::HostSlot;
-use crate::rate::Limits;
+use crate::http::{self, ClientOptions, Failure, Phase, classify};
+use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
 use crate::robots::RobotsCache;
 use anyhow::Context;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
-use std::error::Error as StdError;
+use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -37,6 +38,32 @@ pub struct Fetcher {
     /// judge them).
     keep_every_body: bool,
     max_redirects: u32,
+}
+
+/// What the fetcher needs to know of the run's settings.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// User-Agent, connect deadline, `--insecure`.
+    pub client: ClientOptions,
+    /// `-H` headers, in the order given.
+    pub headers: HeaderMap,
+    /// `--per-host`: idle connections kept per host.
+    pub per_host: usize,
+    /// `--timeout`: time in flight for one attempt, over all its hops.
+    pub timeout: Duration,
+    /// `--max-body`.
+    pub max_body: u64,
+    /// `--max-redirects`.
+    pub max_redirects: u32,
+    /// Keep bodies that are not HTML too (`--expect` and `--expect-text`
+    /// judge them).
+    pub keep_every_body: bool,
+    /// `--rate`, `--host-rate`, `--burst`.
+    pub rate: Option<Rate>,
+    pub host_rate: Option<Rate>,
+    pub burst: NonZeroU32,
+    /// `--robots`.
+    pub robots: bool,
 }
 
 /// What one attempt got, filled in as far as it went.
@@ -104,18 +131,6 @@ pub enum Step {
     Elsewhere(Url, Chain),
 }
 
-/// Where in an attempt an error came from; the same reqwest error means
-/// different things before and after the response's head arrived.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Phase {
-    /// Connecting, sending, waiting for the head.
-    Send,
-    /// Reading the body.
-    Body,
-}
-
-type Failure = (ErrorKind, String);
-
 /// Request headers that carry credentials: sent to the first host only.
 const CREDENTIALS: [HeaderName; 3] = [
     header::AUTHORIZATION,
@@ -128,7 +143,7 @@ impl Fetcher {
     ///
     /// # Errors
     /// When the TLS back end cannot be set up.
-    pub fn new(cfg: &Config) -> anyhow::Result<Fetcher> {
+    pub fn new(opts: FetchOptions) -> anyhow::Result<Fetcher> {
         // Some servers answer `*/*` with something other than their page;
         // ask for HTML first, as a browser does. `-H Accept: …` replaces it.
         let mut defaults = HeaderMap::new();
@@ -136,29 +151,35 @@ impl Fetcher {
             header::ACCEPT,
             header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         );
-        let client = client_builder(cfg)
+        let client = opts
+            .client
+            .builder()
             .redirect(Policy::none())
             .default_headers(defaults)
             // Idle sockets to thousands of hosts would exhaust file
             // descriptors (reqwest#386); keep only what a host can use.
             .pool_idle_timeout(Duration::from_secs(15))
-            .pool_max_idle_per_host(cfg.per_host.get())
+            .pool_max_idle_per_host(opts.per_host)
             .tcp_nodelay(true)
             .build()
             .context("cannot build the HTTP client")?;
+        let robots = if opts.robots {
+            // A Crawl-delay paces its origin unless --host-rate is given.
+            let cache = RobotsCache::new(&opts.client, opts.timeout, opts.host_rate.is_none())
+                .context("cannot build the robots.txt client")?;
+            Some(cache)
+        } else {
+            None
+        };
         Ok(Fetcher {
             client,
-            headers: cfg.headers.clone(),
-            timeout: cfg.timeout,
-            max_body: cfg.max_body,
-            keep_every_body: cfg.plan.has_expectations(),
-            limits: Limits::new(cfg.rate, cfg.host_rate, cfg.burst),
-            robots: if cfg.robots {
-                Some(RobotsCache::new(cfg).context("cannot build the robots.txt client")?)
-            } else {
-                None
-            },
-            max_redirects: cfg.max_redirects,
+            headers: opts.headers,
+            timeout: opts.timeout,
+            max_body: opts.max_body,
+            keep_every_body: opts.keep_every_body,
+            limits: Limits::new(opts.rate, opts.host_rate, opts.burst),
+            robots,
+            max_redirects: opts.max_redirects,
         })
     }
 
@@ -287,7 +308,7 @@ impl Fetcher {
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(retry_after);
+            .and_then(http::retry_after);
 
         if let Some(next) = redirect_target(current, status, resp.headers()) {
             if out.redirects >= self.max_redirects {
@@ -313,19 +334,19 @@ impl Fetcher {
         // cap bounds what a lying server can make us reserve.
         let hint = resp.content_length().unwrap_or(0).min(self.max_body);
         let mut body = Vec::with_capacity(if keep { hint as usize } else { 0 });
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, Phase::Body))? {
-            let room = self.max_body - out.bytes;
-            if chunk.len() as u64 > room {
-                out.bytes = self.max_body;
-                return Err((
-                    ErrorKind::BodyTooLarge,
-                    format!("the body is larger than the {} byte limit", self.max_body),
-                ));
-            }
-            out.bytes += chunk.len() as u64;
-            if keep {
-                body.extend_from_slice(&chunk);
-            }
+        let whole = http::read_capped(
+            &mut resp,
+            self.max_body,
+            &mut out.bytes,
+            keep.then_some(&mut body),
+        )
+        .await
+        .map_err(|e| classify(&e, Phase::Body))?;
+        if !whole {
+            return Err((
+                ErrorKind::BodyTooLarge,
+                format!("the body is larger than the {} byte limit", self.max_body),
+            ));
         }
         if keep {
             out.body = Some(body);
@@ -350,139 +371,6 @@ fn redirect_target(base: &Url, status: reqwest::StatusCode, headers: &HeaderMap)
     // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
     next.set_fragment(None);
     Some(next)
-}
-
-/// The settings every client of a run shares (pages, sitemaps,
-/// robots.txt): User-Agent, connect deadline, `--insecure`.
-pub fn client_builder(cfg: &Config) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .user_agent(cfg.user_agent.clone())
-        .connect_timeout(cfg.connect_timeout)
-        .tls_danger_accept_invalid_certs(cfg.insecure)
-        .tls_danger_accept_invalid_hostnames(cfg.insecure)
-}
-
-/// Reads a `Retry-After` value: seconds, or an HTTP date (then the time
-/// from now until it; a date in the past is no wait).
-pub fn retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// Tells whether a response with this `Content-Type` may be HTML: it says
-/// so, or it says nothing (then the body is sniffed).
-pub fn may_be_html(content_type: Option<&str>) -> bool {
-    match content_type {
-        None => true,
-        Some(ct) => {
-            let essence = ct.split(';').next().unwrap_or("").trim();
-            essence.eq_ignore_ascii_case("text/html")
-                || essence.eq_ignore_ascii_case("application/xhtml+xml")
-        }
-    }
-}
-
-/// Maps a reqwest error to the record's error kind and a message for
-/// humans. This is the only place that reads reqwest's error flags.
-pub fn classify(err: &reqwest::Error, phase: Phase) -> Failure {
-    let mut message = describe(err);
-    // The client sets no overall timeout (ours wraps the attempt), so a
-    // timeout reported by reqwest before the head is the connect timeout;
-    // its own message does not always say so.
-    if err.is_timeout() && phase == Phase::Send {
-        message = format!("no connection within --connect-timeout ({message})");
-    }
-    // A body timeout is also flagged as a decode error: check time first.
-    let kind = if err.is_timeout() {
-        ErrorKind::Timeout
-    } else if err.is_redirect() {
-        ErrorKind::TooManyRedirects
-    } else if phase == Phase::Body {
-        // reqwest flags every body error as a decode error once a
-        // decompressor is compiled in, a cut connection included; the
-        // decompressors themselves report corrupt data as InvalidData.
-        if has_io_kind(err, std::io::ErrorKind::InvalidData) {
-            ErrorKind::Decode
-        } else {
-            ErrorKind::Io
-        }
-    } else if err.is_dns() {
-        ErrorKind::Dns
-    } else if is_tls(err) {
-        ErrorKind::Tls
-    } else {
-        // Refused, reset, or closed before the head: no response came.
-        ErrorKind::Connect
-    };
-    (kind, message)
-}
-
-/// Joins the causes under reqwest's own wrapper ("error sending request
-/// for url …"), which adds nothing but the URL the record already has.
-pub fn describe(err: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cause = err.source();
-    while let Some(e) = cause {
-        let text = e.to_string();
-        // hyper-util's wrapper names only its own layer.
-        let wrapper = text.starts_with("client error (");
-        if !wrapper && !parts.last().is_some_and(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cause = e.source();
-    }
-    if parts.is_empty() {
-        let mut e = err.to_string();
-        if let Some(url) = err.url() {
-            e = e.replace(&format!(" ({url})"), "");
-        }
-        parts.push(e);
-    }
-    parts.join(": ")
-}
-
-/// Tells whether any cause under `err` (itself included) satisfies `hit`.
-/// Some causes sit inside nested `io::Error`s that `source()` does not
-/// reach (rustls's, under hyper's), so io errors are opened with
-/// `get_ref()` too.
-fn any_cause(
-    err: &(dyn StdError + 'static),
-    hit: &dyn Fn(&(dyn StdError + 'static)) -> bool,
-) -> bool {
-    let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if hit(e) {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && any_cause(inner, hit)
-        {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
-}
-
-/// Tells whether an `io::Error` of `kind` is among the causes of `err`.
-fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool {
-    any_cause(err, &|e| {
-        e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == kind)
-    })
-}
-
-/// Looks for a rustls error anywhere under `err`.
-fn is_tls(err: &(dyn StdError + 'static)) -> bool {
-    any_cause(err, &|e| e.downcast_ref::<rustls::Error>().is_some())
 }
 
 #[cfg(test)]
@@ -511,15 +399,5 @@ mod tests {
         assert!(t(304, "/p").is_none());
         assert!(t(302, "mailto:x@y").is_none());
         assert!(redirect_target(&base, StatusCode::FOUND, &HeaderMap::new()).is_none());
-    }
-
-    #[test]
-    fn html_is_recognised_by_essence() {
-        assert!(may_be_html(Some("text/html; charset=utf-8")));
-        assert!(may_be_html(Some("TEXT/HTML")));
-        assert!(may_be_html(Some("application/xhtml+xml")));
-        assert!(may_be_html(None));
-        assert!(!may_be_html(Some("application/json")));
-        assert!(!may_be_html(Some("text/htmlx")));
     }
 }

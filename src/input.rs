@@ -6,18 +6,31 @@
 //! holds more than one line of a source in memory: the bounded channel it
 //! feeds is what paces it.
 
-use crate::config::Source;
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
 use crate::shard::Shard;
 use crate::sitemap::{self, Sitemap, SitemapClient};
 use std::io::{self, BufRead};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::sync::{Semaphore, mpsc};
 use url::Url;
+
+/// One place URLs are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A URL given on the command line.
+    Arg(String),
+    /// A file of URLs, one per line.
+    File(PathBuf),
+    /// Standard input, one URL per line.
+    Stdin,
+    /// A sitemap or sitemap index, by URL.
+    Sitemap(String),
+}
 
 /// Lines longer than this are not URLs anyone meant; they get an
 /// `invalid_url` record instead of growing a buffer without bound.

@@ -31,12 +31,13 @@
 //! The command line lives in the binary (`src/cli.rs`), so this library
 //! never sees clap.
 
-pub mod charset;
 pub mod config;
+pub mod content;
 pub mod dom;
 pub mod extract;
 pub mod fetch;
 pub mod hosts;
+pub mod http;
 pub mod input;
 pub mod logging;
 pub mod meta;
@@ -52,3 +53,5 @@ pub mod robots;
 pub mod select;
 pub mod shard;
 pub mod sitemap;
+pub mod summary;
+pub mod units;

@@ -7,11 +7,11 @@ mod cli;
 use clap::Parser;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use trawl::config::Allowance;
 use trawl::logging::{self, ColorWhen};
 use trawl::pipeline::{self, Outcome};
 use trawl::progress::Progress;
 use trawl::resume::{self, Resumed};
+use trawl::units::Allowance;
 
 /// Prints a line on stderr; a closed stderr is not worth a panic.
 macro_rules! say {

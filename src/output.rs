@@ -10,13 +10,12 @@
 //! (`| head -3`) is not an error: it stops the run quietly.
 
 use crate::progress::Progress;
-use crate::record::{ErrorKind, Record};
+use crate::record::Record;
 use crate::report::Reports;
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use crate::summary::Tally;
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio_util::sync::CancellationToken;
@@ -37,36 +36,6 @@ pub struct WriterOptions {
     pub halt: CancellationToken,
     /// CI reports, told of every record written.
     pub reports: Option<Arc<Mutex<Reports>>>,
-}
-
-/// What the writer counted.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Tally {
-    /// Records written that were ok.
-    pub ok: u64,
-    /// Records written that were not ok, by error kind.
-    pub failed: BTreeMap<ErrorKind, u64>,
-    /// The output was closed by its reader; records after that were dropped.
-    pub closed: bool,
-}
-
-impl Tally {
-    /// Records written.
-    pub fn written(&self) -> u64 {
-        self.ok + self.failed_total()
-    }
-
-    /// Records written that were not ok.
-    pub fn failed_total(&self) -> u64 {
-        self.failed.values().sum()
-    }
-
-    fn count(&mut self, rec: &Record) {
-        match &rec.error {
-            None => self.ok += 1,
-            Some(e) => *self.failed.entry(e.kind).or_default() += 1,
-        }
-    }
 }
 
 /// Writes every record received on `rx` to `out` until all senders are
@@ -220,84 +189,6 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// The closing summary printed on stderr.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    /// Lines that named a URL, valid or not, repeats included.
-    pub read: u64,
-    /// Repeats skipped.
-    pub duplicates: u64,
-    /// Lines skipped because the output file had their record (`--resume`).
-    pub resumed: u64,
-    /// Lines left to other shards (`--shard`).
-    pub elsewhere: u64,
-    /// What the writer counted.
-    pub tally: Tally,
-    /// Wall time of the run.
-    pub elapsed: Duration,
-    /// The run was interrupted.
-    pub interrupted: bool,
-    /// `--max-failures` was reached: no new URL started after that.
-    pub halted_at: Option<u64>,
-}
-
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = &self.tally;
-        let plural =
-            |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
-        let read = plural(self.read, "URL", "URLs");
-        write!(
-            f,
-            "{} {read} read: {} ok, {} failed",
-            self.read,
-            t.ok,
-            t.failed_total()
-        )?;
-        if !t.failed.is_empty() {
-            let kinds: Vec<String> = t
-                .failed
-                .iter()
-                .map(|(k, n)| format!("{} {n}", k.as_str()))
-                .collect();
-            write!(f, " ({})", kinds.join(", "))?;
-        }
-        let dups = plural(self.duplicates, "duplicate", "duplicates");
-        write!(f, ", {} {dups} skipped", self.duplicates)?;
-        if self.resumed > 0 {
-            write!(f, ", {} already in the output file", self.resumed)?;
-        }
-        if self.elsewhere > 0 {
-            write!(f, ", {} left to other shards", self.elsewhere)?;
-        }
-        let secs = self.elapsed.as_secs_f64();
-        let rate = if secs > 0.0 {
-            t.written() as f64 / secs
-        } else {
-            0.0
-        };
-        write!(f, "; {secs:.2}s, {rate:.1} pages/s")?;
-        if let Some(max) = self.halted_at {
-            let left = (self.read - self.duplicates).saturating_sub(t.written());
-            write!(
-                f,
-                "; stopped at {max} {} (--max-failures), {left} more {} not fetched",
-                plural(max, "failure", "failures"),
-                plural(left, "URL", "URLs")
-            )?;
-        }
-        if self.interrupted {
-            let unfinished = (self.read - self.duplicates).saturating_sub(t.written());
-            let urls = plural(unfinished, "URL", "URLs");
-            write!(
-                f,
-                "; interrupted, {unfinished} {urls} unfinished (no record)"
-            )?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,28 +277,5 @@ mod tests {
         let tally = write_all(rx, ClosedPipe, o).unwrap();
         assert!(tally.closed);
         assert!(stop.is_cancelled());
-    }
-
-    #[test]
-    fn summary_names_kinds_and_rate() {
-        let mut tally = Tally {
-            ok: 3,
-            ..Tally::default()
-        };
-        tally.failed.insert(ErrorKind::Timeout, 1);
-        let s = Summary {
-            read: 5,
-            duplicates: 1,
-            resumed: 0,
-            elsewhere: 0,
-            tally,
-            elapsed: Duration::from_secs(2),
-            interrupted: false,
-            halted_at: None,
-        };
-        assert_eq!(
-            s.to_string(),
-            "5 URLs read: 3 ok, 1 failed (timeout 1), 1 duplicate skipped; 2.00s, 2.0 pages/s"
-        );
     }
 }

@@ -28,17 +28,20 @@
 //! We use a JoinSet and a dispatcher rather than `buffer_unordered`, which
 //! polls every future on one task (one core) and cannot skip a busy host.
 
-use crate::config::{Config, Source, StatusSet};
+use crate::config::Config;
 use crate::extract::{self, Plan};
 use crate::fetch::{Chain, Fetched, Fetcher, Step};
 use crate::hosts::{HostSlot, Hosts};
+use crate::input::Source;
 use crate::input::{self, Entry, InputStats, Job, Seen, Skip};
-use crate::output::{self, Summary, WriterOptions};
+use crate::output::{self, WriterOptions};
 use crate::parsing::ParsePool;
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record, RecordError};
 use crate::report::Reports;
 use crate::sitemap::SitemapClient;
+use crate::summary::Summary;
+use crate::units::StatusSet;
 use anyhow::Context;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -105,7 +108,7 @@ where
         None
     };
     let (hosts, freed) = Hosts::new(cfg.per_host.get());
-    let fetcher = Arc::new(Fetcher::new(&cfg)?);
+    let fetcher = Arc::new(Fetcher::new(cfg.fetch_options())?);
     let c = cfg.concurrency.get();
     let cfg_max_failures = cfg.max_failures;
     let window = cfg
@@ -136,7 +139,8 @@ where
 
     let stats = Arc::new(InputStats::default());
     let sitemaps = if cfg.inputs.iter().any(|s| matches!(s, Source::Sitemap(_))) {
-        let client = SitemapClient::new(&cfg).context("cannot build the sitemap client")?;
+        let client = SitemapClient::new(&cfg.client(), cfg.headers.clone(), cfg.timeout)
+            .context("cannot build the sitemap client")?;
         Some(Arc::new(client))
     } else {
         None

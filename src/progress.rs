@@ -5,12 +5,22 @@
 //! Only the writer reports to it, once per record written, so the counts
 //! shown are exactly the records the user has.
 
-use crate::config::ProgressWhen;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// When the progress bar is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressWhen {
+    /// Only when stderr is a terminal.
+    Auto,
+    /// Always: a bar on a terminal, a plain line every few seconds elsewhere.
+    Always,
+    /// Never.
+    Never,
+}
 
 /// A cheap handle to the run's progress display.
 #[derive(Clone)]

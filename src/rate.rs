@@ -33,9 +33,9 @@ impl FromStr for Rate {
         let per = per.trim();
         // A bare unit means one of it: `/s` is `/1s`.
         let per = if per.starts_with(|c: char| c.is_ascii_digit()) {
-            crate::config::parse_duration(per).map_err(|_| bad())?
+            crate::units::parse_duration(per).map_err(|_| bad())?
         } else {
-            crate::config::parse_duration(&format!("1{per}")).map_err(|_| bad())?
+            crate::units::parse_duration(&format!("1{per}")).map_err(|_| bad())?
         };
         if n == 0 || per.is_zero() || per / n < Duration::from_nanos(1) {
             return Err(bad());

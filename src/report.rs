@@ -6,8 +6,8 @@
 //! are untrusted: everything that goes into a workflow command, Markdown or
 //! XML is escaped here, and only here.
 
-use crate::output::Summary;
 use crate::record::Record;
+use crate::summary::Summary;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;

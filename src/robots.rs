@@ -12,7 +12,7 @@
 //! token of `--rate` and `--host-rate` like any request, and does not count
 //! against the `--timeout` of the URL that asked for it.
 
-use crate::config::Config;
+use crate::http::{self, ClientOptions};
 use crate::rate::Limits;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -34,7 +34,7 @@ enum Rules {
 }
 
 /// How much of a robots.txt is read (RFC 9309: at least 500 KiB).
-const MAX_ROBOTS_BYTES: usize = 512 * 1024;
+const MAX_ROBOTS_BYTES: u64 = 512 * 1024;
 
 /// Longest Crawl-delay honoured: a robots.txt cannot stall a run beyond
 /// one request a minute per origin.
@@ -55,13 +55,16 @@ impl RobotsCache {
     ///
     /// # Errors
     /// The TLS back end cannot be set up.
-    pub fn new(cfg: &Config) -> reqwest::Result<RobotsCache> {
-        let client = crate::fetch::client_builder(cfg).build()?;
+    pub fn new(
+        client: &ClientOptions,
+        timeout: Duration,
+        crawl_delay: bool,
+    ) -> reqwest::Result<RobotsCache> {
         Ok(RobotsCache {
-            client,
-            agent: product_token(&cfg.user_agent),
-            timeout: cfg.timeout,
-            crawl_delay: cfg.host_rate.is_none(),
+            client: client.builder().build()?,
+            agent: product_token(&client.user_agent),
+            timeout,
+            crawl_delay,
             origins: Mutex::new(HashMap::new()),
         })
     }
@@ -106,13 +109,8 @@ impl RobotsCache {
             // RFC 9309 asks for at least 500 KiB to be read; a hostile or
             // broken server gets no more than that of our memory.
             let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await? {
-                let room = MAX_ROBOTS_BYTES - body.len();
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() == MAX_ROBOTS_BYTES {
-                    break;
-                }
-            }
+            // Past the cap, the rest is ignored.
+            http::read_capped(&mut resp, MAX_ROBOTS_BYTES, &mut 0, Some(&mut body)).await?;
             Ok::<_, reqwest::Error>((status, body))
         })
         .await;
@@ -120,7 +118,7 @@ impl RobotsCache {
             Ok(Ok((status, body))) => {
                 tracing::debug!("{url}: {} ({} bytes)", status.as_u16(), body.len())
             }
-            Ok(Err(e)) => tracing::debug!("{url}: {}", crate::fetch::describe(e)),
+            Ok(Err(e)) => tracing::debug!("{url}: {}", http::describe(e)),
             Err(_) => tracing::debug!("{url}: no answer within --timeout"),
         }
         match got {
@@ -152,7 +150,7 @@ impl RobotsCache {
             )),
             Ok(Err(e)) => Rules::DisallowAll(format!(
                 "{url} could not be fetched ({}): nothing may be fetched (RFC 9309)",
-                crate::fetch::describe(&e)
+                http::describe(&e)
             )),
             Err(_) => Rules::DisallowAll(format!(
                 "{url} did not arrive within --timeout: nothing may be fetched (RFC 9309)"

@@ -7,9 +7,10 @@
 //! Whatever goes wrong with a sitemap becomes an error the reader turns into
 //! a record of kind `sitemap`; the run goes on.
 
-use crate::config::Config;
+use crate::http::{self, ClientOptions};
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use reqwest::header::HeaderMap;
 use std::io::Read;
 use std::time::Duration;
 
@@ -38,14 +39,13 @@ impl SitemapClient {
     ///
     /// # Errors
     /// The TLS back end cannot be set up.
-    pub fn new(cfg: &Config) -> reqwest::Result<SitemapClient> {
-        let client = crate::fetch::client_builder(cfg)
-            .default_headers(cfg.headers.clone())
-            .build()?;
-        Ok(SitemapClient {
-            client,
-            timeout: cfg.timeout,
-        })
+    pub fn new(
+        client: &ClientOptions,
+        headers: HeaderMap,
+        timeout: Duration,
+    ) -> reqwest::Result<SitemapClient> {
+        let client = client.builder().default_headers(headers).build()?;
+        Ok(SitemapClient { client, timeout })
     }
 
     /// Fetches and parses one sitemap.
@@ -80,7 +80,7 @@ impl SitemapClient {
             .get(url)
             .send()
             .await
-            .map_err(|e| format!("cannot fetch the sitemap: {}", crate::fetch::describe(&e)))?;
+            .map_err(|e| format!("cannot fetch the sitemap: {}", http::describe(&e)))?;
         if !resp.status().is_success() {
             return Err(format!(
                 "the sitemap answered status {}",
@@ -88,18 +88,14 @@ impl SitemapClient {
             ));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
+        let whole = http::read_capped(&mut resp, MAX_SITEMAP, &mut 0, Some(&mut body))
             .await
-            .map_err(|e| format!("the sitemap's body failed: {}", crate::fetch::describe(&e)))?
-        {
-            if (body.len() + chunk.len()) as u64 > MAX_SITEMAP {
-                return Err(format!(
-                    "the sitemap is larger than {} MiB",
-                    MAX_SITEMAP >> 20
-                ));
-            }
-            body.extend_from_slice(&chunk);
+            .map_err(|e| format!("the sitemap's body failed: {}", http::describe(&e)))?;
+        if !whole {
+            return Err(format!(
+                "the sitemap is larger than {} MiB",
+                MAX_SITEMAP >> 20
+            ));
         }
         Ok(body)
     }

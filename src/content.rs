@@ -1,8 +1,41 @@
-//! Which text encoding a page is in: byte-order mark, then the
-//! `Content-Type` charset, then a `<meta>` declaration in the first 1,024
-//! bytes (a simplified WHATWG prescan), then UTF-8.
+//! What a body is: whether it may be HTML, and which text encoding it is
+//! in (byte-order mark, then the `Content-Type` charset, then a `<meta>`
+//! declaration in the first 1,024 bytes, a simplified WHATWG prescan, then
+//! UTF-8). The fetcher asks the first to decide which bodies to keep; the
+//! page reader asks both.
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
+
+/// Tells whether a response with this `Content-Type` may be HTML: it says
+/// so, or it says nothing (then the body is sniffed).
+pub fn may_be_html(content_type: Option<&str>) -> bool {
+    match content_type {
+        None => true,
+        Some(ct) => {
+            let essence = ct.split(';').next().unwrap_or("").trim();
+            essence.eq_ignore_ascii_case("text/html")
+                || essence.eq_ignore_ascii_case("application/xhtml+xml")
+        }
+    }
+}
+
+/// Tells whether a body of unknown type starts like an HTML document.
+pub fn looks_like_html(body: &[u8]) -> bool {
+    let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let start = start.trim_ascii_start();
+    let head = &start[..start.len().min(16)];
+    let lower = head.to_ascii_lowercase();
+    [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<head",
+        b"<title",
+        b"<!--",
+        b"<body",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
 
 /// Chooses the body's encoding: byte-order mark, then the `charset` of
 /// `Content-Type`, then a `<meta>` declaration in the first 1,024 bytes,
@@ -226,5 +259,15 @@ mod tests {
         assert_eq!(sniff_encoding(later, None).name(), "KOI8-R");
         let quoted_label = b"<meta http-equiv=content-type content='text/html; charset=\"gbk\"'>";
         assert_eq!(sniff_encoding(quoted_label, None).name(), "GBK");
+    }
+
+    #[test]
+    fn html_is_recognised_by_essence() {
+        assert!(may_be_html(Some("text/html; charset=utf-8")));
+        assert!(may_be_html(Some("TEXT/HTML")));
+        assert!(may_be_html(Some("application/xhtml+xml")));
+        assert!(may_be_html(None));
+        assert!(!may_be_html(Some("application/json")));
+        assert!(!may_be_html(Some("text/htmlx")));
     }
 }

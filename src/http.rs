@@ -1,0 +1,182 @@
+//! What every HTTP client of a run shares: how it is built (User-Agent,
+//! connect deadline, `--insecure`), how a body is read under a cap, and how
+//! reqwest's errors become the record's error kinds. Pages, sitemaps and
+//! robots.txt all go through here.
+
+use crate::record::ErrorKind;
+use std::error::Error as StdError;
+use std::time::Duration;
+
+/// The client settings of a run, common to every request it sends.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The User-Agent header.
+    pub user_agent: String,
+    /// Deadline for DNS, TCP and TLS of one connection.
+    pub connect_timeout: Duration,
+    /// Accept invalid TLS certificates and host names.
+    pub insecure: bool,
+}
+
+impl ClientOptions {
+    /// A client builder with these settings; each user adds its own.
+    pub fn builder(&self) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .user_agent(self.user_agent.clone())
+            .connect_timeout(self.connect_timeout)
+            .tls_danger_accept_invalid_certs(self.insecure)
+            .tls_danger_accept_invalid_hostnames(self.insecure)
+    }
+}
+
+/// Reads `resp`'s body until it ends or passes `limit` bytes, appending it
+/// to `body` when one is given. `read` counts the bytes as they arrive, so
+/// a caller whose deadline cancels the read still knows how far it got.
+///
+/// Returns `false` when the body is larger than `limit`: `read` is then
+/// `limit` and `body` holds the first `limit` bytes.
+///
+/// # Errors
+/// The connection or the decompressor failed.
+pub async fn read_capped(
+    resp: &mut reqwest::Response,
+    limit: u64,
+    read: &mut u64,
+    mut body: Option<&mut Vec<u8>>,
+) -> reqwest::Result<bool> {
+    while let Some(chunk) = resp.chunk().await? {
+        let room = limit.saturating_sub(*read);
+        let take = chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        if let Some(body) = body.as_deref_mut() {
+            body.extend_from_slice(&chunk[..take]);
+        }
+        *read += take as u64;
+        if take < chunk.len() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Where in an attempt an error came from; the same reqwest error means
+/// different things before and after the response's head arrived.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Phase {
+    /// Connecting, sending, waiting for the head.
+    Send,
+    /// Reading the body.
+    Body,
+}
+
+/// A failure: its kind and a message for humans.
+pub type Failure = (ErrorKind, String);
+
+/// Reads a `Retry-After` value: seconds, or an HTTP date (then the time
+/// from now until it; a date in the past is no wait).
+pub fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Maps a reqwest error to the record's error kind and a message for
+/// humans. This is the only place that reads reqwest's error flags.
+pub fn classify(err: &reqwest::Error, phase: Phase) -> Failure {
+    let mut message = describe(err);
+    // The client sets no overall timeout (ours wraps the attempt), so a
+    // timeout reported by reqwest before the head is the connect timeout;
+    // its own message does not always say so.
+    if err.is_timeout() && phase == Phase::Send {
+        message = format!("no connection within --connect-timeout ({message})");
+    }
+    // A body timeout is also flagged as a decode error: check time first.
+    let kind = if err.is_timeout() {
+        ErrorKind::Timeout
+    } else if err.is_redirect() {
+        ErrorKind::TooManyRedirects
+    } else if phase == Phase::Body {
+        // reqwest flags every body error as a decode error once a
+        // decompressor is compiled in, a cut connection included; the
+        // decompressors themselves report corrupt data as InvalidData.
+        if has_io_kind(err, std::io::ErrorKind::InvalidData) {
+            ErrorKind::Decode
+        } else {
+            ErrorKind::Io
+        }
+    } else if err.is_dns() {
+        ErrorKind::Dns
+    } else if is_tls(err) {
+        ErrorKind::Tls
+    } else {
+        // Refused, reset, or closed before the head: no response came.
+        ErrorKind::Connect
+    };
+    (kind, message)
+}
+
+/// Joins the causes under reqwest's own wrapper ("error sending request
+/// for url …"), which adds nothing but the URL the record already has.
+pub fn describe(err: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        // hyper-util's wrapper names only its own layer.
+        let wrapper = text.starts_with("client error (");
+        if !wrapper && !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cause = e.source();
+    }
+    if parts.is_empty() {
+        let mut e = err.to_string();
+        if let Some(url) = err.url() {
+            e = e.replace(&format!(" ({url})"), "");
+        }
+        parts.push(e);
+    }
+    parts.join(": ")
+}
+
+/// Tells whether any cause under `err` (itself included) satisfies `hit`.
+/// Some causes sit inside nested `io::Error`s that `source()` does not
+/// reach (rustls's, under hyper's), so io errors are opened with
+/// `get_ref()` too.
+fn any_cause(
+    err: &(dyn StdError + 'static),
+    hit: &dyn Fn(&(dyn StdError + 'static)) -> bool,
+) -> bool {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if hit(e) {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && any_cause(inner, hit)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Tells whether an `io::Error` of `kind` is among the causes of `err`.
+fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool {
+    any_cause(err, &|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+    })
+}
+
+/// Looks for a rustls error anywhere under `err`.
+fn is_tls(err: &(dyn StdError + 'static)) -> bool {
+    any_cause(err, &|e| e.downcast_ref::<rustls::Error>().is_some())
+}
