@@ -14,12 +14,12 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use trawl::config::Config;
-use trawl::extract::Plan;
 use trawl::input::Source;
+use trawl::page::Plan;
+use trawl::page::select::{Expect, Selection};
 use trawl::progress::ProgressWhen;
 use trawl::rate::Rate;
 use trawl::report::ReportOptions;
-use trawl::select::{Expect, Selection};
 use trawl::shard::{Shard, ShardBy};
 use trawl::units::{self, Allowance, StatusSet};
 
@@ -590,8 +590,8 @@ impl Args {
                 parse_timeout: Some(self.timeout),
                 expect: self.expect,
                 expect_text: self.expect_text,
-                max_latency: self.max_latency,
             },
+            max_latency: self.max_latency,
             resume: self.resume,
             retries: self.retries,
             robots: self.robots,
@@ -601,11 +601,8 @@ impl Args {
             burst: std::num::NonZeroU32::new(self.burst).unwrap_or(std::num::NonZeroU32::MIN),
             max_failures: self.max_failures,
             reports: ReportOptions {
-                // Under GitHub Actions: annotations on stderr (the runner
-                // reads workflow commands there too; stdout carries the
-                // records) and a Markdown table in the step summary.
-                github: (std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true"))
-                    .then(|| std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from)),
+                // Set from the environment by main (report::github_from_env).
+                github: None,
                 junit: self.junit,
                 summary_json: self.summary_json,
             },

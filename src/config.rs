@@ -5,10 +5,10 @@
 //! configures; none of those parts imports it: each receives the few
 //! values it needs. This module knows nothing of clap.
 
-use crate::extract::Plan;
 use crate::fetch::FetchOptions;
 use crate::http::ClientOptions;
 use crate::input::Source;
+use crate::page::Plan;
 use crate::progress::ProgressWhen;
 use crate::rate::Rate;
 use crate::report::ReportOptions;
@@ -62,6 +62,8 @@ pub struct Config {
     pub max_failures: Option<u64>,
     /// Exit 0 while the records that are not ok stay within this.
     pub allow_failures: Option<Allowance>,
+    /// `--max-latency`: a page slower than this fails as `slow`.
+    pub max_latency: Option<Duration>,
     /// CI reports.
     pub reports: ReportOptions,
     /// Requests started at most, over all hosts.

@@ -96,8 +96,6 @@ pub struct Fetched {
 /// step to the next when a redirect leaves a host.
 #[derive(Debug)]
 pub struct Chain {
-    /// When the attempt began: the record's `elapsed_ms` counts from here.
-    started: Instant,
     /// The origin that may receive credentials given with `-H`.
     first_origin: url::Origin,
     /// URLs requested so far, to catch loops.
@@ -109,10 +107,9 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// Starts the attempt at `url`, now.
+    /// Starts an attempt at `url`.
     pub fn new(url: &Url) -> Chain {
         Chain {
-            started: Instant::now(),
             first_origin: url.origin(),
             visited: Vec::new(),
             spent: Duration::ZERO,
@@ -124,8 +121,8 @@ impl Chain {
 /// How one step of an attempt ended.
 #[derive(Debug)]
 pub enum Step {
-    /// Finished, well or not; with when the attempt began.
-    Done(Fetched, Instant),
+    /// Finished, well or not.
+    Done(Fetched),
     /// Redirected to another host: fetch this URL there, with a slot of
     /// that host, carrying the chain on.
     Elsewhere(Url, Chain),
@@ -200,7 +197,7 @@ impl Fetcher {
             if let Err(failure) = self.admit(&current, slot.host()).await {
                 out.unsent = out.status.is_none();
                 out.error = Some(failure);
-                return Step::Done(out, chain.started);
+                return Step::Done(out);
             }
             let budget = self.timeout.saturating_sub(chain.spent);
             let began = Instant::now();
@@ -243,7 +240,7 @@ impl Fetcher {
                 ));
             }
         }
-        Step::Done(out, chain.started)
+        Step::Done(out)
     }
 
     /// Lets a request to `url` go: robots.txt allows it (`--robots`) and

@@ -10,11 +10,12 @@ use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
 use crate::shard::Shard;
 use crate::sitemap::{self, Sitemap, SitemapClient};
+use crate::summary::{Summary, Tally};
 use std::io::{self, BufRead};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::sync::{Semaphore, mpsc};
 use url::Url;
@@ -58,7 +59,7 @@ pub enum Entry {
     /// Fetch this.
     Fetch(Job),
     /// Write this record as it is (a line that is not a usable URL).
-    Done(u64, Box<Record>),
+    Record(u64, Box<Record>),
 }
 
 /// Counts the reader keeps for the summary.
@@ -75,9 +76,31 @@ pub struct InputStats {
     pub elsewhere: AtomicU64,
 }
 
+impl InputStats {
+    /// The closing summary: these counts with the writer's `tally`.
+    pub fn summary(
+        &self,
+        tally: Tally,
+        elapsed: Duration,
+        interrupted: bool,
+        halted_at: Option<u64>,
+    ) -> Summary {
+        Summary {
+            read: self.read.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            resumed: self.resumed.load(Ordering::Relaxed),
+            elsewhere: self.elsewhere.load(Ordering::Relaxed),
+            tally,
+            elapsed,
+            interrupted,
+            halted_at,
+        }
+    }
+}
+
 /// Which lines this run skips besides repeats.
 #[derive(Default)]
-pub struct Skip {
+pub struct Exclusions {
     /// Only this part of the list (`--shard`).
     pub shard: Option<Shard>,
     /// URLs already done (`--resume`).
@@ -93,6 +116,19 @@ pub enum Line {
     Url(Url),
     /// Anything else, with the record's error kind and message.
     Invalid(ErrorKind, String),
+}
+
+impl Line {
+    /// The key that repeats, `--resume` and the output file share for the
+    /// trimmed `line` this classifies: its normalised URL, or the line
+    /// itself when it is not one; `None` for blank lines and comments.
+    pub fn key<'a>(&'a self, line: &'a str) -> Option<&'a str> {
+        match self {
+            Line::Skip => None,
+            Line::Url(url) => Some(url.as_str()),
+            Line::Invalid(..) => Some(line),
+        }
+    }
 }
 
 /// Classifies one raw line (already decoded) of input.
@@ -193,7 +229,7 @@ pub async fn read_all(
     stats: Arc<InputStats>,
     window: Option<Arc<Semaphore>>,
     progress: Progress,
-    skip: Skip,
+    skip: Exclusions,
     sitemaps: Option<Arc<SitemapClient>>,
 ) -> io::Result<()> {
     let mut reader = Reader {
@@ -249,7 +285,7 @@ struct Reader {
     stats: Arc<InputStats>,
     window: Option<Arc<Semaphore>>,
     progress: Progress,
-    skip: Skip,
+    skip: Exclusions,
     seen: Seen,
     seq: u64,
 }
@@ -278,7 +314,7 @@ impl Reader {
                 // The record's `url` is `shown`: key it as a resumed run
                 // will read it back.
                 if self.ours(&classify(&shown), &shown) {
-                    self.count_read(None);
+                    self.count_read();
                     self.emit_invalid(shown, ErrorKind::InvalidUrl, msg).await
                 } else {
                     true
@@ -328,11 +364,8 @@ impl Reader {
                 if !self.ours(&class, &url) {
                     continue;
                 }
-                let key = match &class {
-                    Line::Url(u) => u.as_str().to_owned(),
-                    _ => url.clone(),
-                };
-                if self.count_read(Some(&key)) {
+                let key = class.key(&url).unwrap_or(&url).to_owned();
+                if self.is_repeat(&key) {
                     continue;
                 }
                 if !self.emit_invalid(url, ErrorKind::Sitemap, message).await {
@@ -353,7 +386,7 @@ impl Reader {
         match class {
             Line::Skip => true,
             Line::Url(url) => {
-                if self.count_read(Some(url.as_str())) {
+                if self.is_repeat(url.as_str()) {
                     return true;
                 }
                 let seq = self.next_seq().await;
@@ -367,7 +400,7 @@ impl Reader {
                 self.tx.send(Entry::Fetch(job)).await.is_ok()
             }
             Line::Invalid(kind, msg) => {
-                if self.count_read(Some(line)) {
+                if self.is_repeat(line) {
                     return true;
                 }
                 self.emit_invalid(line.to_owned(), kind, msg).await
@@ -378,10 +411,12 @@ impl Reader {
     /// Tells whether this run takes a line: false (and counted) for a line
     /// of another shard or one the output file already has.
     fn ours(&mut self, class: &Line, line: &str) -> bool {
+        let Some(key) = class.key(line) else {
+            return true;
+        };
         let url = match class {
-            Line::Skip => return true,
             Line::Url(u) => Some(u),
-            Line::Invalid(..) => None,
+            _ => None,
         };
         if let Some(shard) = &self.skip.shard
             && !shard.owns(url, line)
@@ -390,7 +425,6 @@ impl Reader {
             self.progress.skipped();
             return false;
         }
-        let key = url.map_or(line, Url::as_str);
         if self.skip.done.contains(key) {
             self.stats.resumed.fetch_add(1, Ordering::Relaxed);
             self.progress.skipped();
@@ -399,11 +433,16 @@ impl Reader {
         true
     }
 
-    /// Counts a line read; with a key, also checks it against the seen-set
-    /// and returns true (counted as a repeat) when it was seen before.
-    fn count_read(&mut self, key: Option<&str>) -> bool {
+    /// Counts a line read.
+    fn count_read(&mut self) {
         self.stats.read.fetch_add(1, Ordering::Relaxed);
-        if key.is_some_and(|k| !self.seen.insert(k)) {
+    }
+
+    /// Counts a line read and tells whether its key was seen before (then
+    /// it is counted as a repeat too).
+    fn is_repeat(&mut self, key: &str) -> bool {
+        self.count_read();
+        if !self.seen.insert(key) {
             self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
             self.progress.skipped();
             return true;
@@ -415,7 +454,10 @@ impl Reader {
     async fn emit_invalid(&mut self, line: String, kind: ErrorKind, msg: String) -> bool {
         let seq = self.next_seq().await;
         let rec = Record::failed(line, kind, msg);
-        self.tx.send(Entry::Done(seq, Box::new(rec))).await.is_ok()
+        self.tx
+            .send(Entry::Record(seq, Box::new(rec)))
+            .await
+            .is_ok()
     }
 
     async fn next_seq(&mut self) -> u64 {
@@ -511,7 +553,7 @@ mod tests {
             stats,
             window,
             progress: Progress::hidden(),
-            skip: Skip::default(),
+            skip: Exclusions::default(),
             seen: Seen::default(),
             seq: 0,
         }
@@ -595,7 +637,7 @@ mod tests {
         while let Some(e) = rx.recv().await {
             got.push(match e {
                 Entry::Fetch(j) => (j.seq, j.line, None),
-                Entry::Done(seq, rec) => (seq, rec.url, rec.error.map(|e| e.kind)),
+                Entry::Record(seq, rec) => (seq, rec.url, rec.error.map(|e| e.kind)),
             });
         }
         assert_eq!(got.len(), 4, "{got:?}");
@@ -627,7 +669,7 @@ mod tests {
         assert!(rx.try_recv().is_err());
         window.add_permits(1);
         assert!(reading.await.unwrap().unwrap());
-        assert!(matches!(rx.try_recv(), Ok(Entry::Done(3, _))));
+        assert!(matches!(rx.try_recv(), Ok(Entry::Record(3, _))));
     }
 
     #[tokio::test]
@@ -642,7 +684,7 @@ mod tests {
         assert!(r.lines(&data[..]).await.unwrap());
         drop(r);
         let mut n = 0;
-        while let Some(Entry::Done(_, rec)) = rx.recv().await {
+        while let Some(Entry::Record(_, rec)) = rx.recv().await {
             assert_eq!(rec.error.map(|e| e.kind), Some(ErrorKind::InvalidUrl));
             n += 1;
         }

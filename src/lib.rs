@@ -33,16 +33,13 @@
 
 pub mod config;
 pub mod content;
-pub mod dom;
-pub mod extract;
 pub mod fetch;
 pub mod hosts;
 pub mod http;
 pub mod input;
 pub mod logging;
-pub mod meta;
 pub mod output;
-pub mod parsing;
+pub mod page;
 pub mod pipeline;
 pub mod progress;
 pub mod rate;
@@ -50,7 +47,6 @@ pub mod record;
 pub mod report;
 pub mod resume;
 pub mod robots;
-pub mod select;
 pub mod shard;
 pub mod sitemap;
 pub mod summary;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use trawl::logging::{self, ColorWhen};
 use trawl::pipeline::{self, Outcome};
 use trawl::progress::Progress;
+use trawl::report;
 use trawl::resume::{self, Resumed};
 use trawl::units::Allowance;
 
@@ -36,10 +37,11 @@ fn main() -> ExitCode {
         cli::ColorWhen::Always => ColorWhen::Always,
         cli::ColorWhen::Never => ColorWhen::Never,
     };
-    let cfg = match args.into_config() {
+    let mut cfg = match args.into_config() {
         Ok(cfg) => cfg,
         Err(e) => e.exit(),
     };
+    cfg.reports.github = report::github_from_env();
     let quiet = cfg.quiet;
     raise_open_file_limit(cfg.concurrency.get(), quiet);
     let mut resumed = Resumed::default();
@@ -94,7 +96,7 @@ fn main() -> ExitCode {
         cfg,
         out,
         progress.clone(),
-        shutdown(),
+        interrupted(),
         resumed.done,
     ));
     progress.finish();
@@ -102,9 +104,9 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(mut outcome) => {
-            let code = finish(&outcome, earlier, allowance, quiet);
+            let code = exit_status(&outcome, earlier, allowance, quiet);
             if let Some(reports) = outcome.reports.take()
-                && let Err(e) = reports.finish(&outcome.summary, code)
+                && let Err(e) = reports.close(&outcome.summary, code)
             {
                 say!("trawl: cannot write a report: {e}");
                 return ExitCode::from(2);
@@ -152,7 +154,12 @@ fn raise_open_file_limit(concurrency: usize, quiet: bool) {
 /// Prints the summary and maps the outcome to the exit status; with
 /// `--resume`, the records an earlier run left count too (`earlier`: all,
 /// not ok), so a resumed run ends as the whole run would have.
-fn finish(outcome: &Outcome, earlier: (u64, u64), allowance: Option<Allowance>, quiet: bool) -> u8 {
+fn exit_status(
+    outcome: &Outcome,
+    earlier: (u64, u64),
+    allowance: Option<Allowance>,
+    quiet: bool,
+) -> u8 {
     let s = &outcome.summary;
     // `| head` closing our stdout is what the user asked for: no summary,
     // no error, exit 0 (as ripgrep does).
@@ -178,7 +185,7 @@ fn finish(outcome: &Outcome, earlier: (u64, u64), allowance: Option<Allowance>, 
 }
 
 /// Completes on the first Ctrl-C or SIGTERM; a second Ctrl-C exits at once.
-async fn shutdown() {
+async fn interrupted() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

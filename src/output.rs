@@ -15,7 +15,7 @@ use crate::report::Reports;
 use crate::summary::Tally;
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio_util::sync::CancellationToken;
@@ -28,18 +28,20 @@ pub struct WriterOptions {
     pub window: Option<Arc<Semaphore>>,
     /// Told of every record written.
     pub progress: Progress,
-    /// Cancelled when the output is closed or fails, to stop the run.
-    pub stop: CancellationToken,
-    /// `--max-failures`: cancel `halt` once this many records are not ok.
+    /// Cancelled when the writer ends (done, or its output closed or
+    /// failed): the run stops feeding it.
+    pub writer_gone: CancellationToken,
+    /// `--max-failures`: cancel `failures_reached` once this many records
+    /// are not ok.
     pub max_failures: Option<u64>,
     /// Stops new URLs from starting; those in flight finish.
-    pub halt: CancellationToken,
-    /// CI reports, told of every record written.
-    pub reports: Option<Arc<Mutex<Reports>>>,
+    pub failures_reached: CancellationToken,
+    /// CI reports, told of every record written; handed back at the end.
+    pub reports: Option<Reports>,
 }
 
 /// Writes every record received on `rx` to `out` until all senders are
-/// gone, then flushes.
+/// gone, then flushes; returns what it counted and the CI reports it fed.
 ///
 /// # Errors
 /// A write error other than a closed pipe (a full disk, say).
@@ -47,11 +49,11 @@ pub fn write_all<W: Write>(
     mut rx: mpsc::Receiver<(u64, Record)>,
     out: W,
     opts: WriterOptions,
-) -> io::Result<Tally> {
+) -> io::Result<(Tally, Option<Reports>)> {
     // However the writer ends (done, failed, or a panic), the run must
     // stop feeding it: nothing else would wake a reader waiting on the
     // --ordered window.
-    let _stop_on_exit = opts.stop.clone().drop_guard();
+    let _gone_on_exit = opts.writer_gone.clone().drop_guard();
     let mut w = Writer {
         out: io::BufWriter::with_capacity(64 * 1024, out),
         line: Vec::with_capacity(1024),
@@ -97,7 +99,7 @@ pub fn write_all<W: Write>(
         w.write(&rec)?;
     }
     w.flush()?;
-    Ok(w.tally)
+    Ok((w.tally, w.opts.reports))
 }
 
 struct Writer<W: Write> {
@@ -145,9 +147,7 @@ impl<W: Write> Writer<W> {
         }
         self.tally.count(rec);
         log_record(rec);
-        if let Some(r) = &self.opts.reports {
-            // A report thread that panicked left nothing worth guarding.
-            let mut r = r.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(r) = &mut self.opts.reports {
             r.record(rec)?;
         }
         if self
@@ -155,7 +155,7 @@ impl<W: Write> Writer<W> {
             .max_failures
             .is_some_and(|max| self.tally.failed_total() >= max)
         {
-            self.opts.halt.cancel();
+            self.opts.failures_reached.cancel();
         }
         self.opts.progress.record(rec.error.is_none());
         if let Some(window) = &self.opts.window {
@@ -178,7 +178,7 @@ impl<W: Write> Writer<W> {
         match res {
             Ok(()) => Ok(()),
             Err(e) => {
-                self.opts.stop.cancel();
+                self.opts.writer_gone.cancel();
                 if e.kind() == io::ErrorKind::BrokenPipe {
                     self.tally.closed = true;
                     return Ok(());
@@ -211,9 +211,9 @@ mod tests {
             ordered,
             window: None,
             progress: Progress::hidden(),
-            stop: CancellationToken::new(),
+            writer_gone: CancellationToken::new(),
             max_failures: None,
-            halt: CancellationToken::new(),
+            failures_reached: CancellationToken::new(),
             reports: None,
         }
     }
@@ -239,7 +239,7 @@ mod tests {
         }
         drop(tx);
         let mut out = Vec::new();
-        let tally = write_all(rx, &mut out, opts(true)).unwrap();
+        let (tally, _) = write_all(rx, &mut out, opts(true)).unwrap();
         assert_eq!(urls(&out), ["a", "b", "c"]);
         assert_eq!(tally.ok, 2);
         assert_eq!(tally.failed.get(&ErrorKind::Timeout), Some(&1));
@@ -273,9 +273,9 @@ mod tests {
         tx.try_send((0, rec("a", None))).unwrap();
         drop(tx);
         let o = opts(false);
-        let stop = o.stop.clone();
-        let tally = write_all(rx, ClosedPipe, o).unwrap();
+        let gone = o.writer_gone.clone();
+        let (tally, _) = write_all(rx, ClosedPipe, o).unwrap();
         assert!(tally.closed);
-        assert!(stop.is_cancelled());
+        assert!(gone.is_cancelled());
     }
 }

@@ -5,8 +5,8 @@
 //! kinds. It does not decide what a record says (that is `fetch` and
 //! `extract`) nor how it is written (`output`).
 
-use crate::meta::Meta;
-use crate::select::Fields;
+use crate::page::meta::Meta;
+use crate::page::select::Fields;
 use serde::Serialize;
 use serde_json::Value;
 use std::time::SystemTime;

@@ -34,6 +34,22 @@ pub struct ReportOptions {
     pub summary_json: Option<PathBuf>,
 }
 
+impl ReportOptions {
+    /// Tells whether any report is asked for.
+    pub fn wanted(&self) -> bool {
+        self.github.is_some() || self.junit.is_some() || self.summary_json.is_some()
+    }
+}
+
+/// What `ReportOptions::github` should be in this environment: under
+/// GitHub Actions, annotations on stderr (the runner reads workflow
+/// commands there too; stdout carries the records) and a Markdown table in
+/// `$GITHUB_STEP_SUMMARY` when it is set.
+pub fn github_from_env() -> Option<Option<PathBuf>> {
+    (std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true"))
+        .then(|| std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from))
+}
+
 /// One line of the failures and slowest tables.
 struct Row {
     url: String,
@@ -137,7 +153,7 @@ impl Reports {
     ///
     /// # Errors
     /// A report file cannot be written.
-    pub fn finish(mut self, summary: &Summary, exit_code: u8) -> io::Result<()> {
+    pub fn close(mut self, summary: &Summary, exit_code: u8) -> io::Result<()> {
         if let Some(step) = &self.opts.github {
             let more = (self.failed as usize).saturating_sub(self.annotated);
             if more > 0 {

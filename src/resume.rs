@@ -7,7 +7,7 @@
 //! that is not a record means the file is not trawl's output (or was
 //! edited): resuming refuses it rather than guess.
 
-use crate::input::{Line, Seen, classify};
+use crate::input::{Seen, classify};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
@@ -29,11 +29,7 @@ pub struct Resumed {
 /// The key of an input line or a record's `url`: its normalised URL, or
 /// the trimmed line when it is not one. `None` for blank lines and comments.
 pub fn key_of(line: &str) -> Option<String> {
-    match classify(line) {
-        Line::Skip => None,
-        Line::Url(url) => Some(String::from(url)),
-        Line::Invalid(..) => Some(line.trim().to_owned()),
-    }
+    classify(line).key(line.trim()).map(str::to_owned)
 }
 
 /// Reads `path`, cuts a torn last line away, and returns what the file

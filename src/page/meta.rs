@@ -2,7 +2,7 @@
 //! directives, Open Graph and Twitter card properties, and its JSON-LD
 //! blocks.
 
-use crate::dom::{self, Base};
+use super::dom::{self, Base};
 use html5ever::local_name;
 use scraper::ElementRef;
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -2,7 +2,7 @@
 //! `NAME=CSS`, `NAME[]=CSS` and the suffixes `@attr`, `@text`, `@html`,
 //! and the `fields` object they fill on each page.
 
-use crate::dom::{self, Base};
+use super::dom::{self, Base};
 use scraper::{ElementRef, Selector};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::str::FromStr;

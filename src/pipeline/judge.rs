@@ -1,0 +1,190 @@
+//! Judging what a fetch got into the URL's record: the status against
+//! `--ok-status`, the page read on the parse pool, then the CI checks
+//! (`--expect`, `--expect-text`, `--max-latency`), which count only on an
+//! otherwise good page.
+
+use crate::fetch::Fetched;
+use crate::page::pool::ParsePool;
+use crate::page::{self, Extracted, Plan};
+use crate::record::{ErrorKind, Record, RecordError};
+use crate::units::StatusSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What makes a record ok, and what to read from a page.
+pub(super) struct Judge {
+    pub(super) ok_status: StatusSet,
+    pub(super) plan: Arc<Plan>,
+    /// `--max-latency`: a page slower than this fails as `slow`.
+    pub(super) max_latency: Option<Duration>,
+}
+
+impl Judge {
+    /// The record of a URL whose last attempt got `f`; `start` is when its
+    /// first attempt began.
+    pub(super) async fn record(
+        &self,
+        line: String,
+        f: Fetched,
+        start: Instant,
+        attempts: u32,
+        parser: &ParsePool,
+    ) -> Record {
+        let mut error = f
+            .error
+            .map(|(kind, message)| RecordError { kind, message })
+            .or_else(|| f.status.and_then(|s| self.status_error(s)));
+        let mut page = None;
+        if let (Some(body), Some(url)) = (f.body, f.final_url.clone()) {
+            match self
+                .read_page(body, f.content_type.clone(), url, parser)
+                .await
+            {
+                Ok(read) => page = Some(read),
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        let mut record = Record {
+            final_url: f.final_url.map(String::from),
+            ok: error.is_none(),
+            status: f.status,
+            content_type: f.content_type,
+            bytes: f.bytes,
+            elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+            // An attempt that sent nothing (robots.txt said no) is no attempt.
+            attempts: attempts - u32::from(f.unsent && attempts > 0),
+            redirects: f.redirects,
+            error,
+            ..Record::empty(line)
+        };
+        let mut unmet = None;
+        if let Some(read) = page {
+            unmet = read.unmet;
+            if let Some(x) = read.found {
+                unmet = unmet.or(x.unmet);
+                record.title = x.title;
+                record.fields = x.fields.map(Some);
+                record.links = x.links.map(Some);
+                if let Some(m) = x.meta {
+                    record.meta = Some(Some(m.meta));
+                    record.json_ld = Some(Some(m.json_ld));
+                    record.json_ld_invalid = Some(Some(m.json_ld_invalid));
+                }
+            }
+        }
+        // Checks count only on an otherwise good page: a 404 is a 404.
+        if record.error.is_none() {
+            record.error = unmet
+                .map(|message| RecordError {
+                    kind: ErrorKind::Expectation,
+                    message,
+                })
+                .or_else(|| self.latency_error(record.elapsed_ms));
+            record.ok = record.error.is_none();
+        }
+        self.blank_asked(&mut record);
+        record
+    }
+
+    /// The `http_status` error of a status outside `--ok-status`.
+    fn status_error(&self, status: u16) -> Option<RecordError> {
+        if self.ok_status.contains(status) {
+            return None;
+        }
+        let reason = reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        Some(RecordError {
+            kind: ErrorKind::HttpStatus,
+            message: format!("status {status} {reason}").trim_end().to_owned(),
+        })
+    }
+
+    /// The `slow` error of a page over `--max-latency`.
+    fn latency_error(&self, elapsed_ms: u64) -> Option<RecordError> {
+        let max = self.max_latency?;
+        (elapsed_ms > u64::try_from(max.as_millis()).unwrap_or(u64::MAX)).then(|| RecordError {
+            kind: ErrorKind::Slow,
+            message: format!(
+                "took {elapsed_ms} ms, over --max-latency {}",
+                humantime::format_duration(max)
+            ),
+        })
+    }
+
+    /// Reads the body on the parse pool: what the page holds, and for a
+    /// body that is not HTML, the expectations it cannot meet.
+    async fn read_page(
+        &self,
+        body: Vec<u8>,
+        content_type: Option<String>,
+        url: url::Url,
+        parser: &ParsePool,
+    ) -> Result<PageRead, RecordError> {
+        let plan = self.plan.clone();
+        let parsed = parser
+            .run(move || {
+                let found = page::extract(&body, content_type.as_deref(), &url, &plan)?;
+                let unmet = match &found {
+                    None if plan.has_expectations() => {
+                        page::unmet_without_html(&body, content_type.as_deref(), &plan)
+                    }
+                    _ => None,
+                };
+                Ok(PageRead { found, unmet })
+            })
+            .await;
+        match parsed {
+            Ok(Ok(read)) => Ok(read),
+            Ok(Err(page::ParseTimeout)) => {
+                let limit = self
+                    .plan
+                    .parse_timeout
+                    .map(|t| humantime::format_duration(t).to_string())
+                    .unwrap_or_default();
+                Err(RecordError {
+                    kind: ErrorKind::Decode,
+                    message: format!(
+                        "parsing the page took longer than --timeout ({limit}); \
+                         it is too large or too deeply nested"
+                    ),
+                })
+            }
+            // A parser bug on one hostile page must not cost the run: the
+            // page gets a record that says so.
+            Err(_) => Err(RecordError {
+                kind: ErrorKind::Decode,
+                message: "the page could not be parsed (parser failure)".into(),
+            }),
+        }
+    }
+
+    /// Gives a record that has no page to read (not HTML, or nothing
+    /// fetched) a `null` for each part that was asked for, so every record
+    /// of a run has the same keys.
+    pub(super) fn blank_asked(&self, rec: &mut Record) {
+        let plan = &self.plan;
+        if !plan.selections.is_empty() {
+            rec.fields.get_or_insert(None);
+        }
+        if plan.links {
+            rec.links.get_or_insert(None);
+        }
+        if plan.meta {
+            rec.meta.get_or_insert(None);
+            rec.json_ld.get_or_insert(None);
+            rec.json_ld_invalid.get_or_insert(None);
+        }
+    }
+}
+
+/// What reading a body found.
+struct PageRead {
+    /// The page's parts; `None` when the body is not HTML.
+    found: Option<Extracted>,
+    /// The first expectation a body that is not HTML cannot meet.
+    unmet: Option<String>,
+}
