@@ -13,15 +13,10 @@ use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
-use trawl::config::Config;
-use trawl::input::Source;
-use trawl::page::Plan;
-use trawl::page::select::{Expect, Selection};
-use trawl::progress::ProgressWhen;
-use trawl::rate::Rate;
-use trawl::report::ReportOptions;
-use trawl::shard::{Shard, ShardBy};
-use trawl::units::{self, Allowance, StatusSet};
+use trawl::{
+    Allowance, Config, Expect, Plan, ProgressWhen, Rate, ReportOptions, Selection, Shard, ShardBy,
+    Source, StatusSet, parse_duration, parse_size,
+};
 
 /// The end of `-h`: a pointer to what only `--help` has.
 const AFTER_HELP: &str = "Use --help for more on each flag, examples and exit status.";
@@ -147,19 +142,19 @@ pub struct Args {
     /// It covers connecting, redirects, headers and the body (e.g. 500ms,
     /// 10s, 2m); the same again bounds parsing the page.
     #[arg(short = 't', long, value_name = "DUR", default_value = "30s",
-          value_parser = units::parse_duration, help_heading = "Fetching")]
+          value_parser = parse_duration, help_heading = "Fetching")]
     pub timeout: Duration,
 
     /// Deadline for connecting (DNS, TCP, TLS).
     #[arg(long, value_name = "DUR", default_value = "10s",
-          value_parser = units::parse_duration, help_heading = "Fetching")]
+          value_parser = parse_duration, help_heading = "Fetching")]
     pub connect_timeout: Duration,
 
     /// Stop reading a body past SIZE (e.g. 512KiB, 5MB).
     ///
     /// Counted after decompression, so a gzip bomb stops there too.
     #[arg(long, value_name = "SIZE", default_value = "10MiB",
-          value_parser = units::parse_size, help_heading = "Fetching")]
+          value_parser = parse_size, help_heading = "Fetching")]
     pub max_body: u64,
 
     /// Redirects followed at most.
@@ -180,7 +175,7 @@ pub struct Args {
     pub retries: u32,
 
     /// Deadline for one URL over all its attempts and waits (e.g. 1m).
-    #[arg(long, value_name = "DUR", value_parser = units::parse_duration,
+    #[arg(long, value_name = "DUR", value_parser = parse_duration,
           help_heading = "Fetching")]
     pub max_time: Option<Duration>,
 
@@ -338,7 +333,7 @@ pub struct Args {
     /// Fail a page slower than DUR (error "slow").
     ///
     /// Timed from the first request to the record.
-    #[arg(long, value_name = "DUR", value_parser = units::parse_duration,
+    #[arg(long, value_name = "DUR", value_parser = parse_duration,
           help_heading = "CI checks")]
     pub max_latency: Option<Duration>,
 

@@ -3,51 +3,68 @@
 //! ```text
 //!  URL list ─▶ input ─▶ pipeline (dispatcher, per-host slots) ─▶ fetch
 //!                                                                  │
-//!                 stdout / -o FILE ◀── output ◀── record ◀── extract (parse pool)
+//!                 stdout / -o FILE ◀── output ◀── record ◀── page (parse pool)
 //! ```
 //!
 //! # Layout
-//! * [`config`]: the checked settings of a run, and the value parsers.
-//! * [`input`]: reads URL lists lazily, validates and de-duplicates lines.
-//! * [`hosts`]: per-host slots (`--per-host`).
-//! * [`fetch`]: one attempt at one URL, redirects, the capped body, and
-//!   the classification of failures.
-//! * [`charset`]: which text encoding a body is in.
-//! * [`extract`]: charset sniffing and the title; the only user of scraper.
-//! * [`robots`]: `--robots`, robots.txt per origin, and its Crawl-delay.
-//! * [`resume`]: `--resume`, reading and repairing an earlier output file.
-//! * [`sitemap`]: `--sitemap`, URLs from sitemaps and sitemap indexes.
-//! * [`shard`]: `--shard`, which part of the list a run takes.
-//! * [`report`]: CI reports: GitHub annotations and step summary, JUnit, summary JSON.
-//! * [`rate`]: `--rate`, `--host-rate`, `--burst`.
-//! * [`record`]: the JSON Lines record and its error kinds.
-//! * [`parsing`]: the pool of threads that parse pages.
-//! * [`output`]: the single writer, the tallies and the summary.
-//! * [`progress`]: the progress display on stderr.
-//! * [`logging`]: `-v` logs through `tracing`, written above the progress bar.
-//! * [`pipeline`]: spawns the fetch tasks and ties the rest together (the
-//!   parse pool and the sitemap reader run their own threads).
+//! Dependencies point one way: the binary's `cli` builds a [`Config`];
+//! `pipeline` runs it over `input`, `fetch` (with `http`, `hosts`, `rate`,
+//! `robots`) and `page`; records go through `output` to `report` and
+//! `progress`. No module below `config` imports it: each receives the few
+//! values it needs.
+//! * `config`: the checked settings of a run.
+//! * `units`: durations, sizes, status lists, failure allowances.
+//! * `input`: reads URL lists lazily, validates and de-duplicates lines.
+//! * `sitemap`: `--sitemap`, URLs from sitemaps and sitemap indexes.
+//! * `shard`: `--shard`, which part of the list a run takes.
+//! * `resume`: `--resume`, reading and repairing an earlier output file.
+//! * `pipeline`: the dispatcher, retries, and judging a fetch into a record.
+//! * `hosts`: per-host slots (`--per-host`).
+//! * `fetch`: one attempt at one URL, its redirects and its capped body.
+//! * `http`: what every client shares: settings, capped reads, error kinds.
+//! * `rate`: `--rate`, `--host-rate`, `--burst`.
+//! * `robots`: `--robots`, robots.txt per origin, and its Crawl-delay.
+//! * `content`: whether a body is HTML, and its text encoding.
+//! * `page`: title, selectors, links and meta, on the parse pool.
+//! * `record`: the JSON Lines record and its error kinds.
+//! * `output`: the single writer; `summary`: its tallies and the summary.
+//! * `report`: CI reports: GitHub annotations and step summary, JUnit, JSON.
+//! * `progress`: the progress display; `logging`: `-v` logs above it.
 //!
 //! The command line lives in the binary (`src/cli.rs`), so this library
-//! never sees clap.
+//! never sees clap. What the binary needs is re-exported below; the
+//! modules themselves are private.
 
-pub mod config;
-pub mod content;
-pub mod fetch;
-pub mod hosts;
-pub mod http;
-pub mod input;
-pub mod logging;
-pub mod output;
-pub mod page;
-pub mod pipeline;
-pub mod progress;
-pub mod rate;
-pub mod record;
-pub mod report;
-pub mod resume;
-pub mod robots;
-pub mod shard;
-pub mod sitemap;
-pub mod summary;
-pub mod units;
+mod config;
+mod content;
+mod fetch;
+mod hosts;
+mod http;
+mod input;
+mod logging;
+mod output;
+mod page;
+mod pipeline;
+mod progress;
+mod rate;
+mod record;
+mod report;
+mod resume;
+mod robots;
+mod shard;
+mod sitemap;
+mod summary;
+mod units;
+
+pub use config::Config;
+pub use input::Source;
+pub use logging::{ColorWhen, colour as log_colour, init as init_logging};
+pub use page::Plan;
+pub use page::select::{Expect, Selection};
+pub use pipeline::{Outcome, run};
+pub use progress::{Progress, ProgressWhen};
+pub use rate::Rate;
+pub use report::{ReportOptions, github_from_env};
+pub use resume::{Resumed, append as resume_append, prepare as resume_prepare};
+pub use shard::{Shard, ShardBy};
+pub use units::{Allowance, StatusSet, parse_duration, parse_size};

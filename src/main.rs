@@ -7,12 +7,7 @@ mod cli;
 use clap::Parser;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use trawl::logging::{self, ColorWhen};
-use trawl::pipeline::{self, Outcome};
-use trawl::progress::Progress;
-use trawl::report;
-use trawl::resume::{self, Resumed};
-use trawl::units::Allowance;
+use trawl::{Allowance, ColorWhen, Outcome, Progress, Resumed};
 
 /// Prints a line on stderr; a closed stderr is not worth a panic.
 macro_rules! say {
@@ -41,14 +36,14 @@ fn main() -> ExitCode {
         Ok(cfg) => cfg,
         Err(e) => e.exit(),
     };
-    cfg.reports.github = report::github_from_env();
+    cfg.reports.github = trawl::github_from_env();
     let quiet = cfg.quiet;
     raise_open_file_limit(cfg.concurrency.get(), quiet);
     let mut resumed = Resumed::default();
     let out: Box<dyn Write + Send> = match &cfg.output {
         None => Box::new(io::stdout()),
         Some(path) if cfg.resume => {
-            match resume::prepare(path).and_then(|r| Ok((r, resume::append(path)?))) {
+            match trawl::resume_prepare(path).and_then(|r| Ok((r, trawl::resume_append(path)?))) {
                 Ok((r, f)) => {
                     resumed = r;
                     Box::new(f)
@@ -87,12 +82,12 @@ fn main() -> ExitCode {
         }
     };
     let progress = Progress::new(cfg.progress, cfg.quiet);
-    logging::init(
+    trawl::init_logging(
         verbose,
-        logging::colour(color, io::stderr().is_terminal()),
+        trawl::log_colour(color, io::stderr().is_terminal()),
         &progress,
     );
-    let result = runtime.block_on(pipeline::run(
+    let result = runtime.block_on(trawl::run(
         cfg,
         out,
         progress.clone(),
