@@ -12,6 +12,9 @@
 #   MAX_OTHER_LOAD=0.15    runs disturbed by other processes (in cores) are left out of the medians
 #   CARGO_TARGET_DIR       respected by the release build
 #   SKIP_SETUP=1 / SKIP_BUILD=1   skip the harness setup.sh / cargo build (the binary must exist)
+#   BASELINE_BIN=/path/to/trawl   an A/B sitting: also accept the tools trawl-base and
+#                          trawl-extract-base (the same commands with that binary) in PEERS,
+#                          e.g. a release build of the commit before a change
 # Everything the run writes goes to bench/.run/ (gitignored): the harness copy in
 # bench/.run/harness (its .venv is kept between runs), results in bench/.run/results/.
 set -euo pipefail
@@ -79,6 +82,12 @@ export TOOL_CMD="$(printf '%q' "$BIN") -i {urls} -c {c} --per-host {c} -t {timeo
 EXTRACT_FLAGS="-s 'h1=h1' -s 'headings[]=h2' -s 'refs[]=a.reference@href' --links"
 export EXTRA_CMDS="$WORK/extra_cmds.sh"
 printf 'CMD[trawl-extract]=%q\n' "$TOOL_CMD $EXTRACT_FLAGS" > "$EXTRA_CMDS"
+if [[ -n "${BASELINE_BIN:-}" ]]; then
+  [[ -x "$BASELINE_BIN" ]] || { echo "error: BASELINE_BIN=$BASELINE_BIN is not executable" >&2; exit 1; }
+  BASE_CMD="$(printf '%q' "$BASELINE_BIN") -i {urls} -c {c} --per-host {c} -t {timeout}s -q"
+  printf 'CMD[trawl-base]=%q\nCMD[trawl-extract-base]=%q\n' "$BASE_CMD" "$BASE_CMD $EXTRACT_FLAGS" >> "$EXTRA_CMDS"
+  echo "== baseline: $BASE_CMD" >&2
+fi
 echo "== $(basename "$BIN") $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' (+ uncommitted changes)')" >&2
 echo "== TOOL_CMD: $TOOL_CMD" >&2
 echo "== trawl-extract: $TOOL_CMD $EXTRACT_FLAGS" >&2
@@ -138,6 +147,10 @@ if w is not None:
     print(f"{mark(w <= 1.05 * ideal)} latency wall        trawl {w:.2f} s / ideal {ideal:.1f} s = {w / ideal:.3f}x   (target <= 1.05x)")
     rss = med("latency", "trawl", "maxrss_mb")
     print(f"{mark(rss <= 40)} latency peak RSS    trawl {rss:.1f} MB at c={r0['c']}   (target <= 40 MB)")
+    for other in ("trawl-base", "wrk"):
+        wo = med("latency", other, "wall_s")
+        if wo is not None:
+            print(f"     latency wall        {other} {wo:.2f} s / ideal {ideal:.1f} s = {wo / ideal:.3f}x")
 m_t, m_p = med("memscale", "trawl", "pages_per_s"), med("memscale", "py-asyncio-lxml", "pages_per_s")
 m_rt, m_rp = med("memscale", "trawl", "maxrss_mb"), med("memscale", "py-asyncio-lxml", "maxrss_mb")
 if m_t and m_p:
