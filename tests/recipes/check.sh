@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every recipe of the README's "Recipes" section against a local server
-# (127.0.0.1 only) and checks its output. By hand, after `cargo build`:
+# Runs every recipe of docs/recipes.md against a local server (127.0.0.1
+# only) and checks its output. The recipes are copied here, not read from
+# the markdown (the checks need their own inputs and outputs): change both
+# together. By hand, after `cargo build`:
 #   bash tests/recipes/check.sh        (TRAWL=/path/to/trawl to override)
 set -euo pipefail
 
