@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs every recipe of the README's "Recipes" section against a local server
-# (127.0.0.1 only) and checks its output. By hand, after `cargo build`:
-#   bash tests/recipes/check.sh        (TRAWL=/path/to/trawl to override)
+# Runs every recipe of docs/recipes.md against a local server (127.0.0.1
+# only) and checks its output. The recipes are copied here, not read from
+# the markdown (the checks need their own inputs and outputs): change both
+# together. Each recipe's comment, `# N. Title`, is the title of its section
+# there; tests/docs.rs checks that they match, in order, and runs this
+# script. By hand, after `cargo build`:
+#   bash tests/recipes/check.sh        (TRAWL=/path/to/trawl to override,
+#                                       PORT=N for a port other than 8765)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +24,8 @@ trap cleanup EXIT
 
 # a private copy of the site: recipe 10 changes pages between two runs
 cp -r "$HERE/site" "$WORK/site"
+# its absolute URLs name the default port: point them at this run's
+{ grep -rl '127\.0\.0\.1:8765' "$WORK/site" || true; } | xargs -r sed -i "s|127\.0\.0\.1:8765|127.0.0.1:$PORT|g"
 # plus three of the tests' fixture pages
 for page in simple other no-title; do cp "$HERE/../../fixtures/pages/$page.html" "$WORK/site/"; done
 cd "$WORK"
@@ -47,7 +54,7 @@ http://127.0.0.1:9/refused.html
 not a url
 EOF
 
-# 1. titles as CSV
+# 1. Titles of a URL list as CSV
 trawl -i urls.txt -q \
   | jq -rn '["url","status","title"], (inputs | [.url, .status, .title]) | @csv' > titles.csv
 [ "$(wc -l < titles.csv)" -eq 8 ] || fail 1 "expected a header and 7 rows"
@@ -56,7 +63,7 @@ grep -qx "\"$B/simple.html\",200,\"A simple page\"" titles.csv || fail 1 "simple
 grep -qx "\"$B/no-title.html\",200," titles.csv || fail 1 "no-title row"
 ok 1
 
-# 2. failures only, as TSV
+# 2. Only the failures, and why
 trawl -i urls.txt -q \
   | jq -r 'select(.ok | not) | [.url, .error.kind, .error.message] | @tsv' > failures.tsv
 [ "$(wc -l < failures.tsv)" -eq 3 ] || fail 2 "expected 3 failures"
@@ -64,7 +71,7 @@ trawl -i urls.txt -q \
 [ "$(awk -F'\t' 'NF != 3' failures.tsv | wc -l)" -eq 0 ] || fail 2 "not 3 columns"
 ok 2
 
-# 3. re-run only the failures
+# 3. Re-run only the failures
 rm -f out.jsonl
 trawl -i urls.txt -o out.jsonl -q
 [ "$(wc -l < out.jsonl)" -eq 7 ] || fail 3 "first run: expected 7 records"
@@ -79,7 +86,8 @@ grep -q '4 already in the output file' resume.err || fail 3 "summary: $(cat resu
 [ "$(jq -c 'select(.ok | not)' out.jsonl | wc -l)" -eq 3 ] || fail 3 "failures should still fail"
 ok 3
 
-# 4. polite scrape (robots.txt disallows /private/ for yourbot only)
+# 4. A polite scrape of someone else's site
+# (robots.txt disallows /private/ for yourbot only)
 printf '%s\n' "$B/simple.html" "$B/other.html" "$B/product.html" "$B/private/secret.html" > polite.txt
 rm -f out.jsonl
 start=$(date +%s.%N)
@@ -96,7 +104,8 @@ took=$(echo "$(date +%s.%N) - $start" | bc)
 "$T" -q --robots "$B/private/secret.html" | jq -e '.ok' > /dev/null || fail 4 "UA token not used"
 ok 4
 
-# 5. sitemap smoke check (sitemap: 3 pages with an h1 and one 404)
+# 5. A sitemap smoke check in CI
+# (the sitemap: 3 pages with an h1 and one 404)
 rc=0
 "$T" --sitemap "$B/sitemap.xml" -q -t 10s \
   --expect 'h1' --max-latency 3s --allow-failures 1 --junit report.xml -o smoke.jsonl || rc=$?
@@ -114,7 +123,8 @@ rc=0; "$T" --sitemap "$B/no-such-sitemap.xml" -q > smoke.jsonl || rc=$?
 jq -e 'select(.error.kind == "sitemap")' smoke.jsonl > /dev/null || fail 5 "no sitemap record"
 ok 5
 
-# 6. four shards on one machine (two host names for the same server)
+# 6. Four shards on one machine
+# (two host names for the same server)
 { seq 100 | sed "s|^|$B/simple.html?n=|"; seq 100 | sed "s|^|http://localhost:$PORT/simple.html?n=|"; } > urls6.txt
 rm -f shard-*.jsonl
 ( # a subshell, so that `wait` does not wait for the server too
@@ -131,7 +141,8 @@ for k in 1 2 3 4; do  # each host lands in exactly one shard
 done | sort | uniq -c | awk '$1 != 100 { exit 1 }' || fail 6 "a host is split over shards"
 ok 6
 
-# 7. resume after Ctrl-C: 2000 URLs at -c 2, interrupted after half a second
+# 7. Resume after Ctrl-C
+# (2000 URLs at -c 2, interrupted after half a second)
 seq 2000 | sed "s|^|$B/simple.html?n=|" > urls7.txt
 rm -f out.jsonl
 "$T" -i urls7.txt -o out.jsonl -c 2 -q & pid=$!
@@ -147,7 +158,7 @@ trawl -i urls7.txt -o out.jsonl -c 2 --resume -q
 echo "  (interrupted after $n records; resume added $((2000 - n)))"
 ok 7
 
-# 8. product pages
+# 8. Product pages: name, price, images, SKU
 printf '%s\n' "$B/product.html" "$B/missing.html" > products.txt
 trawl -i products.txt -q -s 'name=h1' -s 'price=.price' \
   -s 'images[]=.gallery img@src' -s 'sku=meta[itemprop=sku]@content' \
@@ -156,7 +167,7 @@ expected="\"$B/product.html\",\"Blue mug\",\"\$3.50\",\"MUG-BLUE-01\",\"$B/img/m
 [ "$(cat products.csv)" = "$expected" ] || fail 8 "got: $(cat products.csv)"
 ok 8
 
-# 9. a page's links as a new URL list
+# 9. A page's links as a new URL list
 trawl -q --links "$B/links.html" \
   | jq -r ".links[]? | select(startswith(\"$B/\"))" | sort -u > next.txt
 trawl -i next.txt -o next.jsonl 2> next.err   # the summary
@@ -165,7 +176,8 @@ trawl -i next.txt -o next.jsonl 2> next.err   # the summary
 [ "$(jq -c 'select(.ok)' next.jsonl | wc -l)" -eq 4 ] || fail 9 "expected 4 ok records"
 ok 9
 
-# 10. what changed between two runs: change a title, remove a page
+# 10. What changed between two runs
+# (change a title, remove a page)
 printf '%s\n' "$B/simple.html" "$B/other.html" "$B/no-title.html" "$B/product.html" > urls10.txt
 trawl -i urls10.txt -q -o before.jsonl
 sed -i 's|<title>Other page</title>|<title>Other page, new</title>|' site/other.html

@@ -28,6 +28,6 @@ pub use records::{by_url, kind, record, records, schema, validate};
 #[allow(unused_imports)]
 pub use routes::{fixture, prepare_bomb};
 #[allow(unused_imports)]
-pub use run::{run, signal, trawl, wait_exit};
+pub use run::{isolate, run, signal, trawl, wait_exit};
 #[allow(unused_imports)]
 pub use server::Server;

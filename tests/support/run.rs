@@ -12,6 +12,14 @@ use std::time::{Duration, Instant};
 /// The binary under test, with an environment that cannot reach a proxy.
 pub fn trawl() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trawl"));
+    isolate(&mut cmd);
+    cmd
+}
+
+/// Clears from `cmd`'s environment what would make a trawl it runs behave
+/// otherwise than the tests expect: proxies, RUST_LOG, colours, and
+/// GitHub Actions' variables.
+pub fn isolate(cmd: &mut std::process::Command) {
     for var in [
         "HTTP_PROXY",
         "http_proxy",
@@ -29,7 +37,6 @@ pub fn trawl() -> std::process::Command {
     // annotate their runs unless a test asks for it.
     cmd.env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY");
-    cmd
 }
 
 /// Runs trawl with `args`, feeding `stdin`, and returns (records, stderr,
