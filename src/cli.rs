@@ -31,6 +31,7 @@ pub const EXAMPLES: &[&str] = &[
     "trawl --sitemap https://example.com/sitemap.xml -q --expect footer --max-latency 3s",
     "trawl -i urls.txt --robots --host-rate 1/s -A 'mybot/1.0 (+https://me.example/bot)'",
     "trawl -i urls.txt -o out.jsonl --resume -v   # go on after a Ctrl-C",
+    "trawl -i urls.txt --links -o today.jsonl --revalidate yesterday.jsonl",
 ];
 
 /// The exit codes and when each is given, shown by `--help` and the man page.
@@ -265,6 +266,21 @@ pub struct Args {
     /// A torn last line left by a crash is cut off first.
     #[arg(long, requires = "output", help_heading = "Output")]
     pub resume: bool,
+
+    /// Re-run against FILE, an earlier run's output: fetch what changed.
+    ///
+    /// A URL whose record in FILE is ok and has an ETag or Last-Modified is
+    /// fetched with If-None-Match / If-Modified-Since; a 304 is ok and
+    /// carries that record's title, fields, links and meta forward. Records
+    /// add "changed" (by the body's hash) and "not_modified".
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub revalidate: Option<PathBuf>,
+
+    /// With --revalidate: write only new, failed or changed URLs' records.
+    ///
+    /// The summary counts the unchanged ones.
+    #[arg(long, requires = "revalidate", help_heading = "Output")]
+    pub changed_only: bool,
 
     /// Write records in input order (memory stays bounded).
     #[arg(long, help_heading = "Output")]
@@ -544,6 +560,18 @@ impl Args {
             }
             inputs.push(Source::Stdin);
         }
+        if let (Some(prev), Some(out)) = (&self.revalidate, &self.output)
+            && same_file(prev, out)
+        {
+            return Err(usage(
+                ClapErrorKind::ArgumentConflict,
+                format!(
+                    "-o '{}' is the --revalidate file: it would be overwritten while it is read; \
+                     write to another file",
+                    out.display()
+                ),
+            ));
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in self.headers {
             headers.append(name, value);
@@ -588,6 +616,8 @@ impl Args {
             },
             max_latency: self.max_latency,
             resume: self.resume,
+            revalidate: self.revalidate,
+            changed_only: self.changed_only,
             retries: self.retries,
             robots: self.robots,
             max_time: self.max_time,
@@ -610,6 +640,15 @@ impl Args {
                 ..s
             }),
         })
+    }
+}
+
+/// Tells whether two paths name one existing file (through links and
+/// `..`); a path that does not exist yet names no existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 

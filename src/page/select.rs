@@ -4,6 +4,7 @@
 
 use super::dom::{self, Base};
 use scraper::{ElementRef, Selector};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::str::FromStr;
 
@@ -221,6 +222,41 @@ impl Serialize for Fields {
             }
         }
         map.end()
+    }
+}
+
+/// Reads a `fields` object back from an earlier record (`--revalidate`),
+/// keeping its order: strings and nulls are [`Field::One`], arrays
+/// [`Field::Many`].
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(Option<String>),
+            Many(Vec<String>),
+        }
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fields object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut out = Vec::new();
+                while let Some((name, raw)) = map.next_entry::<String, Raw>()? {
+                    out.push((
+                        name,
+                        match raw {
+                            Raw::One(v) => Field::One(v),
+                            Raw::Many(v) => Field::Many(v),
+                        },
+                    ));
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 
