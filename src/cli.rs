@@ -643,13 +643,24 @@ impl Args {
     }
 }
 
-/// Tells whether two paths name one existing file (through links and
-/// `..`); a path that does not exist yet names no existing file.
+/// Tells whether two paths name one existing file (through symbolic
+/// links and `..`, and on Unix hard links too); a path that does not exist
+/// yet names no existing file.
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+    let (Ok(ca), Ok(cb)) = (std::fs::canonicalize(a), std::fs::canonicalize(b)) else {
+        return false;
+    };
+    if ca == cb {
+        return true;
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(ma), Ok(mb)) = (std::fs::metadata(&ca), std::fs::metadata(&cb)) {
+            return ma.dev() == mb.dev() && ma.ino() == mb.ino();
+        }
+    }
+    false
 }
 
 /// Makes a usage error that prints like clap's own and exits 2.

@@ -383,11 +383,14 @@ fn output_to_the_revalidate_file_is_a_usage_error() {
     assert_eq!(run_to(&[&url], &a).2, 0);
     let kept = std::fs::read(&a).unwrap();
     let hits = s.hits();
-    // The same file by another spelling.
+    // The same file by another spelling, and by a hard link.
     let other = dir.path().join(".").join("first.jsonl");
+    let linked = dir.path().join("linked.jsonl");
+    std::fs::hard_link(&a, &linked).unwrap();
     for args in [
         vec!["--revalidate", a.to_str().unwrap()],
         vec!["--revalidate", other.to_str().unwrap(), "--resume"],
+        vec!["--revalidate", linked.to_str().unwrap()],
     ] {
         let o = trawl()
             .args([url.as_str()])
@@ -426,6 +429,7 @@ fn changed_only_writes_new_failed_and_changed_urls_and_counts_the_rest() {
     assert_eq!(code, 1);
     s.set_page("s3", "<title>new</title>");
     let new = s.url("/cache/s4?etag=strong");
+    let summary = dir.path().join("summary.json");
     // --ok-status leaves 304 out: a 304 answering our validators is ok all
     // the same.
     let (recs, stderr, code) = run_to(
@@ -440,6 +444,8 @@ fn changed_only_writes_new_failed_and_changed_urls_and_counts_the_rest() {
             "--changed-only",
             "--ok-status",
             "200",
+            "--summary-json",
+            summary.to_str().unwrap(),
         ],
         &b,
     );
@@ -457,6 +463,12 @@ fn changed_only_writes_new_failed_and_changed_urls_and_counts_the_rest() {
             && stderr.contains("2 unchanged (1 not modified), not written"),
         "{stderr}"
     );
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(
+        (json["ok"].clone(), json["unchanged"].clone()),
+        (4.into(), 2.into())
+    );
+    assert_eq!(json["not_modified"], 1);
 }
 
 #[test]
@@ -486,4 +498,27 @@ fn revalidation_works_with_resume_and_shard() {
             .all(|r| r["status"] == 304 && r["changed"] == false),
         "{all:?}"
     );
+}
+
+#[test]
+fn validators_go_only_to_the_url_they_came_from_through_redirects() {
+    let s = Server::start();
+    let url = s.url("/to?url=%2Fcache%2Frd%3Fetag%3Dstrong");
+    let r = twice(&s, &["--links"], std::slice::from_ref(&url));
+    assert_eq!(r.first[&url]["final_url"], s.url("/cache/rd?etag=strong"));
+    let hop = sent(&r.seen, "/to?url=%2Fcache%2Frd%3Fetag%3Dstrong");
+    assert_eq!(
+        header(hop, "if-none-match"),
+        None,
+        "not to the redirecting URL"
+    );
+    let last = sent(&r.seen, "/cache/rd?etag=strong");
+    assert!(header(last, "if-none-match").is_some());
+    assert_eq!(last.status, Some(304));
+    let b = &r.second[&url];
+    assert_eq!(
+        (b["status"].clone(), b["redirects"].clone()),
+        (304.into(), 1.into())
+    );
+    assert_eq!(stable(&r.first[&url]), stable(b));
 }

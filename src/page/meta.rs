@@ -171,6 +171,24 @@ mod tests {
     use super::*;
     use scraper::Html;
     use serde_json::json;
+
+    #[test]
+    fn meta_reads_back_as_written_in_order() {
+        let meta = Meta {
+            description: Some("d".into()),
+            canonical: None,
+            lang: Some("en".into()),
+            robots: None,
+            properties: vec![
+                ("twitter:card".into(), "summary".into()),
+                ("og:title".into(), "T".into()),
+            ],
+        };
+        let text = serde_json::to_string(&meta).unwrap();
+        let back: Meta = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, meta);
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
     use url::Url;
 
     fn scan(page: &str) -> PageMeta {

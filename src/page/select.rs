@@ -264,6 +264,20 @@ impl<'de> Deserialize<'de> for Fields {
 mod tests {
     use super::*;
 
+    #[test]
+    fn fields_read_back_as_written_in_order() {
+        let fields = Fields(vec![
+            ("z".into(), Field::One(Some("1".into()))),
+            ("a".into(), Field::One(None)),
+            ("m".into(), Field::Many(vec!["x".into(), "y".into()])),
+            ("e".into(), Field::Many(vec![])),
+        ]);
+        let text = serde_json::to_string(&fields).unwrap();
+        let back: Fields = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, fields);
+        assert!(serde_json::from_str::<Fields>(r#"{"n": 3}"#).is_err());
+    }
+
     fn sel(spec: &str) -> Selection {
         spec.parse().unwrap()
     }
