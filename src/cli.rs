@@ -560,17 +560,28 @@ impl Args {
             }
             inputs.push(Source::Stdin);
         }
-        if let (Some(prev), Some(out)) = (&self.revalidate, &self.output)
-            && same_file(prev, out)
-        {
-            return Err(usage(
-                ClapErrorKind::ArgumentConflict,
-                format!(
-                    "-o '{}' is the --revalidate file: it would be overwritten while it is read; \
-                     write to another file",
-                    out.display()
-                ),
-            ));
+        if let Some(prev) = &self.revalidate {
+            // Records written into the file being read would destroy the
+            // history they are checked against: by -o, or by a shell
+            // redirection of stdout (on systems with /dev/stdout).
+            let out = self
+                .output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("/dev/stdout"));
+            if same_file(prev, &out) {
+                let named = match &self.output {
+                    Some(o) => format!("-o '{}'", o.display()),
+                    None => "standard output".to_owned(),
+                };
+                return Err(usage(
+                    ClapErrorKind::ArgumentConflict,
+                    format!(
+                        "{named} is the --revalidate file '{}': it would be overwritten \
+                         while it is read; write to another file",
+                        prev.display()
+                    ),
+                ));
+            }
         }
         let mut headers = HeaderMap::new();
         for (name, value) in self.headers {

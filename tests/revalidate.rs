@@ -522,3 +522,59 @@ fn validators_go_only_to_the_url_they_came_from_through_redirects() {
     );
     assert_eq!(stable(&r.first[&url]), stable(b));
 }
+
+#[test]
+fn a_chain_of_re_runs_keeps_revalidating() {
+    // Each re-run's file is complete and keeps the validators, so the
+    // next one revalidates against it as well as against a full fetch.
+    let s = Server::start();
+    let url = s.url("/cache/chain?etag=weak&lm=1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files: Vec<PathBuf> = (0..4)
+        .map(|i| dir.path().join(format!("{i}.jsonl")))
+        .collect();
+    let (first, _, code) = run_to(
+        &FULL
+            .iter()
+            .copied()
+            .chain([url.as_str()])
+            .collect::<Vec<_>>(),
+        &files[0],
+    );
+    assert_eq!(code, 0);
+    for i in 1..4 {
+        let mut args: Vec<&str> = FULL.to_vec();
+        args.extend([url.as_str(), "--revalidate", files[i - 1].to_str().unwrap()]);
+        let (recs, stderr, code) = run_to(&args, &files[i]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(recs[0]["status"], 304, "run {i}");
+        assert_eq!(stable(&first[0]), stable(&recs[0]), "run {i}");
+    }
+    let statuses: Vec<_> = s.spans().iter().map(|sp| sp.status).collect();
+    assert_eq!(statuses, [Some(200), Some(304), Some(304), Some(304)]);
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn stdout_redirected_into_the_revalidate_file_is_a_usage_error() {
+    let s = Server::start();
+    let url = s.url("/cache/so?etag=strong");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, _) = paths(&dir);
+    assert_eq!(run_to(&[&url], &a).2, 0);
+    let kept = std::fs::read(&a).unwrap();
+    let hits = s.hits();
+    // As `trawl … --revalidate a >> a` would.
+    let append = std::fs::OpenOptions::new().append(true).open(&a).unwrap();
+    let o = trawl()
+        .args([url.as_str(), "--revalidate", a.to_str().unwrap()])
+        .stdout(append)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("standard output is the --revalidate file")
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), kept);
+    assert_eq!(s.hits(), hits);
+}
