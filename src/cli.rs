@@ -31,6 +31,7 @@ pub const EXAMPLES: &[&str] = &[
     "trawl --sitemap https://example.com/sitemap.xml -q --expect footer --max-latency 3s",
     "trawl -i urls.txt --robots --host-rate 1/s -A 'mybot/1.0 (+https://me.example/bot)'",
     "trawl -i urls.txt -o out.jsonl --resume -v   # go on after a Ctrl-C",
+    "trawl -i urls.txt --links -o today.jsonl --revalidate yesterday.jsonl",
 ];
 
 /// The exit codes and when each is given, shown by `--help` and the man page.
@@ -265,6 +266,21 @@ pub struct Args {
     /// A torn last line left by a crash is cut off first.
     #[arg(long, requires = "output", help_heading = "Output")]
     pub resume: bool,
+
+    /// Re-run against FILE, an earlier run's output: fetch what changed.
+    ///
+    /// A URL whose record in FILE is ok and has an ETag or Last-Modified is
+    /// fetched with If-None-Match / If-Modified-Since; a 304 is ok and
+    /// carries that record's title, fields, links and meta forward. Records
+    /// add "changed" (by the body's hash) and "not_modified".
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub revalidate: Option<PathBuf>,
+
+    /// With --revalidate: write only new, failed or changed URLs' records.
+    ///
+    /// The summary counts the unchanged ones.
+    #[arg(long, requires = "revalidate", help_heading = "Output")]
+    pub changed_only: bool,
 
     /// Write records in input order (memory stays bounded).
     #[arg(long, help_heading = "Output")]
@@ -544,6 +560,29 @@ impl Args {
             }
             inputs.push(Source::Stdin);
         }
+        if let Some(prev) = &self.revalidate {
+            // Records written into the file being read would destroy the
+            // history they are checked against: by -o, or by a shell
+            // redirection of stdout (on systems with /dev/stdout).
+            let out = self
+                .output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("/dev/stdout"));
+            if same_file(prev, &out) {
+                let named = match &self.output {
+                    Some(o) => format!("-o '{}'", o.display()),
+                    None => "standard output".to_owned(),
+                };
+                return Err(usage(
+                    ClapErrorKind::ArgumentConflict,
+                    format!(
+                        "{named} is the --revalidate file '{}': it would be overwritten \
+                         while it is read; write to another file",
+                        prev.display()
+                    ),
+                ));
+            }
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in self.headers {
             headers.append(name, value);
@@ -588,6 +627,8 @@ impl Args {
             },
             max_latency: self.max_latency,
             resume: self.resume,
+            revalidate: self.revalidate,
+            changed_only: self.changed_only,
             retries: self.retries,
             robots: self.robots,
             max_time: self.max_time,
@@ -611,6 +652,26 @@ impl Args {
             }),
         })
     }
+}
+
+/// Tells whether two paths name one existing file (through symbolic
+/// links and `..`, and on Unix hard links too); a path that does not exist
+/// yet names no existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let (Ok(ca), Ok(cb)) = (std::fs::canonicalize(a), std::fs::canonicalize(b)) else {
+        return false;
+    };
+    if ca == cb {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(ma), Ok(mb)) = (std::fs::metadata(&ca), std::fs::metadata(&cb)) {
+            return ma.dev() == mb.dev() && ma.ino() == mb.ino();
+        }
+    }
+    false
 }
 
 /// Makes a usage error that prints like clap's own and exits 2.

@@ -78,6 +78,11 @@ pub struct Config {
     pub max_time: Option<Duration>,
     /// Obey robots.txt.
     pub robots: bool,
+    /// `--revalidate`: an earlier run's output, to make requests
+    /// conditional on.
+    pub revalidate: Option<PathBuf>,
+    /// `--changed-only`: write no record of an unchanged page.
+    pub changed_only: bool,
 }
 
 impl Config {

@@ -20,6 +20,7 @@ use crate::robots::RobotsCache;
 use anyhow::Context;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
+use sha2::{Digest, Sha256};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -90,6 +91,27 @@ pub struct Fetched {
     /// Nothing was sent for this attempt (robots.txt disallowed its URL):
     /// it does not count in `attempts`.
     pub unsent: bool,
+    /// The last response's `ETag`, as sent.
+    pub etag: Option<String>,
+    /// The last response's `Last-Modified`, as sent.
+    pub last_modified: Option<String>,
+    /// `sha256:<hex>` of the last response's body, after decompression;
+    /// `None` unless the body was read whole.
+    pub content_hash: Option<String>,
+    /// The last response is a 304 answering our conditional request.
+    pub not_modified: bool,
+}
+
+/// The validators of an earlier response of `url` (`--revalidate`): sent
+/// back, exactly as received, when a request goes to that URL.
+#[derive(Debug, Clone)]
+pub struct Conditional {
+    /// Where the earlier response came from (its final URL).
+    pub url: Url,
+    /// Sent as `If-None-Match`.
+    pub etag: Option<String>,
+    /// Sent as `If-Modified-Since`.
+    pub last_modified: Option<String>,
 }
 
 /// Where one URL's attempt stands between hosts: carried from one host's
@@ -104,16 +126,20 @@ pub struct Chain {
     spent: Duration,
     /// What the responses so far left: redirects, last URL and status.
     so_far: Fetched,
+    /// Validators to send to the URL they came from, whichever hop
+    /// reaches it.
+    conditional: Option<Box<Conditional>>,
 }
 
 impl Chain {
-    /// Starts an attempt at `url`.
-    pub fn new(url: &Url) -> Chain {
+    /// Starts an attempt at `url`, conditional on `conditional` when given.
+    pub fn new(url: &Url, conditional: Option<Conditional>) -> Chain {
         Chain {
             first_origin: url.origin(),
             visited: Vec::new(),
             spent: Duration::ZERO,
             so_far: Fetched::default(),
+            conditional: conditional.map(Box::new),
         }
     }
 }
@@ -276,7 +302,16 @@ impl Fetcher {
                 headers.remove(name);
             }
         }
-        tracing::debug!("GET {current}");
+        let conditional = chain
+            .conditional
+            .as_ref()
+            .filter(|c| c.url == *current)
+            .is_some_and(|c| add_validators(&mut headers, c));
+        if conditional {
+            tracing::debug!("GET {current} (conditional)");
+        } else {
+            tracing::debug!("GET {current}");
+        }
         let sent = Instant::now();
         let mut resp = self
             .client
@@ -306,6 +341,17 @@ impl Fetcher {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(http::retry_after);
+        let text = |name: HeaderName| {
+            resp.headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        out.etag = text(header::ETAG);
+        out.last_modified = text(header::LAST_MODIFIED);
+        out.content_hash = None;
+        // A 304 that answers our validators says the earlier body stands;
+        // any other 304 is an ordinary response.
+        out.not_modified = conditional && status == reqwest::StatusCode::NOT_MODIFIED;
 
         if let Some(next) = redirect_target(current, status, resp.headers()) {
             if out.redirects >= self.max_redirects {
@@ -326,16 +372,19 @@ impl Fetcher {
         }
 
         out.reading_body = true;
-        let keep = self.keep_every_body || may_be_html(out.content_type.as_deref());
+        let keep =
+            !out.not_modified && (self.keep_every_body || may_be_html(out.content_type.as_deref()));
         // The length is a hint only (absent when compressed), and the
         // cap bounds what a lying server can make us reserve.
         let hint = resp.content_length().unwrap_or(0).min(self.max_body);
         let mut body = Vec::with_capacity(if keep { hint as usize } else { 0 });
+        let mut hash = Sha256::new();
         let whole = http::read_capped(
             &mut resp,
             self.max_body,
             &mut out.bytes,
             keep.then_some(&mut body),
+            Some(&mut hash),
         )
         .await
         .map_err(|e| classify(&e, Phase::Body))?;
@@ -345,11 +394,36 @@ impl Fetcher {
                 format!("the body is larger than the {} byte limit", self.max_body),
             ));
         }
+        // A 304 has no body of its own: its hash is the earlier one.
+        if !out.not_modified {
+            out.content_hash = Some(http::hash_text(hash));
+        }
         if keep {
             out.body = Some(body);
         }
         Ok(None)
     }
+}
+
+/// Adds `If-None-Match` and `If-Modified-Since` from `c` to `headers`,
+/// unless `-H` set them; tells whether either was added. An ETag is opaque:
+/// it goes back byte for byte as it came.
+fn add_validators(headers: &mut HeaderMap, c: &Conditional) -> bool {
+    let mut added = false;
+    for (name, value) in [
+        (header::IF_NONE_MATCH, &c.etag),
+        (header::IF_MODIFIED_SINCE, &c.last_modified),
+    ] {
+        let Some(value) = value else { continue };
+        if headers.contains_key(&name) {
+            continue;
+        }
+        if let Ok(value) = header::HeaderValue::from_str(value) {
+            headers.insert(name, value);
+            added = true;
+        }
+    }
+    added
 }
 
 /// The URL a response redirects to, when it is a redirect we follow: a

@@ -4,6 +4,7 @@
 //! robots.txt all go through here.
 
 use crate::record::ErrorKind;
+use sha2::{Digest, Sha256};
 use std::error::Error as StdError;
 use std::time::Duration;
 
@@ -30,8 +31,10 @@ impl ClientOptions {
 }
 
 /// Reads `resp`'s body until it ends or passes `limit` bytes, appending it
-/// to `body` when one is given. `read` counts the bytes as they arrive, so
-/// a caller whose deadline cancels the read still knows how far it got.
+/// to `body` when one is given and feeding it to `hash` when one is given
+/// (chunk by chunk, so a body that is not kept is hashed all the same).
+/// `read` counts the bytes as they arrive, so a caller whose deadline
+/// cancels the read still knows how far it got.
 ///
 /// Returns `false` when the body is larger than `limit`: `read` is then
 /// `limit` and `body` holds the first `limit` bytes.
@@ -43,12 +46,16 @@ pub async fn read_capped(
     limit: u64,
     read: &mut u64,
     mut body: Option<&mut Vec<u8>>,
+    mut hash: Option<&mut Sha256>,
 ) -> reqwest::Result<bool> {
     while let Some(chunk) = resp.chunk().await? {
         let room = limit.saturating_sub(*read);
         let take = chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         if let Some(body) = body.as_deref_mut() {
             body.extend_from_slice(&chunk[..take]);
+        }
+        if let Some(hash) = hash.as_deref_mut() {
+            hash.update(&chunk[..take]);
         }
         *read += take as u64;
         if take < chunk.len() {
@@ -57,6 +64,21 @@ pub async fn read_capped(
     }
     Ok(true)
 }
+
+/// A finished SHA-256 as records write it: `sha256:` and 64 lower-case
+/// hex digits, as `sha256sum` prints them.
+pub fn hash_text(hash: Sha256) -> String {
+    let digest = hash.finalize();
+    let mut text = String::with_capacity(7 + 2 * digest.len());
+    text.push_str("sha256:");
+    for byte in digest.iter() {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    text
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Where in an attempt an error came from; the same reqwest error means
 /// different things before and after the response's head arrived.
@@ -179,4 +201,24 @@ fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool
 /// Looks for a rustls error anywhere under `err`.
 fn is_tls(err: &(dyn StdError + 'static)) -> bool {
     any_cause(err, &|e| e.downcast_ref::<rustls::Error>().is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_read_as_sha256sum_prints_them() {
+        let mut h = Sha256::new();
+        h.update(b"ab");
+        h.update(b"c");
+        assert_eq!(
+            hash_text(h),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hash_text(Sha256::new()),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
 }

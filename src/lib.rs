@@ -18,6 +18,8 @@
 //! * `sitemap`: `--sitemap`, URLs from sitemaps and sitemap indexes.
 //! * `shard`: `--shard`, which part of the list a run takes.
 //! * `resume`: `--resume`, reading and repairing an earlier output file.
+//! * `revalidate`: `--revalidate`, an earlier output file as the cache:
+//!   its index, and what its records allow.
 //! * `pipeline`: the dispatcher, retries, and judging a fetch into a record.
 //! * `hosts`: per-host slots (`--per-host`).
 //! * `fetch`: one attempt at one URL, its redirects and its capped body.
@@ -50,6 +52,7 @@ mod rate;
 mod record;
 mod report;
 mod resume;
+mod revalidate;
 mod robots;
 mod shard;
 mod sitemap;
@@ -66,5 +69,6 @@ pub use progress::{Progress, ProgressWhen};
 pub use rate::Rate;
 pub use report::{ReportOptions, github_from_env};
 pub use resume::{Resumed, append as resume_append, prepare as resume_prepare};
+pub use revalidate::Previous;
 pub use shard::{Shard, ShardBy};
 pub use units::{Allowance, StatusSet, parse_duration, parse_size};

@@ -7,7 +7,7 @@ mod cli;
 use clap::Parser;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use trawl::{Allowance, ColorWhen, Outcome, Progress, Resumed};
+use trawl::{Allowance, ColorWhen, Outcome, Previous, Progress, Resumed};
 
 /// Prints a line on stderr; a closed stderr is not worth a panic.
 macro_rules! say {
@@ -39,6 +39,27 @@ fn main() -> ExitCode {
     cfg.reports.github = trawl::github_from_env();
     let quiet = cfg.quiet;
     raise_open_file_limit(cfg.concurrency.get(), quiet);
+    // Before the output file is created: a bad --revalidate file costs
+    // nothing.
+    let previous = match &cfg.revalidate {
+        None => None,
+        Some(path) => match Previous::open(path) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                say!("trawl: cannot use {} for --revalidate: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if let Some(p) = &previous
+        && let Some(len) = p.torn
+        && !quiet
+    {
+        say!(
+            "trawl: {}: left out a torn last line ({len} bytes); its URL is fetched in full",
+            p.path().display()
+        );
+    }
     let mut resumed = Resumed::default();
     let out: Box<dyn Write + Send> = match &cfg.output {
         None => Box::new(io::stdout()),
@@ -93,6 +114,7 @@ fn main() -> ExitCode {
         progress.clone(),
         interrupted(),
         resumed.done,
+        previous,
     ));
     progress.finish();
     // Blocking reads of a terminal's stdin never return; do not wait for them.

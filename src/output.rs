@@ -38,6 +38,9 @@ pub struct WriterOptions {
     pub failures_reached: CancellationToken,
     /// CI reports, told of every record written; handed back at the end.
     pub reports: Option<Reports>,
+    /// `--changed-only`: an ok record whose content did not change is
+    /// counted (and reported) but not written.
+    pub changed_only: bool,
 }
 
 /// Writes every record received on `rx` to `out` until all senders are
@@ -57,7 +60,10 @@ pub fn write_all<W: Write>(
     let mut w = Writer {
         out: io::BufWriter::with_capacity(64 * 1024, out),
         line: Vec::with_capacity(1024),
-        tally: Tally::default(),
+        tally: Tally {
+            unchanged_unwritten: opts.changed_only,
+            ..Tally::default()
+        },
         opts,
     };
     let mut held: HashMap<u64, Record> = HashMap::new();
@@ -137,13 +143,16 @@ fn log_record(rec: &Record) {
 
 impl<W: Write> Writer<W> {
     fn write(&mut self, rec: &Record) -> io::Result<()> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, rec).map_err(io::Error::other)?;
-        self.line.push(b'\n');
-        let res = self.out.write_all(&self.line);
-        self.check(res)?;
-        if self.tally.closed {
-            return Ok(());
+        let unchanged = rec.ok && rec.changed == Some(Some(false));
+        if !(unchanged && self.opts.changed_only) {
+            self.line.clear();
+            serde_json::to_writer(&mut self.line, rec).map_err(io::Error::other)?;
+            self.line.push(b'\n');
+            let res = self.out.write_all(&self.line);
+            self.check(res)?;
+            if self.tally.closed {
+                return Ok(());
+            }
         }
         self.tally.count(rec);
         log_record(rec);
@@ -215,6 +224,7 @@ mod tests {
             max_failures: None,
             failures_reached: CancellationToken::new(),
             reports: None,
+            changed_only: false,
         }
     }
 

@@ -56,6 +56,20 @@ pub struct Record {
     /// `--meta`: JSON-LD blocks skipped because they did not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json_ld_invalid: Option<Option<u32>>,
+    /// The last response's `ETag`, as sent; `None` when absent.
+    pub etag: Option<String>,
+    /// The last response's `Last-Modified`, as sent; `None` when absent.
+    pub last_modified: Option<String>,
+    /// `sha256:<hex>` of the body after decompression; `None` when no body
+    /// was read whole. A 304 carries the earlier record's.
+    pub content_hash: Option<String>,
+    /// `--revalidate`: whether the content differs from the earlier
+    /// record's (`Some(None)`: no usable earlier record to compare with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Option<bool>>,
+    /// `--revalidate`: the response is a 304 answering our validators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_modified: Option<bool>,
     /// Why the URL is not ok, or `None`.
     pub error: Option<RecordError>,
 }
@@ -81,6 +95,11 @@ impl Record {
             meta: None,
             json_ld: None,
             json_ld_invalid: None,
+            etag: None,
+            last_modified: None,
+            content_hash: None,
+            changed: None,
+            not_modified: None,
             error: None,
         }
     }
@@ -188,6 +207,7 @@ mod tests {
                 "url": "nope", "final_url": null, "ok": false, "status": null,
                 "content_type": null, "bytes": 0, "elapsed_ms": 0, "attempts": 0,
                 "redirects": 0, "fetched_at": "T", "title": null,
+                "etag": null, "last_modified": null, "content_hash": null,
                 "error": {"kind": "invalid_url", "message": "relative URL"}
             })
         );

@@ -381,6 +381,8 @@ fn summary_json(s: &Summary, exit_code: u8) -> serde_json::Value {
         "duplicates": s.duplicates,
         "resumed": s.resumed,
         "other_shards": s.elsewhere,
+        "unchanged": t.unchanged,
+        "not_modified": t.not_modified,
         "elapsed_s": (secs * 1000.0).round() / 1000.0,
         "pages_per_s": if secs > 0.0 { ((t.written() as f64 / secs) * 10.0).round() / 10.0 } else { 0.0 },
         "interrupted": s.interrupted,

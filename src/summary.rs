@@ -15,10 +15,16 @@ pub struct Tally {
     pub failed: BTreeMap<ErrorKind, u64>,
     /// The output was closed by its reader; records after that were dropped.
     pub closed: bool,
+    /// `--revalidate`: ok records whose content did not change (counted
+    /// in `ok`), and of those, the 304s.
+    pub unchanged: u64,
+    pub not_modified: u64,
+    /// `--changed-only`: the unchanged records were not written.
+    pub unchanged_unwritten: bool,
 }
 
 impl Tally {
-    /// Records written.
+    /// Records made (with `--changed-only`, unchanged ones included).
     pub fn written(&self) -> u64 {
         self.ok + self.failed_total()
     }
@@ -32,6 +38,10 @@ impl Tally {
         match &rec.error {
             None => self.ok += 1,
             Some(e) => *self.failed.entry(e.kind).or_default() += 1,
+        }
+        if rec.ok && rec.changed == Some(Some(false)) {
+            self.unchanged += 1;
+            self.not_modified += u64::from(rec.not_modified == Some(true));
         }
     }
 }
@@ -77,6 +87,16 @@ impl fmt::Display for Summary {
                 .map(|(k, n)| format!("{} {n}", k.as_str()))
                 .collect();
             write!(f, " ({})", kinds.join(", "))?;
+        }
+        if t.unchanged > 0 {
+            write!(
+                f,
+                ", {} unchanged ({} not modified)",
+                t.unchanged, t.not_modified
+            )?;
+            if t.unchanged_unwritten {
+                write!(f, ", not written")?;
+            }
         }
         let dups = plural(self.duplicates, "duplicate", "duplicates");
         write!(f, ", {} {dups} skipped", self.duplicates)?;

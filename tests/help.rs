@@ -49,6 +49,9 @@ const CONTRACT_FLAGS: &[(&str, Option<&str>)] = &[
     ("--progress <WHEN>", Some("auto")),
     ("-q, --quiet", None),
     ("--ok-status <LIST>", Some("200-399")),
+    // Re-runs
+    ("--revalidate <FILE>", None),
+    ("--changed-only", None),
     // CI checks
     ("--sitemap <URL>", None),
     ("--expect <CSS>", None),

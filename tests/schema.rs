@@ -27,6 +27,8 @@ fn good() -> Value {
         "meta": {"description": null, "canonical": "https://example.com/a", "lang": "en",
                  "robots": null, "og:title": "Example", "twitter:card": "summary"},
         "json_ld": [{"@type": "Thing"}, [1, 2]], "json_ld_invalid": 1,
+        "etag": "W/\"5f-1a\"", "last_modified": "Wed, 25 Nov 2026 17:00:00 GMT",
+        "content_hash": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "error": null
     })
 }
@@ -37,6 +39,7 @@ fn failed() -> Value {
         "url": "nope", "final_url": null, "ok": false, "status": null,
         "content_type": null, "bytes": 0, "elapsed_ms": 0, "attempts": 0,
         "redirects": 0, "fetched_at": "2026-11-25T17:00:00.123Z", "title": null,
+        "etag": null, "last_modified": null, "content_hash": null,
         "error": {"kind": "invalid_url", "message": "relative URL without a base"}
     })
 }
@@ -131,6 +134,49 @@ fn wrong_types_and_broken_invariants_are_rejected() {
     let mut rec = good();
     rec.as_object_mut().expect("object").remove("json_ld");
     assert!(rejects(&rec), "--meta's three fields come together");
+}
+
+#[test]
+fn revalidation_fields_are_checked() {
+    // Every record carries the validators and the hash, null or not.
+    for key in ["etag", "last_modified", "content_hash"] {
+        let mut rec = failed();
+        rec.as_object_mut().expect("object").remove(key);
+        assert!(rejects(&rec), "{key} may not be left out");
+    }
+    let mut rec = good();
+    rec["content_hash"] = json!("sha256:E3B0");
+    assert!(
+        rejects(&rec),
+        "the hash is sha256: and 64 lower-case hex digits"
+    );
+    rec["content_hash"] = json!("md5:d41d8cd98f00b204e9800998ecf8427e");
+    assert!(rejects(&rec));
+
+    // --revalidate adds changed and not_modified together.
+    let mut rec = good();
+    rec["changed"] = json!(true);
+    assert!(rejects(&rec), "changed without not_modified");
+    rec["not_modified"] = json!(false);
+    support::validate(&rec);
+    rec["changed"] = Value::Null;
+    support::validate(&rec);
+
+    // A 304 answering our validators: ok, status 304, unchanged, hashed.
+    let mut rec = good();
+    rec["status"] = json!(304);
+    rec["changed"] = json!(false);
+    rec["not_modified"] = json!(true);
+    support::validate(&rec);
+    for (key, value) in [
+        ("changed", json!(true)),
+        ("status", json!(200)),
+        ("content_hash", Value::Null),
+    ] {
+        let mut bad = rec.clone();
+        bad[key] = value.clone();
+        assert!(rejects(&bad), "a 304 with {key} = {value} was accepted");
+    }
 }
 
 /// The kinds `src/record.rs` declares, read two ways: the variants of

@@ -5,6 +5,7 @@
 use super::dom::{self, Base};
 use html5ever::local_name;
 use scraper::ElementRef;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
@@ -35,6 +36,39 @@ impl Serialize for Meta {
             map.serialize_entry(k, v)?;
         }
         map.end()
+    }
+}
+
+/// Reads a `meta` object back from an earlier record (`--revalidate`),
+/// keeping the order of its properties.
+impl<'de> Deserialize<'de> for Meta {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Meta;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a meta object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Meta, A::Error> {
+                let mut meta = Meta::default();
+                while let Some(name) = map.next_key::<String>()? {
+                    let slot = match name.as_str() {
+                        "description" => &mut meta.description,
+                        "canonical" => &mut meta.canonical,
+                        "lang" => &mut meta.lang,
+                        "robots" => &mut meta.robots,
+                        _ => {
+                            let value: String = map.next_value()?;
+                            meta.properties.push((name, value));
+                            continue;
+                        }
+                    };
+                    *slot = map.next_value()?;
+                }
+                Ok(meta)
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 
@@ -137,6 +171,24 @@ mod tests {
     use super::*;
     use scraper::Html;
     use serde_json::json;
+
+    #[test]
+    fn meta_reads_back_as_written_in_order() {
+        let meta = Meta {
+            description: Some("d".into()),
+            canonical: None,
+            lang: Some("en".into()),
+            robots: None,
+            properties: vec![
+                ("twitter:card".into(), "summary".into()),
+                ("og:title".into(), "T".into()),
+            ],
+        };
+        let text = serde_json::to_string(&meta).unwrap();
+        let back: Meta = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, meta);
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
     use url::Url;
 
     fn scan(page: &str) -> PageMeta {

@@ -4,6 +4,7 @@
 
 use super::dom::{self, Base};
 use scraper::{ElementRef, Selector};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::str::FromStr;
 
@@ -224,9 +225,58 @@ impl Serialize for Fields {
     }
 }
 
+/// Reads a `fields` object back from an earlier record (`--revalidate`),
+/// keeping its order: strings and nulls are [`Field::One`], arrays
+/// [`Field::Many`].
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(Option<String>),
+            Many(Vec<String>),
+        }
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fields object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut out = Vec::new();
+                while let Some((name, raw)) = map.next_entry::<String, Raw>()? {
+                    out.push((
+                        name,
+                        match raw {
+                            Raw::One(v) => Field::One(v),
+                            Raw::Many(v) => Field::Many(v),
+                        },
+                    ));
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_read_back_as_written_in_order() {
+        let fields = Fields(vec![
+            ("z".into(), Field::One(Some("1".into()))),
+            ("a".into(), Field::One(None)),
+            ("m".into(), Field::Many(vec!["x".into(), "y".into()])),
+            ("e".into(), Field::Many(vec![])),
+        ]);
+        let text = serde_json::to_string(&fields).unwrap();
+        let back: Fields = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, fields);
+        assert!(serde_json::from_str::<Fields>(r#"{"n": 3}"#).is_err());
+    }
 
     fn sel(spec: &str) -> Selection {
         spec.parse().unwrap()

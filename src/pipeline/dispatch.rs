@@ -15,6 +15,7 @@ use crate::fetch::{Chain, Fetched, Step};
 use crate::hosts::{HostSlot, Hosts};
 use crate::input::{Entry, Job};
 use crate::record::{ErrorKind, Record};
+use crate::revalidate::Prior;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -33,6 +34,9 @@ const BACKLOG: usize = 64;
 pub(super) struct Pending {
     job: Job,
     chain: Option<Chain>,
+    /// Its record in the `--revalidate` file, once looked up (`None`: not
+    /// yet), kept through retries and redirects.
+    prior: Option<Option<Arc<Prior>>>,
 }
 
 /// How a task ended.
@@ -218,7 +222,10 @@ impl Dispatcher {
                             self.shared.judge.blank_asked(&mut rec);
                             backlog.push_back((seq, *rec));
                         }
-                        Some(Entry::Fetch(job)) => queues.push(Pending { job, chain: None }, &self.hosts),
+                        Some(Entry::Fetch(job)) => {
+                            let fresh = Pending { job, chain: None, prior: None };
+                            queues.push(fresh, &self.hosts);
+                        }
                     }
                 }
             }
@@ -234,9 +241,28 @@ async fn task(
     pending: Pending,
     slot: HostSlot,
 ) -> Then {
-    let Pending { mut job, chain } = pending;
+    let Pending {
+        mut job,
+        chain,
+        prior,
+    } = pending;
+    let prior = match prior {
+        Some(known) => known,
+        None => look_up(&shared, &job.line).await,
+    };
     let fresh = chain.is_none();
-    let chain = chain.unwrap_or_else(|| Chain::new(&job.url));
+    let chain = chain.unwrap_or_else(|| {
+        let conditional = prior
+            .as_deref()
+            .and_then(|p| match p.conditional(&shared.judge.plan) {
+                Ok(c) => Some(c),
+                Err(why) => {
+                    tracing::debug!("{}: full fetch: {why}", job.line);
+                    None
+                }
+            });
+        Chain::new(&job.url, conditional)
+    });
     let first = *job.first_start.get_or_insert_with(Instant::now);
     if fresh {
         job.attempts += 1;
@@ -268,6 +294,7 @@ async fn task(
             return Then::Moved(Pending {
                 job,
                 chain: Some(chain),
+                prior: Some(prior),
             });
         }
     };
@@ -282,15 +309,58 @@ async fn task(
         // Start over at the URL as given (not where a redirect had led).
         log_retry(&job, &fetched, wait);
         job.url = url;
-        return Then::Retry(Pending { job, chain: None }, wait);
+        return Then::Retry(
+            Pending {
+                job,
+                chain: None,
+                prior: Some(prior),
+            },
+            wait,
+        );
     }
     let record = shared
         .judge
-        .record(job.line, fetched, first, job.attempts, &shared.parser)
+        .record(
+            job.line,
+            fetched,
+            first,
+            job.attempts,
+            &shared.parser,
+            prior.as_deref(),
+        )
         .await;
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
     Then::Recorded
+}
+
+/// The record `line` has in the `--revalidate` file, if any, read off the
+/// reactor. A file that cannot be read back costs the URL its conditional
+/// request, not its record.
+async fn look_up(shared: &Arc<Shared>, line: &str) -> Option<Arc<Prior>> {
+    shared.previous.as_ref()?;
+    let key = crate::resume::key_of(line)?;
+    let shared = shared.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let previous = shared.previous.as_ref()?;
+        previous
+            .get(&key)
+            .map_err(|e| {
+                tracing::warn!(
+                    "cannot read {} back: {e}; fetching {key} in full",
+                    previous.path().display()
+                );
+            })
+            .ok()
+            .flatten()
+    })
+    .await
+    .ok()
+    .flatten();
+    if found.is_none() {
+        tracing::debug!("{line}: no earlier record");
+    }
+    found.map(Arc::new)
 }
 
 /// `-vv`: why a URL is tried again, and when.

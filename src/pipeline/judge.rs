@@ -7,6 +7,7 @@ use crate::fetch::Fetched;
 use crate::page::pool::ParsePool;
 use crate::page::{self, Extracted, Plan};
 use crate::record::{ErrorKind, Record, RecordError};
+use crate::revalidate::Prior;
 use crate::units::StatusSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,11 +18,14 @@ pub(super) struct Judge {
     pub(super) plan: Arc<Plan>,
     /// `--max-latency`: a page slower than this fails as `slow`.
     pub(super) max_latency: Option<Duration>,
+    /// `--revalidate`: every record says `changed` and `not_modified`.
+    pub(super) revalidating: bool,
 }
 
 impl Judge {
     /// The record of a URL whose last attempt got `f`; `start` is when its
-    /// first attempt began.
+    /// first attempt began; `prior` is its record in the `--revalidate`
+    /// file.
     pub(super) async fn record(
         &self,
         line: String,
@@ -29,11 +33,18 @@ impl Judge {
         start: Instant,
         attempts: u32,
         parser: &ParsePool,
+        prior: Option<&Prior>,
     ) -> Record {
+        let not_modified = f.not_modified && prior.is_some();
+        // A 304 answering our validators is ok whatever --ok-status says.
         let mut error = f
             .error
             .map(|(kind, message)| RecordError { kind, message })
-            .or_else(|| f.status.and_then(|s| self.status_error(s)));
+            .or_else(|| {
+                f.status
+                    .filter(|_| !not_modified)
+                    .and_then(|s| self.status_error(s))
+            });
         let mut page = None;
         if let (Some(body), Some(url)) = (f.body, f.final_url.clone()) {
             match self
@@ -56,9 +67,26 @@ impl Judge {
             // An attempt that sent nothing (robots.txt said no) is no attempt.
             attempts: attempts - u32::from(f.unsent && attempts > 0),
             redirects: f.redirects,
+            etag: f.etag,
+            last_modified: f.last_modified,
+            content_hash: f.content_hash,
             error,
             ..Record::empty(line)
         };
+        if self.revalidating {
+            record.not_modified = Some(not_modified);
+            record.changed = Some(match prior {
+                Some(p) if not_modified => {
+                    self.carry_forward(&mut record, p);
+                    Some(false)
+                }
+                Some(p) => p
+                    .hash()
+                    .zip(record.content_hash.as_deref())
+                    .map(|(was, now)| was != now),
+                None => None,
+            });
+        }
         let mut unmet = None;
         if let Some(read) = page {
             unmet = read.unmet;
@@ -86,6 +114,32 @@ impl Judge {
         }
         self.blank_asked(&mut record);
         record
+    }
+
+    /// Fills a 304's record with what the earlier record read from the
+    /// same body: its parts as this run asks for them, its hash, and its
+    /// validators and Content-Type unless the 304 sent new ones.
+    fn carry_forward(&self, rec: &mut Record, p: &Prior) {
+        rec.title.clone_from(&p.title);
+        rec.fields = p.fields_for(&self.plan);
+        if self.plan.links {
+            rec.links = p.links.clone();
+        }
+        if self.plan.meta {
+            rec.meta = p.meta.clone();
+            rec.json_ld = p.json_ld.clone();
+            rec.json_ld_invalid = p.json_ld_invalid;
+        }
+        rec.content_hash.clone_from(&p.content_hash);
+        if rec.etag.is_none() {
+            rec.etag.clone_from(&p.etag);
+        }
+        if rec.last_modified.is_none() {
+            rec.last_modified.clone_from(&p.last_modified);
+        }
+        if rec.content_type.is_none() {
+            rec.content_type.clone_from(&p.content_type);
+        }
     }
 
     /// The `http_status` error of a status outside `--ok-status`.
@@ -177,6 +231,10 @@ impl Judge {
             rec.meta.get_or_insert(None);
             rec.json_ld.get_or_insert(None);
             rec.json_ld_invalid.get_or_insert(None);
+        }
+        if self.revalidating {
+            rec.changed.get_or_insert(None);
+            rec.not_modified.get_or_insert(false);
         }
     }
 }

@@ -43,6 +43,7 @@ use crate::output::{self, WriterOptions};
 use crate::page::pool::ParsePool;
 use crate::progress::Progress;
 use crate::report::Reports;
+use crate::revalidate::Previous;
 use crate::sitemap::SitemapClient;
 use crate::summary::Summary;
 use anyhow::Context;
@@ -69,6 +70,8 @@ pub struct Outcome {
 /// What every fetch task of a run shares.
 struct Shared {
     fetcher: Fetcher,
+    /// `--revalidate`: the earlier run's records.
+    previous: Option<Previous>,
     parser: ParsePool,
     judge: Judge,
     retry: RetryPolicy,
@@ -86,7 +89,8 @@ fn reorder_window(concurrency: usize) -> usize {
 
 /// Fetches every URL of `cfg.inputs` (of this run's shard, and not in
 /// `done`, the URLs an earlier run wrote to the output) and writes one
-/// record per distinct URL to `out`.
+/// record per distinct URL to `out`; with `previous` (`--revalidate`),
+/// conditionally where its records allow.
 ///
 /// Returns once every record is written, or soon after `interrupt`
 /// completes; in-flight requests are then dropped, not awaited.
@@ -100,6 +104,7 @@ pub async fn run<W>(
     progress: Progress,
     interrupt: impl Future<Output = ()>,
     done: Seen,
+    previous: Option<Previous>,
 ) -> anyhow::Result<Outcome>
 where
     W: Write + Send + 'static,
@@ -137,6 +142,7 @@ where
         max_failures: cfg.max_failures,
         failures_reached: failures_reached.clone(),
         reports,
+        changed_only: cfg.changed_only,
     };
     let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
 
@@ -169,7 +175,9 @@ where
             ok_status: cfg.ok_status.clone(),
             plan: Arc::new(cfg.plan.clone()),
             max_latency: cfg.max_latency,
+            revalidating: previous.is_some(),
         },
+        previous,
         retry: RetryPolicy {
             retries: cfg.retries,
             max_time: cfg.max_time,

@@ -30,4 +30,4 @@ pub use routes::{fixture, prepare_bomb};
 #[allow(unused_imports)]
 pub use run::{isolate, run, signal, trawl, wait_exit};
 #[allow(unused_imports)]
-pub use server::Server;
+pub use server::{Server, Span};

@@ -31,6 +31,16 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/bomb", get(bomb))
         .route("/bad-gzip", get(bad_gzip))
         .route("/heavy/{mib}", get(heavy))
+        .route("/cache/{name}", {
+            let stats = stats.clone();
+            get(
+                move |name: Path<String>,
+                      query: Query<HashMap<String, String>>,
+                      headers: HeaderMap| {
+                    cache(stats.clone(), name, query, headers)
+                },
+            )
+        })
         .route("/robots.txt", get(move || robots(stats.clone())))
         .route("/flaky/{k}", get(flaky))
         .route("/retry-after/{secs}", get(retry_after))
@@ -154,6 +164,75 @@ async fn robots(stats: Arc<Stats>) -> Response {
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// A page with validators, as a cache-aware server sends it: the body
+/// set by `Server::set_page` (or a default page), with `?etag=strong`
+/// (`"hex"`), `weak` (`W/"hex"`) or `gzip` (`"hex-gzip"`, never matched
+/// again, as servers that append it to compressed responses do) made from
+/// the body, and with `?lm=1` a Last-Modified that follows the page's
+/// version. If-None-Match (which wins) or If-Modified-Since that match get
+/// a 304 with the validators and no body.
+async fn cache(
+    stats: Arc<Stats>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let (body, version) = stats
+        .pages
+        .lock()
+        .ok()
+        .and_then(|p| p.get(&name).cloned())
+        .unwrap_or_else(|| {
+            (
+                format!("<!doctype html><title>{name}</title><a href=\"/page/simple.html\">s</a>"),
+                1,
+            )
+        });
+    let hex = format!("{:016x}", fnv1a(body.as_bytes()));
+    let etag = match q.get("etag").map(String::as_str) {
+        Some("strong") => Some(format!("\"{hex}\"")),
+        Some("weak") => Some(format!("W/\"{hex}\"")),
+        Some("gzip") => Some(format!("\"{hex}-gzip\"")),
+        _ => None,
+    };
+    let modified = q.contains_key("lm").then(|| {
+        let at = std::time::UNIX_EPOCH
+            + Duration::from_secs(1_764_000_000 + u64::from(version) * 86_400);
+        httpdate::fmt_http_date(at)
+    });
+    let sent = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let fresh = match (sent(header::IF_NONE_MATCH), sent(header::IF_MODIFIED_SINCE)) {
+        (Some(tags), _) => {
+            // Weak comparison; the -gzip form is never stored, so never matched.
+            let ours = format!("\"{hex}\"");
+            q.get("etag").is_some_and(|e| e != "gzip")
+                && tags
+                    .split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == ours)
+        }
+        (None, Some(since)) => modified.as_deref() == Some(since),
+        (None, None) => false,
+    };
+    let mut resp = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        html(body)
+    };
+    for (name, value) in [(header::ETAG, etag), (header::LAST_MODIFIED, modified)] {
+        if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            resp.headers_mut().insert(name, v);
+        }
+    }
+    resp
+}
+
+/// FNV-1a, 64 bits: a stable tag of a body.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Requests seen so far per `?id=`, over the whole test binary.

@@ -9,9 +9,11 @@ use super::faults::{Conn, FaultyListener};
 use super::routes;
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use futures_util::StreamExt;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +29,12 @@ pub struct Span {
     pub path: String,
     pub start: Instant,
     pub end: Option<Instant>,
+    /// The request's headers.
+    #[allow(dead_code)]
+    pub headers: HeaderMap,
+    /// The response's status, once the handler answered.
+    #[allow(dead_code)]
+    pub status: Option<u16>,
 }
 
 /// What a server saw.
@@ -41,6 +49,9 @@ pub(super) struct Stats {
     paths: std::sync::Mutex<Vec<String>>,
     /// What /robots.txt answers: status and body (404 when unset).
     pub(super) robots: std::sync::Mutex<Option<(u16, String)>>,
+    /// What /cache/{name} serves: the page's body and its version (which
+    /// its Last-Modified date follows); unset names serve a default page.
+    pub(super) pages: std::sync::Mutex<HashMap<String, (String, u32)>>,
 }
 
 /// A running test server.
@@ -82,6 +93,15 @@ impl Server {
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default()
+    }
+
+    /// Makes /cache/`name` serve `body` from now on, as a new version
+    /// (a later Last-Modified date than the default page or the last set).
+    pub fn set_page(&self, name: &str, body: &str) {
+        if let Ok(mut pages) = self.stats.pages.lock() {
+            let version = pages.get(name).map_or(2, |p| p.1 + 1);
+            pages.insert(name.to_owned(), (body.to_owned(), version));
+        }
     }
 
     /// Starts a server on 127.0.0.1.
@@ -153,6 +173,8 @@ async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Res
                 path: req.uri().to_string(),
                 start: Instant::now(),
                 end: None,
+                headers: req.headers().clone(),
+                status: None,
             });
             spans.len() - 1
         }
@@ -165,6 +187,11 @@ async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Res
     stats.max_inflight.fetch_max(now, Ordering::SeqCst);
     let guard = Guard(stats.clone(), index);
     let (parts, body) = next.run(req).await.into_parts();
+    if let Ok(mut spans) = stats.spans.lock()
+        && let Some(span) = spans.get_mut(index)
+    {
+        span.status = Some(parts.status.as_u16());
+    }
     let body = body.into_data_stream().map(move |chunk| {
         let _held = &guard;
         chunk
