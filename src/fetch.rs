@@ -1,5 +1,5 @@
-//! One attempt at one URL: the request, the redirects, the capped body, and
-//! the classification of whatever went wrong.
+//! One attempt at one URL: the request, the redirects and the capped body
+//! (`http` classifies what went wrong).
 //!
 //! Redirects are followed here rather than by reqwest, so that every hop
 //! is counted, loops are caught as soon as a URL repeats, a hop to another
@@ -381,7 +381,7 @@ impl Fetcher {
         let mut hash = Sha256::new();
         let whole = http::read_capped(
             &mut resp,
-            self.max_body,
+            (self.max_body, http::Past::Check),
             &mut out.bytes,
             keep.then_some(&mut body),
             Some(&mut hash),

@@ -37,18 +37,26 @@ impl ClientOptions {
 /// cancels the read still knows how far it got.
 ///
 /// Returns `false` when the body is larger than `limit`: `read` is then
-/// `limit` and `body` holds the first `limit` bytes.
+/// `limit` and `body` holds the first `limit` bytes. With `Past::Stop`,
+/// reading stops as soon as `limit` bytes are in (a prefix is all the
+/// caller wants), and `false` means the body may have been longer.
 ///
 /// # Errors
 /// The connection or the decompressor failed.
 pub async fn read_capped(
     resp: &mut reqwest::Response,
-    limit: u64,
+    (limit, past): (u64, Past),
     read: &mut u64,
     mut body: Option<&mut Vec<u8>>,
     mut hash: Option<&mut Sha256>,
 ) -> reqwest::Result<bool> {
-    while let Some(chunk) = resp.chunk().await? {
+    loop {
+        if past == Past::Stop && *read >= limit {
+            return Ok(false);
+        }
+        let Some(chunk) = resp.chunk().await? else {
+            return Ok(true);
+        };
         let room = limit.saturating_sub(*read);
         let take = chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         if let Some(body) = body.as_deref_mut() {
@@ -62,7 +70,15 @@ pub async fn read_capped(
             return Ok(false);
         }
     }
-    Ok(true)
+}
+
+/// What [`read_capped`] does at its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Past {
+    /// Read on: the body must end within the limit to be whole.
+    Check,
+    /// Stop there: the first `limit` bytes are all that is wanted.
+    Stop,
 }
 
 /// A finished SHA-256 as records write it: `sha256:` and 64 lower-case

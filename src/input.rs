@@ -120,7 +120,7 @@ pub enum Line {
 
 impl Line {
     /// The key that repeats, `--resume` and the output file share for the
-    /// trimmed `line` this classifies: its normalised URL, or the line
+    /// `line` this classifies (trimmed, but for a sitemap's URL as given): its normalised URL, or the line
     /// itself when it is not one; `None` for blank lines and comments.
     pub fn key<'a>(&'a self, line: &'a str) -> Option<&'a str> {
         match self {

@@ -110,7 +110,14 @@ impl RobotsCache {
             // broken server gets no more than that of our memory.
             let mut body = Vec::new();
             // Past the cap, the rest is ignored.
-            http::read_capped(&mut resp, MAX_ROBOTS_BYTES, &mut 0, Some(&mut body), None).await?;
+            http::read_capped(
+                &mut resp,
+                (MAX_ROBOTS_BYTES, http::Past::Stop),
+                &mut 0,
+                Some(&mut body),
+                None,
+            )
+            .await?;
             Ok::<_, reqwest::Error>((status, body))
         })
         .await;

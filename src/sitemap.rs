@@ -88,9 +88,15 @@ impl SitemapClient {
             ));
         }
         let mut body = Vec::new();
-        let whole = http::read_capped(&mut resp, MAX_SITEMAP, &mut 0, Some(&mut body), None)
-            .await
-            .map_err(|e| format!("the sitemap's body failed: {}", http::describe(&e)))?;
+        let whole = http::read_capped(
+            &mut resp,
+            (MAX_SITEMAP, http::Past::Check),
+            &mut 0,
+            Some(&mut body),
+            None,
+        )
+        .await
+        .map_err(|e| format!("the sitemap's body failed: {}", http::describe(&e)))?;
         if !whole {
             return Err(format!(
                 "the sitemap is larger than {} MiB",

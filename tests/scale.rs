@@ -359,3 +359,62 @@ fn bad_shard_flags_are_usage_errors() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+/// A reader that falls behind holds the writer up; the lines that need no
+/// fetch (their records are made by the dispatcher itself) must neither
+/// stall the URLs around them nor be lost, and the run must end.
+#[test]
+fn a_slow_reader_of_many_unfetchable_lines_loses_nothing_and_ends() {
+    use std::io::{Read, Write};
+    let s = Server::start();
+    let mut list = String::new();
+    let mut urls = Vec::new();
+    // URLs before and after a long stretch of lines with none: in the
+    // middle, no fetch is in flight to wake the dispatcher.
+    for i in 0..3040 {
+        let line = if (20..3020).contains(&i) {
+            // Long enough that the records overflow the pipe and every channel.
+            format!("not a url {i} {}", "x".repeat(200))
+        } else {
+            s.url(&format!("/page/simple.html?i={i}"))
+        };
+        list.push_str(&line);
+        list.push('\n');
+        urls.push(line);
+    }
+    let mut child = trawl()
+        .args(["-c", "4", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn trawl");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(list.as_bytes());
+    });
+    // Nobody reads for a while: the pipe, the writer's channel and the
+    // dispatcher's backlog all fill up.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
+    let status = wait_exit(&mut child, Duration::from_secs(60));
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let _ = feeder.join();
+    let out = reader.join().expect("reader");
+    let status = status.expect("trawl hung with a slow reader");
+    assert_eq!(status.code(), Some(1), "invalid lines fail the run");
+    let recs = records(&out);
+    assert_eq!(recs.len(), urls.len(), "one record per line");
+    let got = by_url(&recs);
+    for u in &urls {
+        assert!(got.contains_key(u.as_str()), "no record for {u}");
+    }
+}

@@ -7,8 +7,11 @@
 //! host slot arrives on the `freed` channel (a slot is freed as soon as
 //! its request ends, before the page is parsed). The dispatcher never
 //! awaits the writer: a record it makes itself (a line that is not a URL)
-//! waits in a short backlog, and while that is not empty it reads no more
-//! input, so freed slots are served even when the writer is slow.
+//! goes to a small forwarding task through a channel of [`BACKLOG`]
+//! places; when that is full, the record is held and no more input is read
+//! until there is room, so freed slots are served even when the writer is
+//! slow. (The forwarder waits in the
+//! writer channel's queue like any task, so it is served in turn.)
 
 use super::Shared;
 use crate::fetch::{Chain, Fetched, Step};
@@ -25,12 +28,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-/// Records of lines that need no fetch that may wait for the writer
-/// before the dispatcher stops reading input.
+/// Records of lines that need no fetch that may wait for the writer before
+/// the dispatcher stops reading input.
 const BACKLOG: usize = 64;
 
-/// A URL waiting for a slot of its host: a fresh job, or one that a
-/// redirect sent on from another host.
+/// A URL waiting for a slot of its host: a fresh job, one that a redirect
+/// sent on from another host, or one back from a retry's wait.
 pub(super) struct Pending {
     job: Job,
     chain: Option<Chain>,
@@ -150,8 +153,18 @@ impl Dispatcher {
         // URLs waiting out a retry's backoff: they hold no slot, and the
         // run is not over while any sleeps.
         let mut sleepers: JoinSet<Pending> = JoinSet::new();
-        // Records of lines that need no fetch, waiting for the writer.
-        let mut backlog: VecDeque<(u64, Record)> = VecDeque::new();
+        // Records of lines that need no fetch, on their way to the writer.
+        let (backlog, mut forward) = mpsc::channel::<(u64, Record)>(BACKLOG);
+        // A record that found the backlog full waits here.
+        let mut held: Option<(u64, Record)> = None;
+        let records = self.records.clone();
+        tokio::spawn(async move {
+            while let Some(rec) = forward.recv().await {
+                if records.send(rec).await.is_err() {
+                    return;
+                }
+            }
+        });
         let mut halted = false;
 
         loop {
@@ -177,11 +190,11 @@ impl Dispatcher {
                 && queues.waiting == 0
                 && tasks.is_empty()
                 && sleepers.is_empty()
-                && backlog.is_empty()
+                && held.is_none()
             {
                 return;
             }
-            let reading = input_open && queues.waiting < self.lookahead && backlog.len() < BACKLOG;
+            let reading = input_open && queues.waiting < self.lookahead && held.is_none();
             tokio::select! {
                 // Freed slots first: they are what lets waiting URLs start.
                 biased;
@@ -208,10 +221,10 @@ impl Dispatcher {
                         Err(_) => {}
                     }
                 }
-                permit = self.records.reserve(), if !backlog.is_empty() => {
-                    // The writer only goes away when the run is stopping.
+                permit = backlog.reserve(), if held.is_some() => {
+                    // Closed means the writer is gone: the run is stopping.
                     let Ok(permit) = permit else { return };
-                    if let Some(rec) = backlog.pop_front() {
+                    if let Some(rec) = held.take() {
                         permit.send(rec);
                     }
                 }
@@ -220,7 +233,11 @@ impl Dispatcher {
                         None => input_open = false,
                         Some(Entry::Record(seq, mut rec)) => {
                             self.shared.judge.blank_asked(&mut rec);
-                            backlog.push_back((seq, *rec));
+                            match backlog.try_send((seq, *rec)) {
+                                Ok(()) => {}
+                                Err(mpsc::error::TrySendError::Full(rec)) => held = Some(rec),
+                                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                            }
                         }
                         Some(Entry::Fetch(job)) => {
                             let fresh = Pending { job, chain: None, prior: None };
