@@ -133,6 +133,9 @@ pub enum ErrorKind {
     Decode,
     /// The connection failed while the response was being read.
     Io,
+    /// The response broke HTTP: no status line, a header block over the
+    /// limit, conflicting lengths, bad chunking.
+    Protocol,
     /// The page did not show what `--expect` or `--expect-text` asked for.
     Expectation,
     /// The page took longer than `--max-latency`.
@@ -158,6 +161,7 @@ impl ErrorKind {
             ErrorKind::HttpStatus => "http_status",
             ErrorKind::Decode => "decode",
             ErrorKind::Io => "io",
+            ErrorKind::Protocol => "protocol",
             ErrorKind::Expectation => "expectation",
             ErrorKind::Slow => "slow",
             ErrorKind::Sitemap => "sitemap",
@@ -207,6 +211,7 @@ mod tests {
             ErrorKind::HttpStatus,
             ErrorKind::Decode,
             ErrorKind::Io,
+            ErrorKind::Protocol,
             ErrorKind::Expectation,
             ErrorKind::Slow,
             ErrorKind::Sitemap,
