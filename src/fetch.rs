@@ -307,7 +307,7 @@ impl Fetcher {
             .and_then(|v| v.to_str().ok())
             .and_then(http::retry_after);
 
-        if let Some(next) = redirect_target(current, status, resp.headers()) {
+        if let Some(next) = redirect_target(current, status, resp.headers())? {
             if out.redirects >= self.max_redirects {
                 return Err((
                     ErrorKind::TooManyRedirects,
@@ -353,21 +353,37 @@ impl Fetcher {
 }
 
 /// The URL a response redirects to, when it is a redirect we follow: a
-/// 301, 302, 303, 307 or 308 with a `Location` that resolves to an http(s)
-/// URL. Anything else is the final response.
-fn redirect_target(base: &Url, status: reqwest::StatusCode, headers: &HeaderMap) -> Option<Url> {
+/// 301, 302, 303, 307 or 308 with a `Location` that resolves to a URL.
+/// Without a usable `Location` it is the final response; a `Location` of
+/// another scheme (`file:`, `ftp:`) is not followed and fails the attempt
+/// as `unsupported_scheme`.
+fn redirect_target(
+    base: &Url,
+    status: reqwest::StatusCode,
+    headers: &HeaderMap,
+) -> Result<Option<Url>, Failure> {
     if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-        return None;
+        return Ok(None);
     }
-    let location = headers.get(header::LOCATION)?.to_str().ok()?;
-    let mut next = base.join(location.trim()).ok()?;
+    let Some(location) = headers.get(header::LOCATION) else {
+        return Ok(None);
+    };
+    let Ok(location) = location.to_str() else {
+        return Ok(None);
+    };
+    let Ok(mut next) = base.join(location.trim()) else {
+        return Ok(None);
+    };
     if !matches!(next.scheme(), "http" | "https") || next.host_str().is_none() {
-        return None;
+        return Err((
+            ErrorKind::UnsupportedScheme,
+            format!("redirect to a {}: URL, not followed", next.scheme()),
+        ));
     }
     // A fragment is never sent; a Location without one keeps the
     // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
     next.set_fragment(None);
-    Some(next)
+    Ok(Some(next))
 }
 
 #[cfg(test)]
@@ -385,7 +401,9 @@ mod tests {
     #[test]
     fn redirects_resolve_against_the_current_url() {
         let base = Url::parse("http://a.test/x/y?q=1").unwrap();
-        let t = |s: u16, l: &str| redirect_target(&base, StatusCode::from_u16(s).unwrap(), &loc(l));
+        let t = |s: u16, l: &str| {
+            redirect_target(&base, StatusCode::from_u16(s).unwrap(), &loc(l)).unwrap()
+        };
         assert_eq!(t(302, "../z#frag").unwrap().as_str(), "http://a.test/z");
         assert_eq!(t(301, "//b.test/p").unwrap().as_str(), "http://b.test/p");
         assert_eq!(
@@ -394,7 +412,20 @@ mod tests {
         );
         assert!(t(300, "/p").is_none(), "300 is not followed");
         assert!(t(304, "/p").is_none());
-        assert!(t(302, "mailto:x@y").is_none());
-        assert!(redirect_target(&base, StatusCode::FOUND, &HeaderMap::new()).is_none());
+        assert!(
+            redirect_target(&base, StatusCode::FOUND, &HeaderMap::new())
+                .unwrap()
+                .is_none()
+        );
     }
+
+    #[test]
+    fn a_redirect_to_another_scheme_is_unsupported_scheme() {
+        let base = Url::parse("http://a.test/").unwrap();
+        for to in ["file:///etc/passwd", "mailto:x@y", "ftp://a.test/f"] {
+            let err = redirect_target(&base, StatusCode::FOUND, &loc(to)).unwrap_err();
+            assert_eq!(err.0, ErrorKind::UnsupportedScheme, "{to}");
+        }
+    }
+
 }

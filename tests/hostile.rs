@@ -216,6 +216,7 @@ fn answer(conn: &mut TcpStream, path: &str, served: usize, _addr: SocketAddr) ->
         "/redirect-space" => redirect(b"/ok/two words"),
         "/redirect-bare-cr" => redirect(b"/ok\rX-Injected: 1"),
         "/redirect-fold" => redirect(b"/ok\r\n /folded"),
+        "/redirect-file" => redirect(b"file:///etc/passwd"),
         "/redirect-v6" => redirect(b"http://[::1]:0/"),
         _ if route.starts_with("/ok") => reply("", PAGE),
         _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
@@ -250,6 +251,7 @@ fn every_hostile_response_gets_one_record_of_a_documented_kind() {
         ("/redirect-space", ""),
         ("/redirect-bare-cr", "protocol"),
         ("/redirect-fold", "protocol"),
+        ("/redirect-file", "unsupported_scheme"),
         ("/redirect-v6", "connect"),
         ("/ok", ""),
     ];
@@ -281,5 +283,8 @@ fn every_hostile_response_gets_one_record_of_a_documented_kind() {
     assert_eq!(m[&h.url("/cl-long")]["bytes"], 37);
     assert_eq!(m[&h.url("/trailers")]["title"], "trl");
     assert_eq!(m[&h.url("/chunk-ext")]["title"], "ext");
+    let file = &m[&h.url("/redirect-file")];
+    assert_eq!(file["status"], 302, "{file}");
+    assert_eq!(file["ok"], false, "{file}");
 }
 
