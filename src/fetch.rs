@@ -368,9 +368,7 @@ fn redirect_target(
     let Some(location) = headers.get(header::LOCATION) else {
         return Ok(None);
     };
-    let Ok(location) = location.to_str() else {
-        return Ok(None);
-    };
+    let location = location_text(location.as_bytes());
     let Ok(mut next) = base.join(location.trim()) else {
         return Ok(None);
     };
@@ -384,6 +382,26 @@ fn redirect_target(
     // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
     next.set_fragment(None);
     Ok(Some(next))
+}
+
+/// A `Location` value as browsers read it: UTF-8 when it is (the URL
+/// parser then percent-encodes it), else its bytes above ASCII
+/// percent-encoded one by one.
+fn location_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len() * 3);
+            for &b in bytes {
+                if b.is_ascii() {
+                    text.push(char::from(b));
+                } else {
+                    text.push_str(&format!("%{b:02X}"));
+                }
+            }
+            text.into()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -428,4 +446,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn raw_non_ascii_in_location_is_percent_encoded() {
+        let base = Url::parse("http://a.test/").unwrap();
+        let raw = |bytes: &[u8]| {
+            let mut h = HeaderMap::new();
+            h.insert(header::LOCATION, HeaderValue::from_bytes(bytes).unwrap());
+            redirect_target(&base, StatusCode::FOUND, &h)
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(raw("/café".as_bytes()).as_str(), "http://a.test/caf%C3%A9");
+        assert_eq!(raw(b"/caf\xe9 x").as_str(), "http://a.test/caf%E9%20x");
+    }
 }

@@ -216,6 +216,8 @@ fn answer(conn: &mut TcpStream, path: &str, served: usize, _addr: SocketAddr) ->
         "/redirect-space" => redirect(b"/ok/two words"),
         "/redirect-bare-cr" => redirect(b"/ok\rX-Injected: 1"),
         "/redirect-fold" => redirect(b"/ok\r\n /folded"),
+        "/redirect-utf8" => redirect("/ok/café".as_bytes()),
+        "/redirect-latin1" => redirect(b"/ok/caf\xe9"),
         "/redirect-file" => redirect(b"file:///etc/passwd"),
         "/redirect-v6" => redirect(b"http://[::1]:0/"),
         _ if route.starts_with("/ok") => reply("", PAGE),
@@ -251,6 +253,8 @@ fn every_hostile_response_gets_one_record_of_a_documented_kind() {
         ("/redirect-space", ""),
         ("/redirect-bare-cr", "protocol"),
         ("/redirect-fold", "protocol"),
+        ("/redirect-utf8", ""),
+        ("/redirect-latin1", ""),
         ("/redirect-file", "unsupported_scheme"),
         ("/redirect-v6", "connect"),
         ("/ok", ""),
@@ -279,6 +283,8 @@ fn every_hostile_response_gets_one_record_of_a_documented_kind() {
     assert!(took < Duration::from_secs(30), "{took:?}");
 
     let final_url = |p: &str| m[&h.url(p)]["final_url"].as_str().unwrap_or("").to_owned();
+    assert!(final_url("/redirect-utf8").ends_with("/ok/caf%C3%A9"));
+    assert!(final_url("/redirect-latin1").ends_with("/ok/caf%E9"));
     assert!(final_url("/redirect-space").ends_with("/ok/two%20words"));
     assert_eq!(m[&h.url("/cl-long")]["bytes"], 37);
     assert_eq!(m[&h.url("/trailers")]["title"], "trl");
