@@ -325,6 +325,15 @@ impl Fetcher {
             return Ok(Some(next));
         }
 
+        // reqwest decodes a body of one known coding and then drops the
+        // header; one left behind names a coding it did not undo (a chain
+        // such as `gzip, gzip`), and the body would be garbage.
+        if let Some(coding) = undecoded_coding(resp.headers()) {
+            return Err((
+                ErrorKind::Decode,
+                format!("Content-Encoding {coding:?} is not supported"),
+            ));
+        }
         out.reading_body = true;
         let keep = self.keep_every_body || may_be_html(out.content_type.as_deref());
         // The length is a hint only (absent when compressed), and the
@@ -402,6 +411,34 @@ fn location_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
             text.into()
         }
     }
+}
+
+/// A `Content-Encoding` that reqwest left in place although it names a
+/// compression: a chain (`gzip, gzip`), or a coding spelled in a way it
+/// does not match (`GZIP`). `identity` and codings that are no
+/// compression (servers that send `utf-8` here) pass.
+fn undecoded_coding(headers: &HeaderMap) -> Option<String> {
+    const COMPRESSIONS: [&str; 7] = [
+        "gzip",
+        "x-gzip",
+        "deflate",
+        "br",
+        "zstd",
+        "compress",
+        "x-compress",
+    ];
+    for value in headers.get_all(header::CONTENT_ENCODING) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let compressed = text.split(',').any(|c| {
+            COMPRESSIONS
+                .iter()
+                .any(|k| c.trim().eq_ignore_ascii_case(k))
+        });
+        if compressed {
+            return Some(text.into_owned());
+        }
+    }
+    None
 }
 
 #[cfg(test)]

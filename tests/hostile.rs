@@ -203,6 +203,7 @@ fn answer(conn: &mut TcpStream, path: &str, served: usize, _addr: SocketAddr) ->
             z.extend_from_slice(&[0xa5; 60]);
             reply("Content-Encoding: zstd\r\n", &z)
         }
+        "/gzip-gzip" => reply("Content-Encoding: gzip, gzip\r\n", &gzip(&gzip(PAGE))),
         "/early-hints-flood" => {
             let mut out = b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n".repeat(20_000);
             out.extend_from_slice(&reply("", PAGE));
@@ -248,6 +249,7 @@ fn every_hostile_response_gets_one_record_of_a_documented_kind() {
         ("/br-corrupt", "decode"),
         ("/zstd-cut", "decode"),
         ("/zstd-corrupt", "decode"),
+        ("/gzip-gzip", "decode"),
         ("/early-hints-flood", ""),
         ("/redirect-huge", "invalid_url"),
         ("/redirect-space", ""),
