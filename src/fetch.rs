@@ -27,6 +27,9 @@ use url::Url;
 /// The shared client and the limits of an attempt.
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same settings with no idle pool: the once-more of a request
+    /// whose pooled connection the server had closed goes on a fresh one.
+    fresh: reqwest::Client,
     headers: HeaderMap,
     timeout: Duration,
     max_body: u64,
@@ -148,16 +151,22 @@ impl Fetcher {
             header::ACCEPT,
             header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         );
-        let client = opts
-            .client
-            .builder()
-            .redirect(Policy::none())
-            .default_headers(defaults)
+        let base = || {
+            opts.client
+                .builder()
+                .redirect(Policy::none())
+                .default_headers(defaults.clone())
+                .tcp_nodelay(true)
+        };
+        let client = base()
             // Idle sockets to thousands of hosts would exhaust file
             // descriptors (reqwest#386); keep only what a host can use.
             .pool_idle_timeout(Duration::from_secs(15))
             .pool_max_idle_per_host(opts.per_host)
-            .tcp_nodelay(true)
+            .build()
+            .context("cannot build the HTTP client")?;
+        let fresh = base()
+            .pool_max_idle_per_host(0)
             .build()
             .context("cannot build the HTTP client")?;
         let robots = if opts.robots {
@@ -170,6 +179,7 @@ impl Fetcher {
         };
         Ok(Fetcher {
             client,
+            fresh,
             headers: opts.headers,
             timeout: opts.timeout,
             max_body: opts.max_body,
@@ -278,17 +288,35 @@ impl Fetcher {
         }
         tracing::debug!("GET {current}");
         let sent = Instant::now();
-        let mut resp = self
+        let first = self
             .client
             .get(current.clone())
-            .headers(headers)
+            .headers(headers.clone())
             .send()
-            .await
-            .map_err(|e| {
-                let failure = classify(&e, Phase::Send);
-                tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
-                failure
-            })?;
+            .await;
+        let mut resp = match first {
+            // A pooled connection that the server closed while it sat idle
+            // takes the request and closes with no response: once more on
+            // a fresh connection, as browsers and curl do, whatever
+            // --retries says (it is not the server's answer). hyper-util
+            // retries only requests it had not yet written.
+            Err(e) if http::closed_before_response(&e) => {
+                tracing::debug!(
+                    "GET {current}: closed before a response; once more, on a fresh connection"
+                );
+                self.fresh
+                    .get(current.clone())
+                    .headers(headers)
+                    .send()
+                    .await
+            }
+            other => other,
+        }
+        .map_err(|e| {
+            let failure = classify(&e, Phase::Send);
+            tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
+            failure
+        })?;
         let status = resp.status();
         tracing::debug!(
             "GET {current}: {} after {} ms",

@@ -204,6 +204,15 @@ pub(crate) fn broke_http(err: &(dyn StdError + 'static)) -> bool {
     })
 }
 
+/// Tells whether the connection closed before a whole response head came
+/// back (hyper's "connection closed before message completed").
+pub(crate) fn closed_before_response(err: &(dyn StdError + 'static)) -> bool {
+    any_cause(err, &|e| {
+        e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+    })
+}
+
 /// Looks for a rustls error anywhere under `err`.
 fn is_tls(err: &(dyn StdError + 'static)) -> bool {
     any_cause(err, &|e| e.downcast_ref::<rustls::Error>().is_some())

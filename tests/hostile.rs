@@ -221,11 +221,37 @@ fn answer(conn: &mut TcpStream, path: &str, served: usize, _addr: SocketAddr) ->
         "/redirect-latin1" => redirect(b"/ok/caf\xe9"),
         "/redirect-file" => redirect(b"file:///etc/passwd"),
         "/redirect-v6" => redirect(b"http://[::1]:0/"),
+        // The first request on a connection is answered and the
+        // connection kept; a later one on it is read and the connection
+        // closed with no answer, as when a server's idle timer fires just
+        // as the request arrives.
+        "/stale" if served > 0 => return Then::Close,
+        "/stale" => {
+            let _ = conn.write_all(&reply_keep(PAGE));
+            return Then::KeepAlive;
+        }
+        // Kept alive, then closed by the server while idle.
+        "/idle" => {
+            let _ = conn.write_all(&reply_keep(PAGE));
+            let _ = conn.set_read_timeout(Some(Duration::from_millis(100)));
+            return Then::KeepAlive;
+        }
         _ if route.starts_with("/ok") => reply("", PAGE),
         _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
     };
     let _ = conn.write_all(&bytes);
     Then::Close
+}
+
+/// A keep-alive response.
+fn reply_keep(body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
 }
 
 #[test]
@@ -294,5 +320,47 @@ fn every_hostile_response_gets_one_record_of_a_documented_kind() {
     let file = &m[&h.url("/redirect-file")];
     assert_eq!(file["status"], 302, "{file}");
     assert_eq!(file["ok"], false, "{file}");
+}
+
+#[test]
+fn a_request_on_a_connection_the_server_closed_is_sent_again_on_a_fresh_one() {
+    let h = Hostile::start();
+    let urls: Vec<String> = (0..4).map(|i| h.url(&format!("/stale?{i}"))).collect();
+    // One at a time, so each request after the first finds the pooled
+    // connection; --retries 0: this once-more is not a retry.
+    let (recs, stderr, code) = run(
+        &["-c", "1", "--per-host", "1", "--retries", "0", "-t", "5s"],
+        &urls.join("\n"),
+    );
+    assert_eq!(code, 0, "{stderr}\n{recs:?}");
+    for r in &recs {
+        assert_eq!(r["attempts"], 1, "{r}");
+        assert_eq!(r["title"], "hostile", "{r}");
+    }
+    assert_eq!(recs.len(), 4);
+    assert!(h.conns.load(Ordering::SeqCst) >= 4);
+}
+
+#[test]
+fn a_keep_alive_connection_closed_while_idle_is_not_an_error() {
+    let h = Hostile::start();
+    let urls: Vec<String> = (0..3).map(|i| h.url(&format!("/idle?{i}"))).collect();
+    // Paced so that the server's 100 ms idle timer fires between requests.
+    let (recs, stderr, code) = run(
+        &[
+            "-c",
+            "1",
+            "--retries",
+            "0",
+            "--host-rate",
+            "4/s",
+            "-t",
+            "5s",
+        ],
+        &urls.join("\n"),
+    );
+    assert_eq!(code, 0, "{stderr}\n{recs:?}");
+    assert_eq!(recs.len(), 3);
+    assert!(recs.iter().all(|r: &Value| r["ok"] == true));
 }
 
