@@ -138,7 +138,7 @@ fn log_record(rec: &Record) {
 impl<W: Write> Writer<W> {
     fn write(&mut self, rec: &Record) -> io::Result<()> {
         self.line.clear();
-        serde_json::to_writer(&mut self.line, rec).map_err(io::Error::other)?;
+        crate::record::write_json_line(rec, &mut self.line).map_err(io::Error::other)?;
         self.line.push(b'\n');
         let res = self.out.write_all(&self.line);
         self.check(res)?;

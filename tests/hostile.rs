@@ -236,6 +236,17 @@ fn answer(conn: &mut TcpStream, path: &str, served: usize, _addr: SocketAddr) ->
             let _ = conn.set_read_timeout(Some(Duration::from_millis(100)));
             return Then::KeepAlive;
         }
+        // Text meant to break lines, drive a terminal or command a CI log.
+        "/nasty" => reply(
+            "",
+            "<!doctype html><title>T\u{0}\u{1b}[2J\u{85}a\u{2028}b\u{2029}c\r\n::error::forged ##[group]g &#xD800;&#0;</title>\
+             <div id=x>\u{1b}]0;owned\u{7}<b>\u{2028}::warning::w</b></div>"
+                .as_bytes(),
+        ),
+        "/nasty-coding" => reply(
+            "Content-Encoding: gzip, \u{85}\u{2028}::error::coding\r\n",
+            PAGE,
+        ),
         _ if route.starts_with("/ok") => reply("", PAGE),
         _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
     };
@@ -364,3 +375,112 @@ fn a_keep_alive_connection_closed_while_idle_is_not_an_error() {
     assert!(recs.iter().all(|r: &Value| r["ok"] == true));
 }
 
+/// Characters that some line splitter takes for a line end (Python's
+/// `str.splitlines`).
+fn splits_lines(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\u{b}'
+            | '\u{c}'
+            | '\u{1c}'
+            | '\u{1d}'
+            | '\u{1e}'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Text that would reach a terminal or a CI log raw: control characters
+/// (a tab and the line's own newline aside) and line separators.
+fn raw_controls(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| {
+            l.chars()
+                .any(|c| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}'))
+        })
+        .map(|l| format!("{l:?}"))
+        .collect()
+}
+
+#[test]
+fn hostile_text_stays_inside_its_record_and_out_of_terminals_and_ci_logs() {
+    let h = Hostile::start();
+    let nasty = h.url("/nasty");
+    let coding = h.url("/nasty-coding");
+    // Input lines are outside text too: they come back in `url`.
+    let bad_line = "not a url \u{1b}[31m\u{85}\u{2028}\u{0}::error::line ##[error]x";
+    let list = format!("{nasty}\n{coding}\n{bad_line}\n");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let step = dir.path().join("step.md");
+    let junit = dir.path().join("junit.xml");
+    let out = assert_cmd::Command::from_std(support::trawl())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &step)
+        .args(["-v", "-s", "raw=div@html", "-s", "t=title", "--junit"])
+        .arg(&junit)
+        .write_stdin(list)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("trawl");
+    assert_eq!(out.status.code(), Some(1));
+
+    // stdout: one JSON record a line, by any splitter's count.
+    let stdout = String::from_utf8(out.stdout.clone()).expect("UTF-8");
+    let recs = support::records(&out.stdout);
+    assert_eq!(recs.len(), 3);
+    assert_eq!(
+        stdout.split(splits_lines).filter(|l| !l.is_empty()).count(),
+        3,
+        "{stdout}"
+    );
+    assert!(
+        raw_controls(&stdout).is_empty(),
+        "{:?}",
+        raw_controls(&stdout)
+    );
+    let m = by_url(&recs);
+    let title = m[&nasty]["title"].as_str().expect("title");
+    // The title's whitespace is collapsed (U+2028 with it); @html keeps all.
+    assert!(title.contains("::error::forged"), "{title:?}");
+    let raw = m[&nasty]["fields"]["raw"].as_str().expect("raw");
+    assert!(
+        raw.contains("\u{1b}]0;owned\u{7}") && raw.contains("\u{2028}::warning::w"),
+        "{raw:?}"
+    );
+    assert_eq!(kind(&m[&coding]), "decode", "{}", m[&coding]);
+    assert_eq!(m[bad_line]["url"], bad_line);
+
+    // stderr (-v logs and annotations): nothing raw, no forged command.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        raw_controls(&stderr).is_empty(),
+        "{:?}",
+        raw_controls(&stderr)
+    );
+    for line in stderr.lines() {
+        assert!(!line.contains("##["), "{line}");
+        assert!(
+            !line.starts_with("::") || line.starts_with("::error title=trawl"),
+            "{line}"
+        );
+    }
+    assert!(
+        stderr.lines().filter(|l| l.starts_with("::error")).count() >= 2,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("not a url"),
+        "-v logs the bad line: {stderr}"
+    );
+
+    let md = std::fs::read_to_string(&step).expect("step summary");
+    assert!(raw_controls(&md).is_empty(), "{:?}", raw_controls(&md));
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(
+        !xml.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
+        "{xml:?}"
+    );
+}
