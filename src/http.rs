@@ -16,6 +16,9 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Accept invalid TLS certificates and host names.
     pub insecure: bool,
+    /// `--cacert`: trust anchors beside the system's (whose store
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` replace).
+    pub ca_certs: Vec<reqwest::Certificate>,
 }
 
 impl ClientOptions {
@@ -26,6 +29,7 @@ impl ClientOptions {
             .connect_timeout(self.connect_timeout)
             .tls_danger_accept_invalid_certs(self.insecure)
             .tls_danger_accept_invalid_hostnames(self.insecure)
+            .tls_certs_merge(self.ca_certs.clone())
     }
 }
 
