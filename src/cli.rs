@@ -196,6 +196,15 @@ pub struct Args {
     #[arg(long, help_heading = "Fetching")]
     pub insecure: bool,
 
+    /// Also trust the CA certificates in FILE (PEM).
+    ///
+    /// One or more certificates, trusted beside the system's store, for
+    /// pages, robots.txt and sitemaps. SSL_CERT_FILE and SSL_CERT_DIR, when
+    /// set, replace the system's store, as in curl. Only --insecure skips
+    /// verification.
+    #[arg(long, value_name = "FILE", help_heading = "Fetching")]
+    pub cacert: Option<PathBuf>,
+
     // ---- Politeness ----
     /// Requests in flight at most to one host.
     #[arg(long, value_name = "N", default_value = "8",
@@ -501,6 +510,28 @@ pub enum ProgressArg {
     Never,
 }
 
+/// Reads `--cacert`: every certificate of a PEM file, each checked to be
+/// one that can anchor trust, so a wrong file fails before any request.
+fn read_cacert(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let mut certs = Vec::new();
+    for (i, der) in CertificateDer::pem_slice_iter(&bytes).enumerate() {
+        let der = der.map_err(|e| format!("certificate {} is not valid PEM: {e}", i + 1))?;
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|e| format!("certificate {} cannot be a trust anchor: {e}", i + 1))?;
+        let cert = reqwest::Certificate::from_der(&der)
+            .map_err(|e| format!("certificate {}: {e}", i + 1))?;
+        certs.push(cert);
+    }
+    if certs.is_empty() {
+        return Err("no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into());
+    }
+    Ok(certs)
+}
+
 /// Parses `Name: value` for `-H`.
 fn parse_header(s: &str) -> Result<(HeaderName, HeaderValue), String> {
     let (name, value) = s
@@ -594,6 +625,15 @@ impl Args {
                 format!("field '{}' is given twice by -s", dup.name),
             ));
         }
+        let ca_certs = match &self.cacert {
+            Some(path) => read_cacert(path).map_err(|why| {
+                usage(
+                    ClapErrorKind::ValueValidation,
+                    format!("--cacert '{}': {why}", path.display()),
+                )
+            })?,
+            None => Vec::new(),
+        };
         let nz = |n: u32| NonZeroUsize::new(n as usize).unwrap_or(NonZeroUsize::MIN);
         Ok(Config {
             inputs,
@@ -608,6 +648,7 @@ impl Args {
                 .unwrap_or_else(|| concat!("trawl/", env!("CARGO_PKG_VERSION")).to_owned()),
             headers,
             insecure: self.insecure,
+            ca_certs,
             output: self.output,
             ordered: self.ordered,
             progress: match self.progress {

@@ -42,6 +42,8 @@ pub struct Config {
     pub headers: HeaderMap,
     /// Accept invalid TLS certificates and host names.
     pub insecure: bool,
+    /// `--cacert`: trust anchors beside the system's.
+    pub ca_certs: Vec<reqwest::Certificate>,
     /// Where records go; `None` is stdout.
     pub output: Option<PathBuf>,
     /// Write records in input order.
@@ -92,6 +94,7 @@ impl Config {
             user_agent: self.user_agent.clone(),
             connect_timeout: self.connect_timeout,
             insecure: self.insecure,
+            ca_certs: self.ca_certs.clone(),
         }
     }
 

@@ -28,6 +28,9 @@ use url::Url;
 /// The shared client and the limits of an attempt.
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same settings with no idle pool: the once-more of a request
+    /// whose pooled connection the server had closed goes on a fresh one.
+    fresh: reqwest::Client,
     headers: HeaderMap,
     timeout: Duration,
     max_body: u64,
@@ -174,16 +177,22 @@ impl Fetcher {
             header::ACCEPT,
             header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         );
-        let client = opts
-            .client
-            .builder()
-            .redirect(Policy::none())
-            .default_headers(defaults)
+        let base = || {
+            opts.client
+                .builder()
+                .redirect(Policy::none())
+                .default_headers(defaults.clone())
+                .tcp_nodelay(true)
+        };
+        let client = base()
             // Idle sockets to thousands of hosts would exhaust file
             // descriptors (reqwest#386); keep only what a host can use.
             .pool_idle_timeout(Duration::from_secs(15))
             .pool_max_idle_per_host(opts.per_host)
-            .tcp_nodelay(true)
+            .build()
+            .context("cannot build the HTTP client")?;
+        let fresh = base()
+            .pool_max_idle_per_host(0)
             .build()
             .context("cannot build the HTTP client")?;
         let robots = if opts.robots {
@@ -196,6 +205,7 @@ impl Fetcher {
         };
         Ok(Fetcher {
             client,
+            fresh,
             headers: opts.headers,
             timeout: opts.timeout,
             max_body: opts.max_body,
@@ -313,17 +323,35 @@ impl Fetcher {
             tracing::debug!("GET {current}");
         }
         let sent = Instant::now();
-        let mut resp = self
+        let first = self
             .client
             .get(current.clone())
-            .headers(headers)
+            .headers(headers.clone())
             .send()
-            .await
-            .map_err(|e| {
-                let failure = classify(&e, Phase::Send);
-                tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
-                failure
-            })?;
+            .await;
+        let mut resp = match first {
+            // A pooled connection that the server closed while it sat idle
+            // takes the request and closes with no response: once more on
+            // a fresh connection, as browsers and curl do, whatever
+            // --retries says (it is not the server's answer). hyper-util
+            // retries only requests it had not yet written.
+            Err(e) if http::closed_before_response(&e) => {
+                tracing::debug!(
+                    "GET {current}: closed before a response; once more, on a fresh connection"
+                );
+                self.fresh
+                    .get(current.clone())
+                    .headers(headers)
+                    .send()
+                    .await
+            }
+            other => other,
+        }
+        .map_err(|e| {
+            let failure = classify(&e, Phase::Send);
+            tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
+            failure
+        })?;
         let status = resp.status();
         tracing::debug!(
             "GET {current}: {} after {} ms",
@@ -353,7 +381,7 @@ impl Fetcher {
         // any other 304 is an ordinary response.
         out.not_modified = conditional && status == reqwest::StatusCode::NOT_MODIFIED;
 
-        if let Some(next) = redirect_target(current, status, resp.headers()) {
+        if let Some(next) = redirect_target(current, status, resp.headers())? {
             if out.redirects >= self.max_redirects {
                 return Err((
                     ErrorKind::TooManyRedirects,
@@ -371,6 +399,15 @@ impl Fetcher {
             return Ok(Some(next));
         }
 
+        // reqwest decodes a body of one known coding and then drops the
+        // header; one left behind names a coding it did not undo (a chain
+        // such as `gzip, gzip`), and the body would be garbage.
+        if let Some(coding) = undecoded_coding(resp.headers()) {
+            return Err((
+                ErrorKind::Decode,
+                format!("Content-Encoding {coding:?} is not supported"),
+            ));
+        }
         out.reading_body = true;
         let keep =
             !out.not_modified && (self.keep_every_body || may_be_html(out.content_type.as_deref()));
@@ -427,21 +464,83 @@ fn add_validators(headers: &mut HeaderMap, c: &Conditional) -> bool {
 }
 
 /// The URL a response redirects to, when it is a redirect we follow: a
-/// 301, 302, 303, 307 or 308 with a `Location` that resolves to an http(s)
-/// URL. Anything else is the final response.
-fn redirect_target(base: &Url, status: reqwest::StatusCode, headers: &HeaderMap) -> Option<Url> {
+/// 301, 302, 303, 307 or 308 with a `Location` that resolves to a URL.
+/// Without a usable `Location` it is the final response; a `Location` of
+/// another scheme (`file:`, `ftp:`) is not followed and fails the attempt
+/// as `unsupported_scheme`.
+fn redirect_target(
+    base: &Url,
+    status: reqwest::StatusCode,
+    headers: &HeaderMap,
+) -> Result<Option<Url>, Failure> {
     if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-        return None;
+        return Ok(None);
     }
-    let location = headers.get(header::LOCATION)?.to_str().ok()?;
-    let mut next = base.join(location.trim()).ok()?;
+    let Some(location) = headers.get(header::LOCATION) else {
+        return Ok(None);
+    };
+    let location = location_text(location.as_bytes());
+    let Ok(mut next) = base.join(location.trim()) else {
+        return Ok(None);
+    };
     if !matches!(next.scheme(), "http" | "https") || next.host_str().is_none() {
-        return None;
+        return Err((
+            ErrorKind::UnsupportedScheme,
+            format!("redirect to a {}: URL, not followed", next.scheme()),
+        ));
     }
     // A fragment is never sent; a Location without one keeps the
     // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
     next.set_fragment(None);
-    Some(next)
+    Ok(Some(next))
+}
+
+/// A `Location` value as browsers read it: UTF-8 when it is (the URL
+/// parser then percent-encodes it), else its bytes above ASCII
+/// percent-encoded one by one.
+fn location_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len() * 3);
+            for &b in bytes {
+                if b.is_ascii() {
+                    text.push(char::from(b));
+                } else {
+                    text.push_str(&format!("%{b:02X}"));
+                }
+            }
+            text.into()
+        }
+    }
+}
+
+/// A `Content-Encoding` that reqwest left in place although it names a
+/// compression: a chain (`gzip, gzip`), or a coding spelled in a way it
+/// does not match (`GZIP`). `identity` and codings that are no
+/// compression (servers that send `utf-8` here) pass.
+fn undecoded_coding(headers: &HeaderMap) -> Option<String> {
+    const COMPRESSIONS: [&str; 7] = [
+        "gzip",
+        "x-gzip",
+        "deflate",
+        "br",
+        "zstd",
+        "compress",
+        "x-compress",
+    ];
+    for value in headers.get_all(header::CONTENT_ENCODING) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let compressed = text.split(',').any(|c| {
+            COMPRESSIONS
+                .iter()
+                .any(|k| c.trim().eq_ignore_ascii_case(k))
+        });
+        if compressed {
+            return Some(text.into_owned());
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -459,7 +558,9 @@ mod tests {
     #[test]
     fn redirects_resolve_against_the_current_url() {
         let base = Url::parse("http://a.test/x/y?q=1").unwrap();
-        let t = |s: u16, l: &str| redirect_target(&base, StatusCode::from_u16(s).unwrap(), &loc(l));
+        let t = |s: u16, l: &str| {
+            redirect_target(&base, StatusCode::from_u16(s).unwrap(), &loc(l)).unwrap()
+        };
         assert_eq!(t(302, "../z#frag").unwrap().as_str(), "http://a.test/z");
         assert_eq!(t(301, "//b.test/p").unwrap().as_str(), "http://b.test/p");
         assert_eq!(
@@ -468,7 +569,33 @@ mod tests {
         );
         assert!(t(300, "/p").is_none(), "300 is not followed");
         assert!(t(304, "/p").is_none());
-        assert!(t(302, "mailto:x@y").is_none());
-        assert!(redirect_target(&base, StatusCode::FOUND, &HeaderMap::new()).is_none());
+        assert!(
+            redirect_target(&base, StatusCode::FOUND, &HeaderMap::new())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_redirect_to_another_scheme_is_unsupported_scheme() {
+        let base = Url::parse("http://a.test/").unwrap();
+        for to in ["file:///etc/passwd", "mailto:x@y", "ftp://a.test/f"] {
+            let err = redirect_target(&base, StatusCode::FOUND, &loc(to)).unwrap_err();
+            assert_eq!(err.0, ErrorKind::UnsupportedScheme, "{to}");
+        }
+    }
+
+    #[test]
+    fn raw_non_ascii_in_location_is_percent_encoded() {
+        let base = Url::parse("http://a.test/").unwrap();
+        let raw = |bytes: &[u8]| {
+            let mut h = HeaderMap::new();
+            h.insert(header::LOCATION, HeaderValue::from_bytes(bytes).unwrap());
+            redirect_target(&base, StatusCode::FOUND, &h)
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(raw("/café".as_bytes()).as_str(), "http://a.test/caf%C3%A9");
+        assert_eq!(raw(b"/caf\xe9 x").as_str(), "http://a.test/caf%E9%20x");
     }
 }

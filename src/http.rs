@@ -17,6 +17,9 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Accept invalid TLS certificates and host names.
     pub insecure: bool,
+    /// `--cacert`: trust anchors beside the system's (whose store
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` replace).
+    pub ca_certs: Vec<reqwest::Certificate>,
 }
 
 impl ClientOptions {
@@ -27,6 +30,7 @@ impl ClientOptions {
             .connect_timeout(self.connect_timeout)
             .tls_danger_accept_invalid_certs(self.insecure)
             .tls_danger_accept_invalid_hostnames(self.insecure)
+            .tls_certs_merge(self.ca_certs.clone())
     }
 }
 
@@ -138,15 +142,24 @@ pub fn classify(err: &reqwest::Error, phase: Phase) -> Failure {
         ErrorKind::Timeout
     } else if err.is_redirect() {
         ErrorKind::TooManyRedirects
+    } else if broke_http(err) {
+        // The connection was fine; what came over it was not HTTP.
+        ErrorKind::Protocol
     } else if phase == Phase::Body {
         // reqwest flags every body error as a decode error once a
-        // decompressor is compiled in, a cut connection included; the
-        // decompressors themselves report corrupt data as InvalidData.
-        if has_io_kind(err, std::io::ErrorKind::InvalidData) {
-            ErrorKind::Decode
-        } else {
+        // decompressor is compiled in, a cut connection included. What
+        // the connection did comes with hyper's error among the causes;
+        // what the decompressor found (corrupt or cut short) does not.
+        if any_cause(err, &|e| e.downcast_ref::<hyper::Error>().is_some()) {
             ErrorKind::Io
+        } else {
+            ErrorKind::Decode
         }
+    } else if err.is_builder() {
+        // A URL that cannot be requested at all: one over the 64 KiB
+        // that HTTP's request line is given, from a redirect.
+        message = format!("the URL cannot be requested: {message}");
+        ErrorKind::InvalidUrl
     } else if err.is_dns() {
         ErrorKind::Dns
     } else if is_tls(err) {
@@ -211,6 +224,34 @@ fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool
     any_cause(err, &|e| {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == kind)
+    })
+}
+
+/// Tells whether hyper refused what the server sent as HTTP: a head it
+/// could not parse (no status line, HTTP/0.9, a header block over the
+/// limit, two different `Content-Length`s) or a body whose framing is
+/// broken (a bad chunk size line). hyper reports the latter as an
+/// `InvalidData`/`InvalidInput` io error under its own body error; a
+/// connection closed early is `UnexpectedEof` there and stays `io`.
+pub(crate) fn broke_http(err: &(dyn StdError + 'static)) -> bool {
+    any_cause(err, &|e| {
+        let Some(h) = e.downcast_ref::<hyper::Error>() else {
+            return false;
+        };
+        h.is_parse()
+            || h.source().is_some_and(|inner| {
+                has_io_kind(inner, std::io::ErrorKind::InvalidData)
+                    || has_io_kind(inner, std::io::ErrorKind::InvalidInput)
+            })
+    })
+}
+
+/// Tells whether the connection closed before a whole response head came
+/// back (hyper's "connection closed before message completed").
+pub(crate) fn closed_before_response(err: &(dyn StdError + 'static)) -> bool {
+    any_cause(err, &|e| {
+        e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
     })
 }
 

@@ -59,6 +59,9 @@ mod sitemap;
 mod summary;
 mod units;
 
+#[cfg(test)]
+mod props;
+
 pub use config::Config;
 pub use input::Source;
 pub use logging::{ColorWhen, colour as log_colour, init as init_logging};

@@ -34,7 +34,10 @@ pub fn init(verbose: u8, ansi: bool, progress: &Progress) {
         .with_ansi(ansi)
         .with_target(verbose >= 3 || from_env.is_some())
         .with_timer(tracing_subscriber::fmt::time::uptime())
-        .with_writer(Lines(progress.clone()))
+        .with_writer(Lines {
+            progress: progress.clone(),
+            ansi,
+        })
         .try_init();
 }
 
@@ -64,7 +67,12 @@ pub enum ColorWhen {
 }
 
 /// Hands each event a buffer that goes to stderr whole when dropped.
-struct Lines(Progress);
+struct Lines {
+    progress: Progress,
+    /// Colours on: the escape sequences in a line are tracing's own
+    /// (it escapes those of the values it formats).
+    ansi: bool,
+}
 
 impl<'a> MakeWriter<'a> for Lines {
     type Writer = Line;
@@ -72,7 +80,8 @@ impl<'a> MakeWriter<'a> for Lines {
     fn make_writer(&'a self) -> Line {
         Line {
             buf: Vec::with_capacity(256),
-            progress: self.0.clone(),
+            progress: self.progress.clone(),
+            ansi: self.ansi,
         }
     }
 }
@@ -81,6 +90,7 @@ impl<'a> MakeWriter<'a> for Lines {
 struct Line {
     buf: Vec<u8>,
     progress: Progress,
+    ansi: bool,
 }
 
 impl Write for Line {
@@ -96,8 +106,47 @@ impl Write for Line {
 
 impl Drop for Line {
     fn drop(&mut self) {
-        if !self.buf.is_empty() {
-            self.progress.print_above(&self.buf);
+        if self.buf.is_empty() {
+            return;
+        }
+        // Logs quote URLs and servers' messages: one event stays one line,
+        // with nothing a terminal or a CI log would act on.
+        let text = String::from_utf8_lossy(&self.buf);
+        let body = text.strip_suffix('\n').unwrap_or(&text);
+        let mut line = String::with_capacity(body.len() + 1);
+        defuse(body, self.ansi, &mut line);
+        line.push('\n');
+        self.progress.print_above(line.as_bytes());
+    }
+}
+
+/// Appends `text` to `out` made harmless for a terminal and a CI log:
+/// control characters (line breaks, NUL, escape sequences unless `keep_esc`),
+/// U+0085, U+2028 and U+2029 are written as `\u{…}`, and `##[`, which
+/// GitHub Actions takes for a command anywhere in a line, gets a
+/// zero-width space after its first `#`.
+pub fn defuse(text: &str, keep_esc: bool, out: &mut String) {
+    let mut rest = text;
+    while let Some(at) = rest.find("##[") {
+        defuse_chars(&rest[..at], keep_esc, out);
+        out.push_str("#\u{200B}#[");
+        rest = &rest[at + 3..];
+    }
+    defuse_chars(rest, keep_esc, out);
+}
+
+fn defuse_chars(text: &str, keep_esc: bool, out: &mut String) {
+    for c in text.chars() {
+        let harmful = match c {
+            '\t' => false,
+            '\u{1b}' => !keep_esc,
+            '\u{2028}' | '\u{2029}' => true,
+            c => c.is_control(),
+        };
+        if harmful {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
         }
     }
 }
@@ -105,6 +154,23 @@ impl Drop for Line {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outside_text_cannot_break_a_log_line_or_command_a_ci_log() {
+        let mut out = String::new();
+        defuse(
+            "a\r\n::error::x\u{0}\u{1b}[31m\u{85}\u{2028}\u{2029} ##[group]y\t",
+            false,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "a\\u{d}\\u{a}::error::x\\u{0}\\u{1b}[31m\\u{85}\\u{2028}\\u{2029} #\u{200B}#[group]y\t"
+        );
+        let mut coloured = String::new();
+        defuse("\u{1b}[1mINFO\u{1b}[0m", true, &mut coloured);
+        assert_eq!(coloured, "\u{1b}[1mINFO\u{1b}[0m");
+    }
 
     #[test]
     fn colours_follow_the_flag_then_the_terminal() {

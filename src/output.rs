@@ -146,7 +146,7 @@ impl<W: Write> Writer<W> {
         let unchanged = rec.ok && rec.changed == Some(Some(false));
         if !(unchanged && self.opts.changed_only) {
             self.line.clear();
-            serde_json::to_writer(&mut self.line, rec).map_err(io::Error::other)?;
+            crate::record::write_json_line(rec, &mut self.line).map_err(io::Error::other)?;
             self.line.push(b'\n');
             let res = self.out.write_all(&self.line);
             self.check(res)?;

@@ -152,6 +152,9 @@ pub enum ErrorKind {
     Decode,
     /// The connection failed while the response was being read.
     Io,
+    /// The response broke HTTP: no status line, a header block over the
+    /// limit, conflicting lengths, bad chunking.
+    Protocol,
     /// The page did not show what `--expect` or `--expect-text` asked for.
     Expectation,
     /// The page took longer than `--max-latency`.
@@ -177,11 +180,46 @@ impl ErrorKind {
             ErrorKind::HttpStatus => "http_status",
             ErrorKind::Decode => "decode",
             ErrorKind::Io => "io",
+            ErrorKind::Protocol => "protocol",
             ErrorKind::Expectation => "expectation",
             ErrorKind::Slow => "slow",
             ErrorKind::Sitemap => "sitemap",
             ErrorKind::RobotsDisallowed => "robots_disallowed",
         }
+    }
+}
+
+/// Appends `rec` to `out` as JSON on one line, without the newline.
+///
+/// JSON escapes every control character below U+0020; this also escapes
+/// U+0085, U+2028 and U+2029, which some line splitters (Python's
+/// `str.splitlines`, JavaScript before ES2019) take for line ends, so a
+/// page cannot split its record into two lines.
+///
+/// # Errors
+/// Only if the record cannot be serialised, which it always can.
+pub fn write_json_line(rec: &Record, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, LineSafe);
+    rec.serialize(&mut ser)
+}
+
+/// serde_json's compact format, with the line separators escaped.
+struct LineSafe;
+
+impl serde_json::ser::Formatter for LineSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(['\u{85}', '\u{2028}', '\u{2029}']) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
     }
 }
 
@@ -214,6 +252,29 @@ mod tests {
     }
 
     #[test]
+    fn records_stay_on_one_line_for_every_line_splitter() {
+        let nasty = "a\u{0}b\u{85}c\u{2028}d\u{2029}e\r\nf\u{1b}[31mg\n::error::x";
+        let mut rec = Record::failed(nasty.into(), ErrorKind::Io, nasty);
+        rec.title = Some(nasty.into());
+        let mut line = Vec::new();
+        write_json_line(&rec, &mut line).unwrap();
+        let text = String::from_utf8(line).unwrap();
+        // No character any splitter takes for a line end, nor a raw control.
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')),
+            "{text}"
+        );
+        assert!(text.contains(r"b\u0085c\u2028d\u2029e"), "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["title"], nasty);
+        assert_eq!(back["error"]["message"], nasty);
+        let plain = serde_json::to_value(&rec).unwrap();
+        assert_eq!(back, plain);
+    }
+
+    #[test]
     fn kind_names_match_serde() {
         for kind in [
             ErrorKind::InvalidUrl,
@@ -227,6 +288,7 @@ mod tests {
             ErrorKind::HttpStatus,
             ErrorKind::Decode,
             ErrorKind::Io,
+            ErrorKind::Protocol,
             ErrorKind::Expectation,
             ErrorKind::Slow,
             ErrorKind::Sitemap,

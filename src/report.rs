@@ -247,7 +247,7 @@ fn md_cell(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '`' => out.push_str("\\`"),
-            c if c.is_control() => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push(' '),
             c => out.push(c),
         }
     }
@@ -281,14 +281,17 @@ pub fn annotation(url: &str, kind: &str, message: &str) -> String {
 }
 
 /// Escapes the message of a workflow command: `%`, CR and LF (as the
-/// Actions toolkit does), and a leading `::` or `##[`, so no text of a page
-/// can end the command or start another.
+/// Actions toolkit does), a leading `::`, `##[` anywhere, and any other
+/// control character or line separator (written as `\u{…}`), so no text of
+/// a page can end the command, start another or drive the terminal.
 pub fn escape_data(s: &str) -> String {
-    let out = s
+    let escaped = s
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A");
-    if out.starts_with("::") || out.starts_with("##[") {
+    let mut out = String::with_capacity(escaped.len());
+    crate::logging::defuse(&escaped, false, &mut out);
+    if out.starts_with("::") {
         format!(" {out}")
     } else {
         out
@@ -312,7 +315,9 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            // What XML cannot carry, and escape sequences (ESC, C1) that a
+            // terminal showing the file would obey.
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -406,7 +411,14 @@ mod tests {
         assert!(a.starts_with("::error title=trawl%3A expectation::https://x.test/a: "));
         assert!(a.contains("%0A::stop-commands::tok%0D%0A100%25"), "{a}");
         assert_eq!(escape_data("::x"), " ::x");
-        assert_eq!(escape_data("##[group]x"), " ##[group]x");
+        // The legacy `##[cmd]` is matched anywhere in a line
+        // (actions/runner#4692): a leading space is not enough.
+        assert_eq!(escape_data("##[group]x"), "#\u{200B}#[group]x");
+        assert_eq!(escape_data("a ##[error]x"), "a #\u{200B}#[error]x");
+        assert_eq!(
+            escape_data("t\u{1b}[2J\u{0}\u{85}\u{2028}"),
+            "t\\u{1b}[2J\\u{0}\\u{85}\\u{2028}"
+        );
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
     }
 
@@ -425,5 +437,6 @@ mod tests {
             xml("a<b>&\"'\u{1}z"),
             "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}z"
         );
+        assert_eq!(xml("\u{1b}[31m\u{9b}2J\t"), "\u{FFFD}[31m\u{FFFD}2J\t");
     }
 }

@@ -140,9 +140,19 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
             ));
         }
     };
+    let out_of_range = || format!("'{t}' is out of range (at least 1 byte)");
+    // A whole number is counted exactly: through f64, a count past 2^53
+    // bytes would come out rounded.
+    if let Ok(whole) = num.parse::<u64>() {
+        return whole
+            .checked_mul(mult)
+            .filter(|&b| b >= 1)
+            .ok_or_else(out_of_range);
+    }
     let bytes = value * mult as f64;
-    if !bytes.is_finite() || bytes < 1.0 || bytes > u64::MAX as f64 {
-        return Err(format!("'{t}' is out of range (at least 1 byte)"));
+    // u64::MAX as f64 rounds up to 2^64, which does not fit.
+    if !bytes.is_finite() || bytes < 1.0 || bytes >= u64::MAX as f64 {
+        return Err(out_of_range());
     }
     Ok(bytes as u64)
 }
@@ -177,6 +187,11 @@ mod tests {
         assert_eq!(parse_size("1.5KiB"), Ok(1536));
         assert_eq!(parse_size("2 GiB"), Ok(2 << 30));
         assert!(parse_size("0").is_err());
+        // Exact past 2^53 (found by the size property: f64 rounded these).
+        assert_eq!(parse_size("29131947910454761"), Ok(29_131_947_910_454_761));
+        assert_eq!(parse_size("18446744073709551615"), Ok(u64::MAX));
+        assert!(parse_size("18446744073709551616").is_err());
+        assert!(parse_size("17179869184GiB").is_err());
         assert!(
             parse_size("12 parsecs")
                 .unwrap_err()

@@ -255,9 +255,10 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
     missing_text(&dom::collapse(std::iter::once(&*text)), plan)
 }
 
-/// `--links`: absolute, without fragments, first occurrence kept; links
-/// that lead nowhere to fetch (`javascript:`, `mailto:`, `tel:`, `data:`,
-/// `#fragment`) and ones that do not resolve are left out.
+/// `--links`: absolute, without fragments, first occurrence kept; only
+/// http(s) links: those that lead nowhere to fetch (`javascript:`,
+/// `mailto:`, `file:`, `a:`, `#fragment`) and ones that do not resolve are
+/// left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -270,7 +271,7 @@ fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
         let Some(mut url) = base.join(href) else {
             continue;
         };
-        if matches!(url.scheme(), "javascript" | "mailto" | "tel" | "data") {
+        if !matches!(url.scheme(), "http" | "https") {
             continue;
         }
         url.set_fragment(None);
@@ -355,6 +356,8 @@ mod tests {
             <map><area href="area.html" alt=x></map> <a href="">self</a>
             <a href="http://[bad">bad</a> <a href="&nbsp;#x">nbsp</a> <a href="&#9;#y">tab</a> <a href="https://other.test/x?q=1#f">abs</a>
             <svg><a href="svg.html">svg</a></svg>
+            <a href="file:///etc/passwd">f</a> <a href="ftp://h.test/f">ftp</a> <area href="a:">
+            <a href="whatsapp://send">w</a> <a href="about:blank">about</a>
             <template><a href="tpl.html">t</a></template>"##;
         assert_eq!(
             links_of(page),

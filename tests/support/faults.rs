@@ -205,7 +205,7 @@ pub(super) async fn http10(ConnectInfo(conn): ConnectInfo<Conn>) -> Response {
 pub(super) async fn chunked_cut(ConnectInfo(conn): ConnectInfo<Conn>) -> Response {
     conn.set(Fault::Raw(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n\
-          1f\r\n<!doctype html><title>cut</title>\r\n10\r\n<p>and then noth",
+          21\r\n<!doctype html><title>cut</title>\r\n10\r\n<p>and then noth",
     ));
     html("")
 }
