@@ -11,6 +11,7 @@ use crate::input::Source;
 use crate::page::Plan;
 use crate::progress::ProgressWhen;
 use crate::rate::Rate;
+use crate::render::RenderOptions;
 use crate::report::ReportOptions;
 use crate::shard::Shard;
 use crate::units::{Allowance, StatusSet};
@@ -78,6 +79,8 @@ pub struct Config {
     pub max_time: Option<Duration>,
     /// Obey robots.txt.
     pub robots: bool,
+    /// `--render`: render ok HTML pages in this browser.
+    pub render: Option<RenderOptions>,
 }
 
 impl Config {

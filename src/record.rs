@@ -56,8 +56,21 @@ pub struct Record {
     /// `--meta`: JSON-LD blocks skipped because they did not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json_ld_invalid: Option<Option<u32>>,
+    /// `--render`: what rendering the page took; `null` when it was not
+    /// rendered (not an ok HTML response).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render: Option<Option<RenderInfo>>,
     /// Why the URL is not ok, or `None`.
     pub error: Option<RecordError>,
+}
+
+/// The `render` object of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RenderInfo {
+    /// From the browser tab being taken to the DOM read (or the failure).
+    pub ms: u64,
+    /// Requests the browser made for the page besides its document.
+    pub requests: u32,
 }
 
 impl Record {
@@ -81,6 +94,7 @@ impl Record {
             meta: None,
             json_ld: None,
             json_ld_invalid: None,
+            render: None,
             error: None,
         }
     }
@@ -141,6 +155,9 @@ pub enum ErrorKind {
     Sitemap,
     /// robots.txt does not allow the URL (`--robots`); nothing was sent.
     RobotsDisallowed,
+    /// `--render`: the browser or its tab failed (crashed, exited, or
+    /// could not load the page).
+    Render,
 }
 
 impl ErrorKind {
@@ -162,6 +179,7 @@ impl ErrorKind {
             ErrorKind::Slow => "slow",
             ErrorKind::Sitemap => "sitemap",
             ErrorKind::RobotsDisallowed => "robots_disallowed",
+            ErrorKind::Render => "render",
         }
     }
 }
@@ -211,6 +229,7 @@ mod tests {
             ErrorKind::Slow,
             ErrorKind::Sitemap,
             ErrorKind::RobotsDisallowed,
+            ErrorKind::Render,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
         }

@@ -1,0 +1,563 @@
+//! `--render`: pages rendered in headless Chromium, driven over the
+//! DevTools protocol through the browser's debugging pipe.
+//!
+//! * [`cdp`]: the protocol client over the pipe.
+//! * [`browser`]: finding, launching and stopping the browser.
+//!
+//! One browser serves the run. It is launched when the first page is to
+//! be rendered, and launched again when it has died. At most `--tabs`
+//! pages render at once; each takes a tab (reused; closed after
+//! [`RECYCLE`] pages, or at once after a failure), and the browser gets
+//! the body trawl already fetched for the page's URL: the document request
+//! is answered from it (the `Fetch` domain), and every other request (the
+//! page's scripts, styles, XHRs) goes to the network. At the wait point
+//! the tab's `document.documentElement.outerHTML` is the rendered page.
+//!
+//! Every step of a render, from opening a tab to reading the DOM, is
+//! under one deadline (`--timeout`): a page that loops for ever, a wait
+//! selector that never matches and a request that never answers all end
+//! there, and the tab is closed. A crashed tab or browser ends the render
+//! at once.
+
+mod browser;
+mod cdp;
+
+use browser::Browser;
+use cdp::CdpError;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use url::Url;
+
+pub use browser::find as find_browser;
+
+/// Pages a tab renders before it is closed and a fresh one opened, which
+/// keeps the browser's memory flat over a long run.
+const RECYCLE: u32 = 50;
+
+/// How often a `--render-wait CSS` selector is tried.
+const POLL: Duration = Duration::from_millis(50);
+
+/// How long putting a used tab back to `about:blank` may take.
+const RESET: Duration = Duration::from_secs(2);
+
+/// `--render-wait`: the point at which the DOM is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderWait {
+    /// The load event.
+    Load,
+    /// The network idle for 500 ms.
+    Idle,
+    /// A CSS selector matches (checked from `DOMContentLoaded` on).
+    Selector(String),
+}
+
+impl RenderWait {
+    /// `load`, `idle`, or a CSS selector.
+    ///
+    /// # Errors
+    /// Not a selector either; said for a human.
+    pub fn parse(s: &str) -> Result<RenderWait, String> {
+        match s.trim() {
+            "load" => Ok(RenderWait::Load),
+            "idle" => Ok(RenderWait::Idle),
+            "" => Err("expected load, idle or a CSS selector".into()),
+            css => scraper::Selector::parse(css)
+                .map(|_| RenderWait::Selector(css.to_owned()))
+                .map_err(|e| format!("not load, idle or a valid CSS selector: {e}")),
+        }
+    }
+}
+
+/// What rendering needs, fixed before the run.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// The browser's executable.
+    pub browser: PathBuf,
+    pub wait: RenderWait,
+    /// Pages rendering at once.
+    pub tabs: usize,
+    /// The deadline of one render.
+    pub timeout: Duration,
+    /// Sent by the browser for the page's own requests.
+    pub user_agent: String,
+}
+
+/// A rendered page.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The DOM at the wait point, serialised.
+    pub html: String,
+    pub stats: RenderStats,
+}
+
+/// What a render took, for the record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderStats {
+    /// From the tab being taken to the DOM read or the failure.
+    pub ms: u64,
+    /// Requests the browser made for the page besides the document.
+    pub requests: u32,
+}
+
+/// Why a render gave no DOM.
+#[derive(Debug)]
+pub struct RenderFailure {
+    /// The render outlived its deadline (else: the browser failed).
+    pub timed_out: bool,
+    pub message: String,
+    pub stats: RenderStats,
+}
+
+/// The run's browser and its tabs.
+pub struct Renderer {
+    opts: RenderOptions,
+    /// A permit per tab that may render.
+    tabs: Arc<Semaphore>,
+    browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
+    /// Tabs ready for another page.
+    idle: Arc<Mutex<Vec<Tab>>>,
+}
+
+/// An open tab, attached with its own session.
+struct Tab {
+    browser: Arc<Browser>,
+    target: String,
+    session: String,
+    events: mpsc::UnboundedReceiver<Value>,
+    uses: u32,
+}
+
+impl Tab {
+    /// Closes the tab, without waiting for the browser to do it.
+    fn close(self) {
+        self.browser.conn.unsubscribe(&self.session);
+        self.browser
+            .conn
+            .notify(None, "Target.closeTarget", json!({"targetId": self.target}));
+    }
+}
+
+/// How a render step failed, before it is said for the record.
+enum Failure {
+    Cdp(CdpError),
+    Crashed,
+    Page(String),
+}
+
+impl From<CdpError> for Failure {
+    fn from(e: CdpError) -> Failure {
+        Failure::Cdp(e)
+    }
+}
+
+impl Failure {
+    fn message(&self) -> String {
+        match self {
+            Failure::Cdp(CdpError::Gone) => "the browser exited during the render".into(),
+            Failure::Cdp(CdpError::Failed(m)) => format!("the browser failed: {m}"),
+            Failure::Crashed => "the browser's tab crashed during the render".into(),
+            Failure::Page(m) => m.clone(),
+        }
+    }
+}
+
+/// The render in progress: the tab it holds, and what it has counted.
+struct Work {
+    tab: Option<Tab>,
+    requests: u32,
+}
+
+impl Renderer {
+    /// A renderer; the browser starts with the first render.
+    pub fn new(opts: RenderOptions) -> Renderer {
+        Renderer {
+            tabs: Arc::new(Semaphore::new(opts.tabs.max(1))),
+            opts,
+            browser: tokio::sync::Mutex::new(None),
+            idle: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Renders the page `url`, whose document is `body` (as fetched, with
+    /// its `content_type` and `status`), and returns its DOM at the wait
+    /// point.
+    ///
+    /// # Errors
+    /// The deadline passed, or the browser or its tab failed.
+    pub async fn render(
+        &self,
+        url: &Url,
+        body: &[u8],
+        content_type: Option<&str>,
+        status: u16,
+    ) -> Result<Rendered, RenderFailure> {
+        let fail = |timed_out, message, stats| RenderFailure {
+            timed_out,
+            message,
+            stats,
+        };
+        let Ok(permit) = self.tabs.clone().acquire_owned().await else {
+            return Err(fail(
+                false,
+                "the renderer stopped".into(),
+                RenderStats::default(),
+            ));
+        };
+        let browser = self.browser().await.map_err(|m| {
+            fail(
+                false,
+                format!("cannot start the browser: {m}"),
+                RenderStats::default(),
+            )
+        })?;
+        let started = Instant::now();
+        let mut work = Work {
+            tab: self.idle_tab(&browser),
+            requests: 0,
+        };
+        let doc = Document {
+            url,
+            body,
+            content_type,
+            status,
+        };
+        let done =
+            tokio::time::timeout(self.opts.timeout, self.render_in(&browser, &mut work, &doc))
+                .await;
+        let stats = RenderStats {
+            ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            requests: work.requests,
+        };
+        match done {
+            Ok(Ok(html)) => {
+                if let Some(tab) = work.tab {
+                    self.put_back(tab, permit);
+                }
+                Ok(Rendered { html, stats })
+            }
+            Ok(Err(e)) => {
+                if let Some(tab) = work.tab {
+                    tab.close();
+                }
+                Err(fail(false, e.message(), stats))
+            }
+            Err(_) => {
+                if let Some(tab) = work.tab {
+                    tab.close();
+                }
+                Err(fail(
+                    true,
+                    format!(
+                        "rendering outlived --timeout ({})",
+                        humantime::format_duration(self.opts.timeout)
+                    ),
+                    stats,
+                ))
+            }
+        }
+    }
+
+    /// The running browser, launched (again) if there is none.
+    async fn browser(&self) -> Result<Arc<Browser>, String> {
+        let mut slot = self.browser.lock().await;
+        if let Some(b) = slot.as_ref()
+            && !b.conn.is_gone()
+        {
+            return Ok(b.clone());
+        }
+        if let Some(dead) = slot.take() {
+            tracing::warn!("the browser exited; starting it again");
+            dead.close().await;
+        }
+        let b = Arc::new(Browser::launch(&self.opts.browser).await?);
+        *slot = Some(b.clone());
+        Ok(b)
+    }
+
+    /// An idle tab of `browser`, if any; tabs of a browser that is gone
+    /// are dropped.
+    fn idle_tab(&self, browser: &Arc<Browser>) -> Option<Tab> {
+        let mut idle = self.idle.lock().ok()?;
+        idle.retain(|t| Arc::ptr_eq(&t.browser, browser));
+        idle.pop()
+    }
+
+    /// Puts `tab` back to `about:blank` (which stops the page's scripts and
+    /// frees its memory) and back in the idle set, or closes it once it
+    /// has served [`RECYCLE`] pages. This runs after the record goes on;
+    /// the tab's permit is held until it is done.
+    fn put_back(&self, mut tab: Tab, permit: OwnedSemaphorePermit) {
+        let idle = self.idle.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            tab.uses += 1;
+            if tab.uses >= RECYCLE {
+                tab.close();
+                return;
+            }
+            let blank = tab.browser.conn.call(
+                Some(&tab.session),
+                "Page.navigate",
+                json!({"url": "about:blank"}),
+            );
+            match tokio::time::timeout(RESET, blank).await {
+                Ok(Ok(_)) => {
+                    if let Ok(mut idle) = idle.lock() {
+                        idle.push(tab);
+                    }
+                }
+                _ => tab.close(),
+            }
+        });
+    }
+
+    /// Closes the browser, if it was started, and waits until it has
+    /// exited and its profile is removed.
+    pub async fn shutdown(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+        let browser = self.browser.lock().await.take();
+        if let Some(b) = browser {
+            b.close().await;
+        }
+    }
+
+    /// The render itself, in `browser`, with the tab in `work` (opened if
+    /// there is none).
+    async fn render_in(
+        &self,
+        browser: &Arc<Browser>,
+        work: &mut Work,
+        doc: &Document<'_>,
+    ) -> Result<String, Failure> {
+        if work.tab.is_none() {
+            work.tab = Some(open_tab(browser, &self.opts.user_agent).await?);
+        }
+        let Some(tab) = work.tab.as_mut() else {
+            return Err(Failure::Page("no tab".into()));
+        };
+        let conn = &browser.conn;
+        let session = tab.session.clone();
+        // What the tab's last page left behind.
+        while tab.events.try_recv().is_ok() {}
+        let mut nav = Some(conn.send(
+            Some(&session),
+            "Page.navigate",
+            json!({"url": doc.url.as_str()}),
+        )?);
+        let awaited = match &self.opts.wait {
+            RenderWait::Load => "load",
+            RenderWait::Idle => "networkIdle",
+            RenderWait::Selector(_) => "DOMContentLoaded",
+        };
+        // Lifecycle events seen before the navigation's loader id is known.
+        let mut early: Vec<(String, String)> = Vec::new();
+        let mut loader: Option<String> = None;
+        let mut served = false;
+        let mut reached = false;
+        let mut probe: Option<oneshot::Receiver<Result<Value, CdpError>>> = None;
+        let mut ticks = tokio::time::interval(POLL);
+        loop {
+            if reached {
+                match &self.opts.wait {
+                    RenderWait::Selector(_) => {}
+                    _ => break,
+                }
+            }
+            let polling = reached && probe.is_none();
+            tokio::select! {
+                r = reply(&mut nav) => {
+                    nav = None;
+                    let v = r?;
+                    if let Some(e) = v.get("errorText").and_then(Value::as_str) {
+                        return Err(Failure::Page(format!("the browser could not load the page: {e}")));
+                    }
+                    let Some(id) = v.get("loaderId").and_then(Value::as_str) else {
+                        return Err(Failure::Page("the browser did not load a new document".into()));
+                    };
+                    reached = early.iter().any(|(l, n)| l == id && n == awaited);
+                    loader = Some(id.to_owned());
+                }
+                ev = tab.events.recv() => {
+                    let Some(ev) = ev else { return Err(CdpError::Gone.into()) };
+                    let p = &ev["params"];
+                    match ev["method"].as_str().unwrap_or("") {
+                        "Fetch.requestPaused" => {
+                            let id = p["requestId"].clone();
+                            if !served && p["resourceType"] == "Document" && p["frameId"] == tab.target.as_str() {
+                                served = true;
+                                conn.notify(Some(&session), "Fetch.fulfillRequest", doc.fulfil(id));
+                            } else {
+                                work.requests += 1;
+                                conn.notify(Some(&session), "Fetch.continueRequest", json!({"requestId": id}));
+                            }
+                        }
+                        "Page.lifecycleEvent" if p["frameId"] == tab.target.as_str() => {
+                            let (l, n) = (p["loaderId"].as_str().unwrap_or(""), p["name"].as_str().unwrap_or(""));
+                            match &loader {
+                                Some(ours) => reached = reached || (l == ours && n == awaited),
+                                None => early.push((l.to_owned(), n.to_owned())),
+                            }
+                        }
+                        "Inspector.targetCrashed" => return Err(Failure::Crashed),
+                        "Inspector.detached" => return Err(Failure::Page("the browser closed the tab".into())),
+                        _ => {}
+                    }
+                }
+                r = reply(&mut probe) => {
+                    probe = None;
+                    let v = r?;
+                    if v.get("exceptionDetails").is_some() {
+                        return Err(Failure::Page("the browser does not accept the --render-wait selector".into()));
+                    }
+                    if v["result"]["value"] == true {
+                        break;
+                    }
+                }
+                _ = ticks.tick(), if polling => {
+                    if let RenderWait::Selector(css) = &self.opts.wait {
+                        probe = Some(conn.send(Some(&session), "Runtime.evaluate", json!({
+                            "expression": format!("!!document.querySelector({})", Value::from(css.as_str())),
+                            "returnByValue": true,
+                        }))?);
+                    }
+                }
+            }
+        }
+        let dom = conn
+            .call(
+                Some(&session),
+                "Runtime.evaluate",
+                json!({"expression": "document.documentElement.outerHTML", "returnByValue": true}),
+            )
+            .await?;
+        match dom["result"]["value"].as_str() {
+            Some(html) => Ok(html.to_owned()),
+            None => Err(Failure::Page("the rendered page has no document".into())),
+        }
+    }
+}
+
+/// The page's document as fetched.
+struct Document<'a> {
+    url: &'a Url,
+    body: &'a [u8],
+    content_type: Option<&'a str>,
+    status: u16,
+}
+
+impl Document<'_> {
+    /// `Fetch.fulfillRequest`'s parameters: the paused document request
+    /// `id` answered with the fetched body.
+    fn fulfil(&self, id: Value) -> Value {
+        use base64::Engine;
+        let status = if (200..300).contains(&self.status) {
+            self.status
+        } else {
+            200
+        };
+        json!({
+            "requestId": id,
+            "responseCode": status,
+            "responseHeaders": [
+                {"name": "Content-Type", "value": self.content_type.unwrap_or("text/html")},
+            ],
+            "body": base64::engine::general_purpose::STANDARD.encode(self.body),
+        })
+    }
+}
+
+/// The reply `rx` will get; pending for ever when there is no `rx`.
+async fn reply(
+    rx: &mut Option<oneshot::Receiver<Result<Value, CdpError>>>,
+) -> Result<Value, Failure> {
+    match rx {
+        Some(rx) => Ok(rx.await.unwrap_or(Err(CdpError::Gone))?),
+        None => std::future::pending().await,
+    }
+}
+
+/// Opens a tab in `browser`, attaches to it and sets it up: lifecycle
+/// events, crash reports, and every request paused for us to answer or
+/// let through.
+async fn open_tab(browser: &Arc<Browser>, user_agent: &str) -> Result<Tab, Failure> {
+    let conn = &browser.conn;
+    let created = conn
+        .call(None, "Target.createTarget", json!({"url": "about:blank"}))
+        .await?;
+    let target = created["targetId"].as_str().unwrap_or_default().to_owned();
+    let attached = conn
+        .call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target, "flatten": true}),
+        )
+        .await;
+    let session = match attached {
+        Ok(a) => a["sessionId"].as_str().unwrap_or_default().to_owned(),
+        Err(e) => {
+            conn.notify(None, "Target.closeTarget", json!({"targetId": target}));
+            return Err(e.into());
+        }
+    };
+    let tab = Tab {
+        browser: browser.clone(),
+        events: conn.subscribe(&session),
+        target,
+        session,
+        uses: 0,
+    };
+    let sid = tab.session.clone();
+    let s = Some(sid.as_str());
+    let setup = [
+        conn.send(s, "Page.enable", json!({})),
+        conn.send(
+            s,
+            "Page.setLifecycleEventsEnabled",
+            json!({"enabled": true}),
+        ),
+        conn.send(s, "Inspector.enable", json!({})),
+        conn.send(
+            s,
+            "Emulation.setUserAgentOverride",
+            json!({"userAgent": user_agent}),
+        ),
+        conn.send(
+            s,
+            "Fetch.enable",
+            json!({"patterns": [{"urlPattern": "*"}]}),
+        ),
+    ];
+    for step in setup {
+        let done = match step {
+            Ok(rx) => rx.await.unwrap_or(Err(CdpError::Gone)),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = done {
+            tab.close();
+            return Err(e.into());
+        }
+    }
+    Ok(tab)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_wait_parses_keywords_and_selectors() {
+        assert_eq!(RenderWait::parse("load"), Ok(RenderWait::Load));
+        assert_eq!(RenderWait::parse("idle"), Ok(RenderWait::Idle));
+        assert_eq!(
+            RenderWait::parse("#app .item"),
+            Ok(RenderWait::Selector("#app .item".into()))
+        );
+        assert!(RenderWait::parse("").is_err());
+        assert!(RenderWait::parse("a[").is_err());
+    }
+}
