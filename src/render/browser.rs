@@ -151,13 +151,18 @@ impl Browser {
             .prefix("trawl-render-")
             .tempdir()
             .map_err(|e| format!("cannot make a profile directory: {e}"))?;
+        // The browser's own temporary files (a killed browser leaves its
+        // org.chromium.Chromium.* directory behind) go inside it too.
+        let tmp = profile.path().join("tmp");
+        std::fs::create_dir(&tmp).map_err(|e| format!("cannot make a temporary directory: {e}"))?;
         let mut cmd = tokio::process::Command::new("/bin/sh");
         cmd.arg("-c")
             .arg(WRAPPER)
             .arg("trawl-browser")
             .arg(profile.path())
             .arg(exe)
-            .args(flags(profile.path()))
+            .args(flags(&profile.path().join("profile")))
+            .env("TMPDIR", &tmp)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
