@@ -106,7 +106,7 @@ fn flags(profile: &Path) -> Vec<OsString> {
         "--disable-default-apps",
         "--disable-breakpad",
         "--disable-crash-reporter",
-        "--disable-features=Translate,MediaRouter,OptimizationHints",
+        "--disable-features=Translate,MediaRouter,OptimizationHints,BackForwardCache",
         "--metrics-recording-only",
         "--password-store=basic",
         "--use-mock-keychain",
