@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use url::Url;
 
 pub use browser::find as find_browser;
@@ -39,9 +39,6 @@ const RECYCLE: u32 = 50;
 
 /// How often a `--render-wait CSS` selector is tried.
 const POLL: Duration = Duration::from_millis(50);
-
-/// How long putting a used tab back to `about:blank` may take.
-const RESET: Duration = Duration::from_secs(2);
 
 /// `--render-wait`: the point at which the DOM is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,10 +112,10 @@ pub struct RenderFailure {
 pub struct Renderer {
     opts: RenderOptions,
     /// A permit per tab that may render.
-    tabs: Arc<Semaphore>,
+    tabs: Semaphore,
     browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
     /// Tabs ready for another page.
-    idle: Arc<Mutex<Vec<Tab>>>,
+    idle: Mutex<Vec<Tab>>,
 }
 
 /// An open tab, attached with its own session.
@@ -174,10 +171,10 @@ impl Renderer {
     /// A renderer; the browser starts with the first render.
     pub fn new(opts: RenderOptions) -> Renderer {
         Renderer {
-            tabs: Arc::new(Semaphore::new(opts.tabs.max(1))),
+            tabs: Semaphore::new(opts.tabs.max(1)),
             opts,
             browser: tokio::sync::Mutex::new(None),
-            idle: Arc::new(Mutex::new(Vec::new())),
+            idle: Mutex::new(Vec::new()),
         }
     }
 
@@ -199,7 +196,7 @@ impl Renderer {
             message,
             stats,
         };
-        let Ok(permit) = self.tabs.clone().acquire_owned().await else {
+        let Ok(_permit) = self.tabs.acquire().await else {
             return Err(fail(
                 false,
                 "the renderer stopped".into(),
@@ -234,7 +231,7 @@ impl Renderer {
         match done {
             Ok(Ok(html)) => {
                 if let Some(tab) = work.tab {
-                    self.put_back(tab, permit);
+                    self.put_back(tab);
                 }
                 Ok(Rendered { html, stats })
             }
@@ -282,36 +279,26 @@ impl Renderer {
     fn idle_tab(&self, browser: &Arc<Browser>) -> Option<Tab> {
         let mut idle = self.idle.lock().ok()?;
         idle.retain(|t| Arc::ptr_eq(&t.browser, browser));
-        idle.pop()
+        let mut tab = idle.pop()?;
+        tab.events = browser.conn.subscribe(&tab.session);
+        Some(tab)
     }
 
-    /// Puts `tab` back to `about:blank` (which stops the page's scripts and
-    /// frees its memory) and back in the idle set, or closes it once it
-    /// has served [`RECYCLE`] pages. This runs after the record goes on;
-    /// the tab's permit is held until it is done.
-    fn put_back(&self, mut tab: Tab, permit: OwnedSemaphorePermit) {
-        let idle = self.idle.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            tab.uses += 1;
-            if tab.uses >= RECYCLE {
-                tab.close();
-                return;
-            }
-            let blank = tab.browser.conn.call(
-                Some(&tab.session),
-                "Page.navigate",
-                json!({"url": "about:blank"}),
-            );
-            match tokio::time::timeout(RESET, blank).await {
-                Ok(Ok(_)) => {
-                    if let Ok(mut idle) = idle.lock() {
-                        idle.push(tab);
-                    }
-                }
-                _ => tab.close(),
-            }
-        });
+    /// Puts `tab` back in the idle set, or closes it once it has served
+    /// [`RECYCLE`] pages. An idle tab keeps its last page (the next one
+    /// replaces it: cheaper than a trip through `about:blank`, which costs
+    /// a renderer process each way) but not its events: what the page
+    /// does meanwhile is dropped, and its requests stay paused.
+    fn put_back(&self, mut tab: Tab) {
+        tab.uses += 1;
+        if tab.uses >= RECYCLE {
+            tab.close();
+            return;
+        }
+        tab.browser.conn.unsubscribe(&tab.session);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(tab);
+        }
     }
 
     /// Closes the browser, if it was started, and waits until it has
@@ -342,8 +329,6 @@ impl Renderer {
         };
         let conn = &browser.conn;
         let session = tab.session.clone();
-        // What the tab's last page left behind.
-        while tab.events.try_recv().is_ok() {}
         let mut nav = Some(conn.send(
             Some(&session),
             "Page.navigate",
