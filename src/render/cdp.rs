@@ -23,6 +23,9 @@ use tokio_util::sync::CancellationToken;
 /// page needs more (the DOM of a capped body, a few times over).
 const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 
+/// Messages larger than this are decoded on a blocking thread.
+const BIG_MESSAGE: usize = 256 * 1024;
+
 /// Why a command got no result.
 #[derive(Debug, Clone)]
 pub enum CdpError {
@@ -210,10 +213,19 @@ async fn read_all<R: AsyncRead + Unpin>(
         if !read {
             break;
         }
-        let Ok(msg) = serde_json::from_slice::<Value>(&buf) else {
-            continue;
+        // A rendered DOM can be megabytes of JSON: decoded off the reactor.
+        let msg = if buf.len() > BIG_MESSAGE {
+            let big = std::mem::take(&mut buf);
+            tokio::task::spawn_blocking(move || serde_json::from_slice::<Value>(&big).ok())
+                .await
+                .ok()
+                .flatten()
+        } else {
+            serde_json::from_slice::<Value>(&buf).ok()
         };
-        route(&routes, msg);
+        if let Some(msg) = msg {
+            route(&routes, msg);
+        }
     }
     gone.cancel();
     if let Ok(mut r) = routes.lock() {
