@@ -204,6 +204,7 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         server.url("/page/render-external.html"),
         server.url("/page/render-fetch.html"),
     );
+    let alert = server.url("/page/render-alert.html");
     let run = Run::new();
     let (recs, stderr, code) = run.run(&[
         "--render",
@@ -216,6 +217,7 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         &inline,
         &external,
         &fetched,
+        &alert,
     ]);
     assert_eq!(code, 0, "{stderr}\n{recs:?}");
     let by = by_url(&recs);
@@ -231,6 +233,9 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         // What trawl fetched is what the record says of the response.
         assert_eq!(r["content_type"], "text/html", "{r}");
     }
+    // alert() and confirm() are answered, or the page would stop there.
+    let dialogs = &by[alert.as_str()];
+    assert_eq!(dialogs["title"], "after the dialogs", "{dialogs}");
     assert!(by[external.as_str()]["render"]["requests"].as_u64() >= Some(1));
     assert!(by[fetched.as_str()]["render"]["requests"].as_u64() >= Some(1));
     // The browser got each document from trawl: fetched once, not twice.

@@ -210,7 +210,16 @@ impl Browser {
         )
         .await;
         match answer {
-            Ok(Ok(_)) => Ok(browser),
+            Ok(Ok(_)) => {
+                // A page's script may start a download: not onto this disk.
+                let deny = browser.conn.call(
+                    None,
+                    "Browser.setDownloadBehavior",
+                    serde_json::json!({"behavior": "deny"}),
+                );
+                let _ = tokio::time::timeout(LAUNCH, deny).await;
+                Ok(browser)
+            }
             Ok(Err(e)) => {
                 // Let the last of its stderr arrive.
                 tokio::time::sleep(Duration::from_millis(100)).await;

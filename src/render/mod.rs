@@ -37,6 +37,15 @@ pub use browser::find as find_browser;
 /// keeps the browser's memory flat over a long run.
 const RECYCLE: u32 = 50;
 
+/// How long a new tab may take to answer its set-up. A tab that does not
+/// is closed and another opened: Chromium can give a new tab a renderer
+/// process that has just died (seen after a crash), and then never
+/// answers for it.
+const SETUP: Duration = Duration::from_secs(5);
+
+/// New tabs tried for one page before it fails.
+const OPEN_TRIES: u32 = 3;
+
 /// How often a `--render-wait CSS` selector is tried.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -141,6 +150,8 @@ impl Tab {
 enum Failure {
     Cdp(CdpError),
     Crashed,
+    /// A new tab did not answer its set-up within [`SETUP`].
+    Unresponsive,
     Page(String),
 }
 
@@ -156,6 +167,10 @@ impl Failure {
             Failure::Cdp(CdpError::Gone) => "the browser exited during the render".into(),
             Failure::Cdp(CdpError::Failed(m)) => format!("the browser failed: {m}"),
             Failure::Crashed => "the browser's tab crashed during the render".into(),
+            Failure::Unresponsive => format!(
+                "{OPEN_TRIES} new tabs in a row did not answer within {} s",
+                SETUP.as_secs()
+            ),
             Failure::Page(m) => m.clone(),
         }
     }
@@ -321,8 +336,17 @@ impl Renderer {
         work: &mut Work,
         doc: &Document<'_>,
     ) -> Result<String, Failure> {
-        if work.tab.is_none() {
-            work.tab = Some(open_tab(browser, &self.opts.user_agent).await?);
+        for tries in 1.. {
+            if work.tab.is_some() {
+                break;
+            }
+            match open_tab(browser, &self.opts.user_agent).await {
+                Ok(tab) => work.tab = Some(tab),
+                Err(Failure::Unresponsive) if tries < OPEN_TRIES => {
+                    tracing::debug!("{}: a new tab did not answer; opening another", doc.url);
+                }
+                Err(e) => return Err(e),
+            }
         }
         let Some(tab) = work.tab.as_mut() else {
             return Err(Failure::Page("no tab".into()));
@@ -369,6 +393,7 @@ impl Renderer {
                 }
                 ev = tab.events.recv() => {
                     let Some(ev) = ev else { return Err(CdpError::Gone.into()) };
+                    tracing::trace!("{}: {}", doc.url, ev.to_string().chars().take(300).collect::<String>());
                     let p = &ev["params"];
                     match ev["method"].as_str().unwrap_or("") {
                         "Fetch.requestPaused" => {
@@ -387,6 +412,11 @@ impl Renderer {
                                 Some(ours) => reached = reached || (l == ours && n == awaited),
                                 None => early.push((l.to_owned(), n.to_owned())),
                             }
+                        }
+                        // alert(), confirm(), prompt() and beforeunload
+                        // would stop the page until someone answers.
+                        "Page.javascriptDialogOpening" => {
+                            conn.notify(Some(&session), "Page.handleJavaScriptDialog", json!({"accept": true}));
                         }
                         "Inspector.targetCrashed" => return Err(Failure::Crashed),
                         "Inspector.detached" => return Err(Failure::Page("the browser closed the tab".into())),
@@ -517,17 +547,27 @@ async fn open_tab(browser: &Arc<Browser>, user_agent: &str) -> Result<Tab, Failu
             json!({"patterns": [{"urlPattern": "*"}]}),
         ),
     ];
-    for step in setup {
-        let done = match step {
-            Ok(rx) => rx.await.unwrap_or(Err(CdpError::Gone)),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = done {
+    let answered = tokio::time::timeout(SETUP, async {
+        for step in setup {
+            match step {
+                Ok(rx) => rx.await.unwrap_or(Err(CdpError::Gone))?,
+                Err(e) => return Err(e),
+            };
+        }
+        Ok(())
+    })
+    .await;
+    match answered {
+        Ok(Ok(())) => Ok(tab),
+        Ok(Err(e)) => {
             tab.close();
-            return Err(e.into());
+            Err(e.into())
+        }
+        Err(_) => {
+            tab.close();
+            Err(Failure::Unresponsive)
         }
     }
-    Ok(tab)
 }
 
 #[cfg(test)]
