@@ -152,14 +152,17 @@ if "trawl" in med and "peer" in med:
           f" PSS {t['peak_pss_mb'] / p['peak_pss_mb']:.2f}x")
 EOF
 
-# ---- the soak: the browser's memory after 100 pages and at the end ----
+# ---- the soak: the browser's memory after 100 pages and near the end ----
 if [ "$SOAK" -gt 0 ]; then
   make_site "$SOAK"
   wait_quiet
-  line=$(python3 "$root/bench/render_mem.py" --marks "100,$SOAK" -- \
+  # The last mark is 10 pages before the end: once the last record is out
+  # the browser is being closed.
+  last=$((SOAK - 10))
+  line=$(python3 "$root/bench/render_mem.py" --marks "100,$last" -- \
     "$trawl" -i "$work/urls-$SOAK.txt" --render --tabs "$TABS" -c 16 -q -t 30s)
   echo "{\"tool\":\"soak\",\"pages\":$SOAK,\"m\":$line}" | tee -a "$results"
-  python3 - "$line" "$SOAK" <<'EOF'
+  python3 - "$line" "$last" <<'EOF'
 import json, sys
 m, n = json.loads(sys.argv[1]), sys.argv[2]
 a, b = m["without_root_at"].get("100"), m["without_root_at"].get(n)

@@ -205,6 +205,8 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         server.url("/page/render-fetch.html"),
     );
     let alert = server.url("/page/render-alert.html");
+    // Not HTML: not rendered.
+    let text = server.url("/text");
     let run = Run::new();
     let (recs, stderr, code) = run.run(&[
         "--render",
@@ -218,6 +220,7 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         &external,
         &fetched,
         &alert,
+        &text,
     ]);
     assert_eq!(code, 0, "{stderr}\n{recs:?}");
     let by = by_url(&recs);
@@ -233,6 +236,9 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         // What trawl fetched is what the record says of the response.
         assert_eq!(r["content_type"], "text/html", "{r}");
     }
+    let plain = &by[text.as_str()];
+    assert_eq!(plain["ok"], true, "{plain}");
+    assert!(plain["render"].is_null(), "{plain}");
     // alert() and confirm() are answered, or the page would stop there.
     let dialogs = &by[alert.as_str()];
     assert_eq!(dialogs["title"], "after the dialogs", "{dialogs}");
