@@ -512,3 +512,38 @@ fn render_without_a_browser_is_a_usage_error_before_any_request() {
     }
     assert_eq!(server.hits(), 0);
 }
+
+#[test]
+fn a_browser_that_cannot_start_fails_each_page_as_render_and_is_not_retried_for_ever() {
+    let server = Server::start();
+    let urls: Vec<String> = (0..5)
+        .map(|i| server.url(&format!("/page/simple.html?{i}")))
+        .collect();
+    let mut args = vec!["--render", "--browser", "/bin/false", "--tabs", "1"];
+    args.extend(urls.iter().map(String::as_str));
+    let run = Run::new();
+    let (recs, stderr, code) = run.run(&args);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(recs.len(), 5);
+    for r in &recs {
+        assert_eq!(kind(r), "render", "{r}");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("cannot start the browser"),
+            "{r}"
+        );
+    }
+    let given_up = recs
+        .iter()
+        .filter(|r| {
+            r["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("not trying again")
+        })
+        .count();
+    assert_eq!(given_up, 2, "{recs:?}");
+    run.assert_clean_within(0, Duration::from_secs(5), "after failed starts");
+}

@@ -117,12 +117,25 @@ pub struct RenderFailure {
     pub stats: RenderStats,
 }
 
+/// Starts of the browser that may fail in a row before the run stops
+/// trying (each may take up to 30 s).
+const START_TRIES: u32 = 3;
+
+/// The browser, once started.
+#[derive(Default)]
+struct Slot {
+    running: Option<Arc<Browser>>,
+    /// Failed starts since the last good one, and why the last failed.
+    failed_starts: u32,
+    last_error: String,
+}
+
 /// The run's browser and its tabs.
 pub struct Renderer {
     opts: RenderOptions,
     /// A permit per tab that may render.
     tabs: Semaphore,
-    browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
+    browser: tokio::sync::Mutex<Slot>,
     /// Tabs ready for another page.
     idle: Mutex<Vec<Tab>>,
 }
@@ -188,7 +201,7 @@ impl Renderer {
         Renderer {
             tabs: Semaphore::new(opts.tabs.max(1)),
             opts,
-            browser: tokio::sync::Mutex::new(None),
+            browser: tokio::sync::Mutex::new(Slot::default()),
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -275,18 +288,36 @@ impl Renderer {
     /// The running browser, launched (again) if there is none.
     async fn browser(&self) -> Result<Arc<Browser>, String> {
         let mut slot = self.browser.lock().await;
-        if let Some(b) = slot.as_ref()
+        if let Some(b) = slot.running.as_ref()
             && !b.conn.is_gone()
         {
             return Ok(b.clone());
         }
-        if let Some(dead) = slot.take() {
+        if let Some(dead) = slot.running.take() {
             tracing::warn!("the browser exited; starting it again");
             dead.close().await;
         }
-        let b = Arc::new(Browser::launch(&self.opts.browser).await?);
-        *slot = Some(b.clone());
-        Ok(b)
+        if slot.failed_starts >= START_TRIES {
+            return Err(format!(
+                "{} (it failed to start {START_TRIES} times in a row; not trying again)",
+                slot.last_error
+            ));
+        }
+        match Browser::launch(&self.opts.browser).await {
+            Ok(b) => {
+                let b = Arc::new(b);
+                *slot = Slot {
+                    running: Some(b.clone()),
+                    ..Slot::default()
+                };
+                Ok(b)
+            }
+            Err(e) => {
+                slot.failed_starts += 1;
+                slot.last_error.clone_from(&e);
+                Err(e)
+            }
+        }
     }
 
     /// An idle tab of `browser`, if any; tabs of a browser that is gone
@@ -322,7 +353,7 @@ impl Renderer {
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
         }
-        let browser = self.browser.lock().await.take();
+        let browser = self.browser.lock().await.running.take();
         if let Some(b) = browser {
             b.close().await;
         }
