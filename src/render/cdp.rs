@@ -10,6 +10,11 @@
 //!
 //! Sessions are "flat" (`Target.attachToTarget` with `flatten`): commands
 //! for a tab carry its `sessionId`, and so do its events.
+//!
+//! Why not chromiumoxide: it speaks CDP over a websocket to a debugging
+//! port (pipe support is an open request, mattsse/chromiumoxide#294 and
+//! #325), and a browser on a port outlives a SIGKILLed trawl. The few
+//! commands trawl sends need no generated protocol types.
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
