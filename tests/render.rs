@@ -407,7 +407,7 @@ fn a_crashed_tab_or_browser_fails_its_page_and_the_next_page_renders() {
         let next = &by[after.as_str()];
         assert_eq!(next["ok"], true, "{what}: {next}");
         assert_eq!(next["title"], "Built by an inline script", "{what}: {next}");
-        run.assert_clean_within(0, Duration::from_secs(5), what);
+        run.assert_clean_within(0, Duration::from_secs(10), what);
     }
 }
 
@@ -418,7 +418,7 @@ fn tabs_bounds_the_pages_rendering_at_once() {
     }
     let server = Server::start();
     let urls: Vec<String> = (0..6)
-        .map(|i| server.url(&format!("/page/render-slow.html?ms=700&n={i}")))
+        .map(|i| server.url(&format!("/page/render-slow.html?ms=1500&n={i}")))
         .collect();
     let mut args = vec!["--render", "--tabs", "2", "-c", "50"];
     args.extend(urls.iter().map(String::as_str));
@@ -430,7 +430,7 @@ fn tabs_bounds_the_pages_rendering_at_once() {
     let spans: Vec<_> = server
         .spans()
         .into_iter()
-        .filter(|s| s.path.starts_with("/delay/700"))
+        .filter(|s| s.path.starts_with("/delay/1500"))
         .collect();
     assert_eq!(spans.len(), 6, "{spans:?}");
     let mut most = 0;
@@ -457,7 +457,7 @@ fn no_browser_process_or_profile_outlives_trawl() {
     let pid = child.id();
     let out = child.wait_with_output().expect("trawl");
     assert_eq!(out.status.code(), Some(0));
-    run.assert_clean_within(pid, Duration::from_secs(5), "after a normal end");
+    run.assert_clean_within(pid, Duration::from_secs(10), "after a normal end");
 
     // Interrupted, terminated or killed while a page renders for ever.
     for (sig, ms) in [("-INT", 60_001), ("-TERM", 60_002), ("-KILL", 60_003)] {
@@ -474,7 +474,7 @@ fn no_browser_process_or_profile_outlives_trawl() {
         signal(&child, sig);
         let status = wait_exit(&mut child, Duration::from_secs(15));
         assert!(status.is_some(), "trawl did not exit on {sig}");
-        run.assert_clean_within(child.id(), Duration::from_secs(5), sig);
+        run.assert_clean_within(child.id(), Duration::from_secs(10), sig);
     }
 }
 
