@@ -207,6 +207,7 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
     let alert = server.url("/page/render-alert.html");
     // Not HTML: not rendered.
     let text = server.url("/text");
+    let ua = server.url("/page/render-ua.html");
     let run = Run::new();
     let (recs, stderr, code) = run.run(&[
         "--render",
@@ -221,6 +222,9 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         &fetched,
         &alert,
         &text,
+        &ua,
+        "-A",
+        "render-test/1.0",
     ]);
     assert_eq!(code, 0, "{stderr}\n{recs:?}");
     let by = by_url(&recs);
@@ -236,6 +240,14 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         // What trawl fetched is what the record says of the response.
         assert_eq!(r["content_type"], "text/html", "{r}");
     }
+    // The browser's own requests carry trawl's --user-agent.
+    let echoed = &by[ua.as_str()];
+    assert!(
+        echoed["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("ua=render-test/1.0 ")),
+        "{echoed}"
+    );
     let plain = &by[text.as_str()];
     assert_eq!(plain["ok"], true, "{plain}");
     assert!(plain["render"].is_null(), "{plain}");
