@@ -28,6 +28,10 @@ use tokio_util::sync::CancellationToken;
 /// page needs more (the DOM of a capped body, a few times over).
 const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 
+/// Calls waiting for replies past which those nobody waits for any more
+/// are dropped.
+const PRUNE_AT: usize = 256;
+
 /// Messages larger than this are decoded on a blocking thread.
 const BIG_MESSAGE: usize = 256 * 1024;
 
@@ -123,6 +127,11 @@ impl Conn {
             let mut routes = self.routes.lock().map_err(|_| CdpError::Gone)?;
             if routes.closed {
                 return Err(CdpError::Gone);
+            }
+            // Calls given up on (a render past its deadline) whose reply
+            // never came: forgotten now and then.
+            if routes.waiting.len() >= PRUNE_AT {
+                routes.waiting.retain(|_, reply| !reply.is_closed());
             }
             routes.waiting.insert(id, tx);
         }
@@ -339,6 +348,18 @@ mod tests {
             conn.call(None, "A.c", json!({})).await,
             Err(CdpError::Gone)
         ));
+    }
+
+    #[tokio::test]
+    async fn calls_given_up_on_are_forgotten() {
+        let (ours_w, _theirs_r) = tokio::io::duplex(1 << 20);
+        let (_theirs_w, ours_r) = tokio::io::duplex(1024);
+        let conn = Conn::start(ours_r, ours_w);
+        for _ in 0..PRUNE_AT * 3 {
+            drop(conn.send(None, "X.y", json!({})).unwrap());
+        }
+        let waiting = conn.routes.lock().unwrap().waiting.len();
+        assert!(waiting <= PRUNE_AT, "{waiting} calls still waiting");
     }
 
     #[tokio::test]
