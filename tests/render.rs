@@ -293,12 +293,19 @@ fn render_wait_css_waits_for_a_selector_that_appears_later() {
         "#app .late",
         "-s",
         "late=.late",
+        "--expect",
+        "#app .late",
         &url,
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(recs[0]["title"], "Late", "{}", recs[0]);
     assert_eq!(recs[0]["fields"]["late"], "there");
     assert!(recs[0]["render"]["ms"].as_u64() >= Some(300), "{}", recs[0]);
+    // What --expect sees without --render: the empty shell.
+    let (recs, _, code) = run.run(&["--expect", "#app .late", &url]);
+    assert_eq!(code, 1);
+    assert_eq!(kind(&recs[0]), "expectation", "{}", recs[0]);
+    assert!(recs[0].get("render").is_none(), "{}", recs[0]);
 }
 
 #[test]
