@@ -185,6 +185,10 @@ fn wait_for_request(server: &Server, prefix: &str, limit: Duration) {
     }
 }
 
+fn paths_seen(server: &Server, path: &str) -> bool {
+    server.paths().iter().any(|p| p == path)
+}
+
 fn kill(pid: u32, sig: &str) {
     let _ = Command::new("kill").args([sig, &pid.to_string()]).status();
 }
@@ -208,6 +212,8 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
     // Not HTML: not rendered.
     let text = server.url("/text");
     let ua = server.url("/page/render-ua.html");
+    // A script that moves the page on: the page it lands on is read.
+    let moves = server.url("/page/render-moves.html");
     let run = Run::new();
     let (recs, stderr, code) = run.run(&[
         "--render",
@@ -223,6 +229,7 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
         &alert,
         &text,
         &ua,
+        &moves,
         "-A",
         "render-test/1.0",
     ]);
@@ -248,6 +255,9 @@ fn pages_built_by_scripts_are_read_from_the_rendered_dom() {
             .is_some_and(|t| t.starts_with("ua=render-test/1.0 ")),
         "{echoed}"
     );
+    let moved = &by[moves.as_str()];
+    assert_eq!(moved["title"], "Built by an inline script", "{moved}");
+    assert!(paths_seen(&server, "/page/render-inline.html?moved"));
     let plain = &by[text.as_str()];
     assert_eq!(plain["ok"], true, "{plain}");
     assert!(plain["render"].is_null(), "{plain}");

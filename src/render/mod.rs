@@ -396,6 +396,8 @@ impl Renderer {
         };
         // Lifecycle events seen before the navigation's loader id is known.
         let mut early: Vec<(String, String)> = Vec::new();
+        // The document whose lifecycle counts: ours, then any the page
+        // navigates to by itself.
         let mut loader: Option<String> = None;
         let mut served = false;
         let mut reached = false;
@@ -435,6 +437,17 @@ impl Renderer {
                             } else {
                                 work.requests += 1;
                                 conn.notify(Some(&session), "Fetch.continueRequest", json!({"requestId": id}));
+                            }
+                        }
+                        // The page moved on by itself (a script set
+                        // location): the new document is the one to wait for.
+                        "Page.frameNavigated" if p["frame"]["id"] == tab.target.as_str() => {
+                            let moved = p["frame"]["loaderId"].as_str();
+                            if let (Some(ours), Some(moved)) = (&mut loader, moved)
+                                && ours.as_str() != moved
+                            {
+                                *ours = moved.to_owned();
+                                reached = false;
                             }
                         }
                         "Page.lifecycleEvent" if p["frameId"] == tab.target.as_str() => {
