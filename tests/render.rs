@@ -576,3 +576,54 @@ fn a_browser_that_cannot_start_fails_each_page_as_render_and_is_not_retried_for_
     assert_eq!(given_up, 2, "{recs:?}");
     run.assert_clean_within(0, Duration::from_secs(5), "after failed starts");
 }
+
+#[test]
+fn a_hung_browser_is_replaced_after_a_timeout() {
+    if !browser_found() {
+        return;
+    }
+    let server = Server::start();
+    let run = Run::new();
+    let stuck = server.url("/page/render-slow.html?ms=30004");
+    let after = server.url("/page/render-inline.html?after-hang");
+    let mut child = spawn(
+        &run,
+        &[
+            "--render",
+            "--tabs",
+            "1",
+            "--ordered",
+            "-t",
+            "4s",
+            &stuck,
+            &after,
+        ],
+    );
+    wait_for_request(&server, "/delay/30004", Duration::from_secs(30));
+    // The whole browser stops answering: a stopped process reads nothing,
+    // not even the end of its pipe.
+    let browser: Vec<_> = descendants(child.id())
+        .into_iter()
+        .filter(|(_, c)| {
+            c.contains("--remote-debugging-pipe")
+                && !c.contains("--type=")
+                && !c.starts_with("/bin/sh")
+        })
+        .collect();
+    assert_eq!(browser.len(), 1, "{browser:?}");
+    kill(browser[0].0, "-STOP");
+    let status = wait_exit(&mut child, Duration::from_secs(60));
+    let out = child.wait_with_output().expect("output");
+    assert!(status.is_some(), "trawl did not finish with a hung browser");
+    let by = by_url(&records(&out.stdout));
+    assert_eq!(
+        kind(&by[stuck.as_str()]),
+        "timeout",
+        "{}",
+        by[stuck.as_str()]
+    );
+    let next = &by[after.as_str()];
+    assert_eq!(next["title"], "Built by an inline script", "{next}");
+    // The stopped browser was killed, not left behind.
+    run.assert_clean_within(0, Duration::from_secs(10), "after a hung browser");
+}

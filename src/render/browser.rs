@@ -129,8 +129,9 @@ fn flags(profile: &Path) -> Vec<OsString> {
 /// A running browser and the connection to it.
 pub struct Browser {
     pub conn: Conn,
-    /// The wrapper, until the browser is closed.
-    child: Mutex<Option<tokio::process::Child>>,
+    /// The wrapper, until the browser is closed. Held across the close, so
+    /// a second close waits for the first.
+    child: tokio::sync::Mutex<Option<tokio::process::Child>>,
     /// The wrapper's process group: the wrapper and the browser.
     group: Option<rustix::process::Pid>,
     /// Removed by the wrapper once the browser exits; by us if the wrapper
@@ -197,7 +198,7 @@ impl Browser {
         });
         let browser = Browser {
             conn: Conn::start(from, to),
-            child: Mutex::new(Some(child)),
+            child: tokio::sync::Mutex::new(Some(child)),
             group,
             _profile: profile,
             stderr,
@@ -250,8 +251,8 @@ impl Browser {
     /// Closes the browser: asks it, closes the pipe, and kills it if it is
     /// still there after [`CLOSE`]. Returns once it has exited.
     pub async fn close(&self) {
-        let child = self.child.lock().ok().and_then(|mut c| c.take());
-        let Some(mut child) = child else { return };
+        let mut held = self.child.lock().await;
+        let Some(child) = held.as_mut() else { return };
         if !self.conn.is_gone() {
             let bye = self.conn.call(None, "Browser.close", serde_json::json!({}));
             let _ = tokio::time::timeout(Duration::from_secs(2), bye).await;
@@ -261,13 +262,16 @@ impl Browser {
             self.kill();
             let _ = child.wait().await;
         }
+        *held = None;
     }
 
-    /// Kills the wrapper and the browser at once.
-    fn kill(&self) {
+    /// Kills the wrapper and the browser at once (a stopped or hung browser
+    /// too), and closes the connection.
+    pub fn kill(&self) {
         if let Some(group) = self.group {
             let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         }
+        self.conn.close();
     }
 }
 
@@ -278,8 +282,7 @@ impl Drop for Browser {
         let running = self
             .child
             .get_mut()
-            .ok()
-            .and_then(Option::as_mut)
+            .as_mut()
             .is_some_and(|c| matches!(c.try_wait(), Ok(None)));
         if running {
             self.kill();

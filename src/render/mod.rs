@@ -26,6 +26,7 @@ use browser::Browser;
 use cdp::CdpError;
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -42,6 +43,10 @@ const RECYCLE: u32 = 50;
 /// process that has just died (seen after a crash), and then never
 /// answers for it.
 const SETUP: Duration = Duration::from_secs(5);
+
+/// How long a browser may take to answer a trivial command, after a render
+/// timed out, before it counts as hung as a whole and is replaced.
+const ALIVE: Duration = Duration::from_secs(5);
 
 /// New tabs tried for one page before it fails.
 const OPEN_TRIES: u32 = 3;
@@ -138,6 +143,8 @@ pub struct Renderer {
     browser: tokio::sync::Mutex<Slot>,
     /// Tabs ready for another page.
     idle: Mutex<Vec<Tab>>,
+    /// A render timed out since the browser last answered.
+    suspect: AtomicBool,
 }
 
 /// An open tab, attached with its own session.
@@ -203,6 +210,7 @@ impl Renderer {
             opts,
             browser: tokio::sync::Mutex::new(Slot::default()),
             idle: Mutex::new(Vec::new()),
+            suspect: AtomicBool::new(false),
         }
     }
 
@@ -273,6 +281,9 @@ impl Renderer {
                 if let Some(tab) = work.tab {
                     tab.close();
                 }
+                // The page, or the whole browser, may be hung: the next
+                // page checks which.
+                self.suspect.store(true, Ordering::SeqCst);
                 Err(fail(
                     true,
                     format!(
@@ -291,10 +302,22 @@ impl Renderer {
         if let Some(b) = slot.running.as_ref()
             && !b.conn.is_gone()
         {
-            return Ok(b.clone());
+            if !self.suspect.swap(false, Ordering::SeqCst) {
+                return Ok(b.clone());
+            }
+            let ping = b.conn.call(None, "Browser.getVersion", json!({}));
+            if let Ok(Ok(_)) = tokio::time::timeout(ALIVE, ping).await {
+                return Ok(b.clone());
+            }
+            tracing::warn!(
+                "the browser has not answered for {} s; starting a new one",
+                ALIVE.as_secs()
+            );
+            b.kill();
+        } else if slot.running.is_some() {
+            tracing::warn!("the browser exited; starting it again");
         }
         if let Some(dead) = slot.running.take() {
-            tracing::warn!("the browser exited; starting it again");
             dead.close().await;
         }
         if slot.failed_starts >= START_TRIES {
