@@ -14,8 +14,8 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use trawl::{
-    Allowance, Config, Expect, Plan, ProgressWhen, Rate, ReportOptions, Selection, Shard, ShardBy,
-    Source, StatusSet, parse_duration, parse_size,
+    Allowance, Config, Expect, Plan, ProgressWhen, Rate, RenderOptions, RenderWait, ReportOptions,
+    Selection, Shard, ShardBy, Source, StatusSet, find_browser, parse_duration, parse_size,
 };
 
 /// The end of `-h`: a pointer to what only `--help` has.
@@ -40,7 +40,7 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
     (1, "at least one record is not ok"),
     (
         2,
-        "usage error (bad flag, unreadable input file, invalid selector)",
+        "usage error (bad flag, unreadable input file, invalid selector, --render without a browser)",
     ),
     (130, "interrupted (Ctrl-C or SIGTERM)"),
 ];
@@ -74,7 +74,7 @@ fn after_long_help() -> String {
 //
 // `-h` shows each flag's first paragraph, on one line; `--help` all of
 // them. Headings appear in the order of their first field below: Input,
-// Fetching, Politeness, Extraction, Output, CI checks.
+// Fetching, Politeness, Extraction, Rendering, Output, CI checks.
 #[derive(Debug, Parser)]
 #[command(
     name = "trawl",
@@ -264,6 +264,42 @@ pub struct Args {
     /// Metadata: description, canonical, lang, robots, og:*, twitter:*.
     #[arg(long, help_heading = "Extraction")]
     pub meta: bool,
+
+    // ---- Rendering ----
+    /// Render ok HTML pages in headless Chromium, then extract.
+    ///
+    /// The page is fetched once, by trawl; the browser gets that body for
+    /// the page's URL and loads the page's scripts, styles and requests
+    /// itself. A render never outlives --timeout. Records gain "render":
+    /// {"ms", "requests"}.
+    #[arg(long, help_heading = "Rendering")]
+    pub render: bool,
+
+    /// When to read the DOM: load, idle or CSS.
+    ///
+    /// load: the load event; idle: no request for 500 ms; CSS: once the
+    /// selector matches (e.g. '#app .item').
+    #[arg(long, value_name = "load|idle|CSS", default_value = "load",
+          value_parser = RenderWait::parse, requires = "render", help_heading = "Rendering")]
+    pub render_wait: RenderWait,
+
+    /// Pages rendering at once.
+    #[arg(long, value_name = "N", default_value = "4",
+          value_parser = clap::value_parser!(u32).range(1..), requires = "render",
+          help_heading = "Rendering")]
+    pub tabs: u32,
+
+    /// The browser to run [default: $CHROME, else chromium on PATH].
+    ///
+    /// Without it: $CHROME if set, else the first of chromium,
+    /// chromium-browser and google-chrome on PATH.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "render",
+        help_heading = "Rendering"
+    )]
+    pub browser: Option<PathBuf>,
 
     // ---- Output ----
     /// Write the records to FILE [default: stdout].
@@ -635,6 +671,22 @@ impl Args {
             None => Vec::new(),
         };
         let nz = |n: u32| NonZeroUsize::new(n as usize).unwrap_or(NonZeroUsize::MIN);
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("trawl/", env!("CARGO_PKG_VERSION")).to_owned());
+        let render = if self.render {
+            let browser = find_browser(self.browser.as_deref(), std::env::var_os("CHROME"))
+                .map_err(|m| usage(ClapErrorKind::ValueValidation, m))?;
+            Some(RenderOptions {
+                browser,
+                wait: self.render_wait,
+                tabs: nz(self.tabs).get(),
+                timeout: self.timeout,
+                user_agent: user_agent.clone(),
+            })
+        } else {
+            None
+        };
         Ok(Config {
             inputs,
             concurrency: nz(self.concurrency),
@@ -643,9 +695,7 @@ impl Args {
             connect_timeout: self.connect_timeout,
             max_body: self.max_body,
             max_redirects: self.max_redirects,
-            user_agent: self
-                .user_agent
-                .unwrap_or_else(|| concat!("trawl/", env!("CARGO_PKG_VERSION")).to_owned()),
+            user_agent,
             headers,
             insecure: self.insecure,
             ca_certs,
@@ -672,6 +722,7 @@ impl Args {
             changed_only: self.changed_only,
             retries: self.retries,
             robots: self.robots,
+            render,
             max_time: self.max_time,
             rate: self.rate,
             host_rate: self.host_rate,

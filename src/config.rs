@@ -11,6 +11,7 @@ use crate::input::Source;
 use crate::page::Plan;
 use crate::progress::ProgressWhen;
 use crate::rate::Rate;
+use crate::render::RenderOptions;
 use crate::report::ReportOptions;
 use crate::shard::Shard;
 use crate::units::{Allowance, StatusSet};
@@ -85,6 +86,8 @@ pub struct Config {
     pub revalidate: Option<PathBuf>,
     /// `--changed-only`: write no record of an unchanged page.
     pub changed_only: bool,
+    /// `--render`: render ok HTML pages in this browser.
+    pub render: Option<RenderOptions>,
 }
 
 impl Config {

@@ -29,6 +29,7 @@
 //! * `content`: whether a body is HTML, and its text encoding.
 //! * `page`: title, selectors, links and meta, on the parse pool.
 //! * `record`: the JSON Lines record and its error kinds.
+//! * `render`: `--render`, pages rendered in headless Chromium.
 //! * `output`: the single writer; `summary`: its tallies and the summary.
 //! * `report`: CI reports: GitHub annotations and step summary, JUnit, JSON.
 //! * `progress`: the progress display; `logging`: `-v` logs above it.
@@ -50,6 +51,7 @@ mod pipeline;
 mod progress;
 mod rate;
 mod record;
+mod render;
 mod report;
 mod resume;
 mod revalidate;
@@ -70,6 +72,7 @@ pub use page::select::{Expect, Selection};
 pub use pipeline::{Outcome, run};
 pub use progress::{Progress, ProgressWhen};
 pub use rate::Rate;
+pub use render::{RenderOptions, RenderWait, find_browser};
 pub use report::{ReportOptions, github_from_env};
 pub use resume::{Resumed, append as resume_append, prepare as resume_prepare};
 pub use revalidate::Previous;

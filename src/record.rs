@@ -70,8 +70,21 @@ pub struct Record {
     /// `--revalidate`: the response is a 304 answering our validators.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_modified: Option<bool>,
+    /// `--render`: what rendering the page took; `null` when it was not
+    /// rendered (not an ok HTML response).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render: Option<Option<RenderInfo>>,
     /// Why the URL is not ok, or `None`.
     pub error: Option<RecordError>,
+}
+
+/// The `render` object of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RenderInfo {
+    /// From the browser tab being taken to the DOM read (or the failure).
+    pub ms: u64,
+    /// Requests the browser made for the page besides its document.
+    pub requests: u32,
 }
 
 impl Record {
@@ -100,6 +113,7 @@ impl Record {
             content_hash: None,
             changed: None,
             not_modified: None,
+            render: None,
             error: None,
         }
     }
@@ -163,6 +177,9 @@ pub enum ErrorKind {
     Sitemap,
     /// robots.txt does not allow the URL (`--robots`); nothing was sent.
     RobotsDisallowed,
+    /// `--render`: the browser or its tab failed (crashed, exited, or
+    /// could not load the page).
+    Render,
 }
 
 impl ErrorKind {
@@ -185,6 +202,7 @@ impl ErrorKind {
             ErrorKind::Slow => "slow",
             ErrorKind::Sitemap => "sitemap",
             ErrorKind::RobotsDisallowed => "robots_disallowed",
+            ErrorKind::Render => "render",
         }
     }
 }
@@ -293,6 +311,7 @@ mod tests {
             ErrorKind::Slow,
             ErrorKind::Sitemap,
             ErrorKind::RobotsDisallowed,
+            ErrorKind::Render,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
         }

@@ -12,7 +12,7 @@ use support::trawl;
 
 /// Every flag of the contract and its default where it has one, copied
 /// from the project's contract (`../shared/CONTRACT.md`: the Input,
-/// Fetching, Extraction, Output and CI checks tables). A copy, because CI
+/// Fetching, Extraction, Rendering, Output and CI checks tables). A copy, because CI
 /// runs on a clean clone without `../shared`; keep it in step with the
 /// contract. `None` where the contract gives no default, or "none"/"off"
 /// (an unset option or flag, which the help does not spell out).
@@ -40,6 +40,11 @@ const CONTRACT_FLAGS: &[(&str, Option<&str>)] = &[
     ("-s, --select <NAME=CSS>", None),
     ("--links", None),
     ("--meta", None),
+    // Rendering
+    ("--render", None),
+    ("--render-wait <load|idle|CSS>", Some("load")),
+    ("--tabs <N>", Some("4")),
+    ("--browser <PATH>", None),
     // Output
     ("-o, --output <FILE>", Some("stdout")),
     ("--resume", None),
@@ -73,6 +78,7 @@ const HEADINGS: &[&str] = &[
     "Fetching:",
     "Politeness:",
     "Extraction:",
+    "Rendering:",
     "Output:",
     "CI checks:",
 ];

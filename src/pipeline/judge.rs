@@ -3,10 +3,12 @@
 //! (`--expect`, `--expect-text`, `--max-latency`), which count only on an
 //! otherwise good page.
 
+use crate::content::{looks_like_html, may_be_html};
 use crate::fetch::Fetched;
 use crate::page::pool::ParsePool;
 use crate::page::{self, Extracted, Plan};
-use crate::record::{ErrorKind, Record, RecordError};
+use crate::record::{ErrorKind, Record, RecordError, RenderInfo};
+use crate::render::Renderer;
 use crate::revalidate::Prior;
 use crate::units::StatusSet;
 use std::sync::Arc;
@@ -20,6 +22,8 @@ pub(super) struct Judge {
     pub(super) max_latency: Option<Duration>,
     /// `--revalidate`: every record says `changed` and `not_modified`.
     pub(super) revalidating: bool,
+    /// `--render`: ok HTML pages are rendered before they are read.
+    pub(super) renderer: Option<Arc<Renderer>>,
 }
 
 impl Judge {
@@ -46,11 +50,37 @@ impl Judge {
                     .and_then(|s| self.status_error(s))
             });
         let mut page = None;
-        if let (Some(body), Some(url)) = (f.body, f.final_url.clone()) {
-            match self
-                .read_page(body, f.content_type.clone(), url, parser)
-                .await
-            {
+        let mut rendered = None;
+        let (mut body, mut page_type) = (f.body, f.content_type.clone());
+        if let (Some(r), None, Some(b), Some(url)) = (&self.renderer, &error, &body, &f.final_url)
+            && may_be_html(page_type.as_deref())
+            && (page_type.is_some() || looks_like_html(b))
+        {
+            let mut url = url.clone();
+            url.set_fragment(None);
+            let status = f.status.unwrap_or(200);
+            match r.render(&url, b, page_type.as_deref(), status).await {
+                Ok(done) => {
+                    rendered = Some(done.stats);
+                    // The DOM is read as the browser holds it: UTF-8.
+                    body = Some(done.html.into_bytes());
+                    page_type = Some("text/html; charset=utf-8".into());
+                }
+                Err(failed) => {
+                    rendered = Some(failed.stats);
+                    error = Some(RecordError {
+                        kind: if failed.timed_out {
+                            ErrorKind::Timeout
+                        } else {
+                            ErrorKind::Render
+                        },
+                        message: failed.message,
+                    });
+                }
+            }
+        }
+        if let (Some(body), Some(url)) = (body, f.final_url.clone()) {
+            match self.read_page(body, page_type, url, parser).await {
                 Ok(read) => page = Some(read),
                 Err(e) => {
                     error.get_or_insert(e);
@@ -70,6 +100,12 @@ impl Judge {
             etag: f.etag,
             last_modified: f.last_modified,
             content_hash: f.content_hash,
+            render: rendered.map(|s| {
+                Some(RenderInfo {
+                    ms: s.ms,
+                    requests: s.requests,
+                })
+            }),
             error,
             ..Record::empty(line)
         };
@@ -221,6 +257,9 @@ impl Judge {
     /// of a run has the same keys.
     pub(super) fn blank_asked(&self, rec: &mut Record) {
         let plan = &self.plan;
+        if self.renderer.is_some() {
+            rec.render.get_or_insert(None);
+        }
         if !plan.selections.is_empty() {
             rec.fields.get_or_insert(None);
         }

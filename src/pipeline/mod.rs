@@ -42,6 +42,7 @@ use crate::input::{self, Exclusions, InputStats, Seen, Source};
 use crate::output::{self, WriterOptions};
 use crate::page::pool::ParsePool;
 use crate::progress::Progress;
+use crate::render::Renderer;
 use crate::report::Reports;
 use crate::revalidate::Previous;
 use crate::sitemap::SitemapClient;
@@ -168,6 +169,8 @@ where
         sitemaps,
     ));
 
+    // The browser starts with the first page to render, not here.
+    let renderer = cfg.render.clone().map(|o| Arc::new(Renderer::new(o)));
     let shared = Shared {
         fetcher: Fetcher::new(cfg.fetch_options())?,
         parser: ParsePool::new(parse_threads()).context("cannot start the parsing threads")?,
@@ -176,6 +179,7 @@ where
             plan: Arc::new(cfg.plan.clone()),
             max_latency: cfg.max_latency,
             revalidating: previous.is_some(),
+            renderer: renderer.clone(),
         },
         previous,
         retry: RetryPolicy {
@@ -203,6 +207,10 @@ where
     }
     if interrupted || writer_gone.is_cancelled() || failures_reached.is_cancelled() {
         reader.abort();
+    }
+    // Every task is done or dropped: no page renders any more.
+    if let Some(r) = &renderer {
+        r.shutdown().await;
     }
     let read_error = match (&mut reader).await {
         Ok(result) => result.err(),
