@@ -1,0 +1,425 @@
+//! The crawl's frontier: the pages found and not fetched yet, on disk, one
+//! append-only file per depth level, each read back in the order its
+//! entries were written while more are appended.
+//!
+//! The lowest level with unread pages is always read first, so pages start
+//! in order of depth (breadth-first), and among pages of one depth in the
+//! order they were found. A level's file is dropped once it is read to its
+//! end (a straggler's links later reopen it), so only a few are open at
+//! once however deep the crawl goes.
+//!
+//! Memory: only the seen-set grows with the crawl (16 bytes a URL, shared
+//! with the input's repeat check); the files are anonymous (unlinked)
+//! temporary files, gone when the run ends however it ends.
+//!
+//! A URL enters the seen-set when it is written to the frontier, so it is
+//! written once. The links of seeds are the exception: they are found while
+//! the input is still being read, and a later input line must get its own
+//! record as a seed rather than be taken for a repeat. So until the input
+//! is read to its end they wait, unchecked, in a pending file, which is
+//! then compacted into level 1 (repeats dropped, URLs entered).
+
+use super::{CrawlOptions, CrawlStats, Lineage};
+use crate::input::Seen;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use url::Url;
+
+/// What a fetched page of the crawl hands to the frontier.
+pub struct Found {
+    /// Where the page came from.
+    pub lineage: Lineage,
+    /// The page's `url` (the parent of its links).
+    pub page: String,
+    /// Where its redirects led; `None` when it did not redirect.
+    pub redirected_to: Option<Url>,
+    /// Its links, absolute, as `--links` lists them.
+    pub links: Vec<String>,
+}
+
+/// A page to fetch, read back from the frontier.
+pub struct Discovered {
+    /// The link as found: the record's `url`.
+    pub line: String,
+    pub url: Url,
+    pub lineage: Lineage,
+}
+
+/// What an entry of a level file is: a page to crawl.
+const PAGE: u8 = 0;
+/// An out-of-scope link to check once (`--check-external`).
+const EXTERNAL: u8 = 1;
+/// Not a page: a URL to enter into the seen-set when the pending file is
+/// compacted (where a seed's redirect led).
+const MARK: u8 = 2;
+
+/// One entry: kind, anchor, parent, URL.
+type Entry = (u8, String, String, String);
+
+/// The frontier of a crawl.
+pub struct Frontier {
+    opts: Arc<CrawlOptions>,
+    /// URLs fetched or in the frontier, shared with the input reader.
+    seen: Arc<Mutex<Seen>>,
+    /// Links counted as not followed, so each counts once.
+    skipped: Seen,
+    stats: Arc<CrawlStats>,
+    /// The links of seeds, until the input is read to its end.
+    pending: Option<Spill>,
+    /// Levels with entries not read yet, by depth.
+    levels: BTreeMap<u32, Spill>,
+}
+
+/// An append-only file of entries, read from the top as it grows.
+struct Spill {
+    out: BufWriter<File>,
+    input: BufReader<File>,
+    written: u64,
+    flushed: u64,
+    read: u64,
+    line: String,
+}
+
+impl Spill {
+    fn new() -> io::Result<Spill> {
+        // Two handles with their own offsets; the name is gone at once.
+        let named = tempfile::NamedTempFile::new()?;
+        let input = named.reopen()?;
+        let out = named.into_file();
+        Ok(Spill {
+            out: BufWriter::with_capacity(64 * 1024, out),
+            input: BufReader::with_capacity(64 * 1024, input),
+            written: 0,
+            flushed: 0,
+            read: 0,
+            line: String::new(),
+        })
+    }
+
+    fn push(&mut self, kind: u8, anchor: &str, parent: &str, url: &str) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &(kind, anchor, parent, url))?;
+        self.out.write_all(b"\n")?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn unread(&self) -> u64 {
+        self.written - self.read
+    }
+
+    fn next(&mut self) -> io::Result<Option<Entry>> {
+        if self.read == self.written {
+            return Ok(None);
+        }
+        if self.read == self.flushed {
+            self.out.flush()?;
+            self.flushed = self.written;
+        }
+        self.line.clear();
+        if self.input.read_line(&mut self.line)? == 0 || !self.line.ends_with('\n') {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the crawl's frontier file ended early",
+            ));
+        }
+        self.read += 1;
+        serde_json::from_str(&self.line)
+            .map(Some)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}
+
+fn lock(seen: &Mutex<Seen>) -> MutexGuard<'_, Seen> {
+    seen.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Frontier {
+    /// An empty frontier, with the input still to read.
+    ///
+    /// # Errors
+    /// The temporary file cannot be made.
+    pub fn new(
+        opts: Arc<CrawlOptions>,
+        seen: Arc<Mutex<Seen>>,
+        stats: Arc<CrawlStats>,
+    ) -> io::Result<Frontier> {
+        Ok(Frontier {
+            opts,
+            seen,
+            skipped: Seen::default(),
+            stats,
+            pending: Some(Spill::new()?),
+            levels: BTreeMap::new(),
+        })
+    }
+
+    /// The lineage of a seed.
+    pub fn seed(&self, url: &Url) -> Lineage {
+        Lineage {
+            depth: 0,
+            parent: None,
+            anchor: self.opts.scope.anchor(url),
+            external: false,
+        }
+    }
+
+    /// Counts a link not followed, once per URL (and not at all when it is
+    /// fetched anyway).
+    fn skip(&mut self, seen: &Seen, key: &str, counter: &AtomicU64) {
+        if !seen.contains(key) && self.skipped.insert(key) {
+            CrawlStats::add(counter);
+        }
+    }
+
+    /// Where the links found at `depth` go, and whether they enter the
+    /// seen-set now.
+    fn level_for(&mut self, depth: u32) -> io::Result<(&mut Spill, bool)> {
+        if let Some(p) = &mut self.pending {
+            return Ok((p, false));
+        }
+        let spill = match self.levels.entry(depth) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(Spill::new()?),
+        };
+        Ok((spill, true))
+    }
+
+    /// Takes in the links of a fetched page: those to follow go to the
+    /// frontier, the others are counted.
+    ///
+    /// # Errors
+    /// The frontier file cannot be written.
+    pub fn discover(&mut self, found: Found) -> io::Result<()> {
+        let Found {
+            lineage,
+            page,
+            redirected_to,
+            links,
+        } = found;
+        let opts = self.opts.clone();
+        let stats = self.stats.clone();
+        let seen_arc = self.seen.clone();
+        let mut seen = lock(&seen_arc);
+        let depth = lineage.depth + 1;
+        if let Some(to) = &redirected_to {
+            match &mut self.pending {
+                Some(p) => p.push(MARK, "", "", to.as_str())?,
+                None => {
+                    seen.insert(to.as_str());
+                }
+            }
+        }
+        if lineage.external {
+            return Ok(());
+        }
+        if let Some(to) = &redirected_to
+            && !opts.scope.contains(&lineage.anchor, to)
+        {
+            // Redirected off scope: recorded, its links not followed.
+            return Ok(());
+        }
+        for link in &links {
+            let Ok(url) = Url::parse(link) else {
+                continue;
+            };
+            let key = url.as_str();
+            if !opts.filters.allows(link) {
+                self.skip(&seen, key, &stats.excluded);
+                continue;
+            }
+            let inside = opts.scope.contains(&lineage.anchor, &url);
+            if inside && depth > opts.depth {
+                self.skip(&seen, key, &stats.beyond_depth);
+                continue;
+            }
+            if !inside && !opts.check_external {
+                self.skip(&seen, key, &stats.out_of_scope);
+                continue;
+            }
+            let (spill, enter) = self.level_for(depth)?;
+            let new = if enter {
+                seen.insert(key)
+            } else {
+                !seen.contains(key)
+            };
+            if new {
+                let kind = if inside { PAGE } else { EXTERNAL };
+                spill.push(kind, &lineage.anchor, &page, link)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The input is read to its end: the seeds' links join level 1,
+    /// without repeats and without what the input holds.
+    ///
+    /// # Errors
+    /// The frontier files cannot be read or written.
+    pub fn input_done(&mut self) -> io::Result<()> {
+        let Some(mut pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let seen_arc = self.seen.clone();
+        let mut seen = lock(&seen_arc);
+        while let Some((kind, anchor, parent, url)) = pending.next()? {
+            if seen.insert(&url) && kind != MARK {
+                let (spill, _) = self.level_for(1)?;
+                spill.push(kind, &anchor, &parent, &url)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next page to fetch: the first unread of the lowest level.
+    ///
+    /// # Errors
+    /// The frontier file cannot be read.
+    pub fn next(&mut self) -> io::Result<Option<Discovered>> {
+        while let Some(mut level) = self.levels.first_entry() {
+            let depth = *level.key();
+            let entry = level.get_mut().next()?;
+            if level.get().unread() == 0 {
+                level.remove();
+            }
+            let Some((kind, anchor, parent, line)) = entry else {
+                continue;
+            };
+            let Ok(url) = Url::parse(&line) else {
+                continue;
+            };
+            return Ok(Some(Discovered {
+                line,
+                url,
+                lineage: Lineage {
+                    depth,
+                    parent: Some(parent),
+                    anchor: Arc::from(anchor),
+                    external: kind == EXTERNAL,
+                },
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Tells whether nothing is left to read (and the input is read).
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_none() && self.levels.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crawl::{Filters, Scope};
+
+    fn frontier(depth: u32) -> Frontier {
+        let opts = CrawlOptions {
+            depth,
+            scope: Scope::Host,
+            filters: Filters::new(&[], &["/skip".into()]).unwrap(),
+            max_pages: None,
+            check_external: false,
+        };
+        Frontier::new(
+            Arc::new(opts),
+            Arc::new(Mutex::new(Seen::default())),
+            Arc::new(CrawlStats::default()),
+        )
+        .unwrap()
+    }
+
+    fn found(f: &Frontier, depth: u32, page: &str, links: &[&str]) -> Found {
+        let mut lineage = f.seed(&Url::parse("https://a.test/").unwrap());
+        lineage.depth = depth;
+        Found {
+            lineage,
+            page: page.into(),
+            redirected_to: None,
+            links: links.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn drain(f: &mut Frontier) -> Vec<(String, u32, String)> {
+        let mut got = Vec::new();
+        while let Some(d) = f.next().unwrap() {
+            got.push((d.line, d.lineage.depth, d.lineage.parent.unwrap()));
+        }
+        got
+    }
+
+    #[test]
+    fn pages_come_back_lowest_level_first_without_repeats_and_the_rest_counted() {
+        let mut f = frontier(3);
+        lock(&f.seen).insert("https://a.test/");
+        let links = [
+            "https://a.test/1",
+            "https://a.test/2",
+            "https://a.test/1",
+            "https://b.test/out",
+            "https://a.test/skip",
+        ];
+        f.discover(found(&f, 0, "https://a.test/", &links)).unwrap();
+        // Nothing is read before the input ends...
+        assert!(f.next().unwrap().is_none() && !f.is_empty());
+        // ... and a seed read after the page that links it keeps its place.
+        lock(&f.seen).insert("https://a.test/2");
+        f.input_done().unwrap();
+        let one = (
+            "https://a.test/1".to_string(),
+            1,
+            "https://a.test/".to_string(),
+        );
+        assert_eq!(
+            f.next()
+                .unwrap()
+                .map(|d| (d.line, d.lineage.depth, d.lineage.parent.unwrap())),
+            Some(one)
+        );
+        assert!(f.is_empty());
+        f.discover(found(&f, 2, "https://a.test/3", &["https://a.test/5"]))
+            .unwrap();
+        f.discover(found(
+            &f,
+            1,
+            "https://a.test/1",
+            &["https://a.test/", "https://a.test/3"],
+        ))
+        .unwrap();
+        f.discover(found(
+            &f,
+            1,
+            "https://a.test/1",
+            &["https://a.test/3", "https://a.test/4"],
+        ))
+        .unwrap();
+        f.discover(found(
+            &f,
+            3,
+            "https://a.test/5",
+            &["https://a.test/6", "https://a.test/6"],
+        ))
+        .unwrap();
+        assert_eq!(
+            drain(&mut f),
+            [
+                ("https://a.test/3".into(), 2, "https://a.test/1".into()),
+                ("https://a.test/4".into(), 2, "https://a.test/1".into()),
+                ("https://a.test/5".into(), 3, "https://a.test/3".into()),
+            ]
+        );
+        assert!(f.is_empty());
+        // A level read to its end opens again for a late page.
+        f.discover(found(&f, 1, "https://a.test/2", &["https://a.test/7"]))
+            .unwrap();
+        assert_eq!(
+            drain(&mut f),
+            [("https://a.test/7".into(), 2, "https://a.test/2".into())]
+        );
+        let c = f.stats.counts();
+        assert_eq!((c.out_of_scope, c.excluded, c.beyond_depth), (1, 1, 1));
+    }
+}
