@@ -14,8 +14,8 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use trawl::{
-    Allowance, Config, Expect, Plan, ProgressWhen, Rate, ReportOptions, Selection, Shard, ShardBy,
-    Source, StatusSet, parse_duration, parse_size,
+    Allowance, Config, CrawlOptions, Expect, Filters, Plan, ProgressWhen, Rate, ReportOptions,
+    Scope, Selection, Shard, ShardBy, Source, StatusSet, parse_duration, parse_size,
 };
 
 /// The end of `-h`: a pointer to what only `--help` has.
@@ -31,6 +31,7 @@ pub const EXAMPLES: &[&str] = &[
     "trawl --sitemap https://example.com/sitemap.xml -q --expect footer --max-latency 3s",
     "trawl -i urls.txt --robots --host-rate 1/s -A 'mybot/1.0 (+https://me.example/bot)'",
     "trawl -i urls.txt -o out.jsonl --resume -v   # go on after a Ctrl-C",
+    "trawl --crawl https://docs.example.com/ --check-external -q --junit site.xml",
 ];
 
 /// The exit codes and when each is given, shown by `--help` and the man page.
@@ -39,7 +40,7 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
     (1, "at least one record is not ok"),
     (
         2,
-        "usage error (bad flag, unreadable input file, invalid selector)",
+        "usage error (bad flag, unreadable input file, invalid selector or regex)",
     ),
     (130, "interrupted (Ctrl-C or SIGTERM)"),
 ];
@@ -255,6 +256,68 @@ pub struct Args {
     #[arg(long, help_heading = "Extraction")]
     pub meta: bool,
 
+    // ---- Crawl ----
+    /// Also fetch the links of fetched pages, breadth-first.
+    ///
+    /// The URLs given are the seeds (depth 0). A link is followed when it is
+    /// in its seed's --scope, within --depth, and --include/--exclude let
+    /// it; every URL is fetched once. Records add "depth" and "parent" and
+    /// always carry "links". --per-host, --rate, --host-rate and --robots
+    /// hold for every page found (links robots.txt refuses are counted, not
+    /// recorded).
+    #[arg(long, conflicts_with_all = ["ordered", "resume", "shard"], help_heading = "Crawl")]
+    pub crawl: bool,
+
+    /// Follow links at most N steps from a seed.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "3",
+        requires = "crawl",
+        help_heading = "Crawl"
+    )]
+    pub depth: u32,
+
+    /// Follow links within the seed's host, domain, prefix, or any.
+    ///
+    /// 'host': the seed's host (a leading www. ignored); 'domain': its
+    /// registrable domain (public suffix list: blog.example.com is in
+    /// example.com, evilexample.com is not); 'prefix': under the seed's URL
+    /// up to its last '/'; 'any': every link. A page whose redirects leave
+    /// the scope is recorded, but its links are not followed.
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        default_value = "host",
+        requires = "crawl",
+        hide_possible_values = true,
+        help_heading = "Crawl"
+    )]
+    pub scope: ScopeArg,
+
+    /// Follow only links matching one of these regexes; repeatable.
+    #[arg(long, value_name = "REGEX", requires = "crawl", help_heading = "Crawl")]
+    pub include: Vec<String>,
+
+    /// Never follow links matching REGEX; repeatable; wins over --include.
+    #[arg(long, value_name = "REGEX", requires = "crawl", help_heading = "Crawl")]
+    pub exclude: Vec<String>,
+
+    /// Start no new page once N pages are started.
+    ///
+    /// Pages robots.txt refuses do not count. What is left is counted in the
+    /// summary as cut by --max-pages.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          requires = "crawl", help_heading = "Crawl")]
+    pub max_pages: Option<u64>,
+
+    /// Fetch each out-of-scope link once, without following its links.
+    ///
+    /// Its record carries its depth and parent like any other; so a crawl
+    /// checks every link of a site, its own and others'.
+    #[arg(long, requires = "crawl", help_heading = "Crawl")]
+    pub check_external: bool,
+
     // ---- Output ----
     /// Write the records to FILE [default: stdout].
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
@@ -364,6 +427,15 @@ pub struct Args {
     /// Print a shell completion script or the man page to stdout, and exit.
     #[arg(long, value_name = "KIND", hide = true)]
     pub generate: Option<Generate>,
+}
+
+/// `--scope` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Host,
+    Domain,
+    Prefix,
+    Any,
 }
 
 /// `--color` values.
@@ -555,6 +627,24 @@ impl Args {
                 format!("field '{}' is given twice by -s", dup.name),
             ));
         }
+        let crawl = if self.crawl {
+            let filters = Filters::new(&self.include, &self.exclude)
+                .map_err(|e| usage(ClapErrorKind::ValueValidation, e))?;
+            Some(CrawlOptions {
+                depth: self.depth,
+                scope: match self.scope {
+                    ScopeArg::Host => Scope::Host,
+                    ScopeArg::Domain => Scope::Domain,
+                    ScopeArg::Prefix => Scope::Prefix,
+                    ScopeArg::Any => Scope::Any,
+                },
+                filters,
+                max_pages: self.max_pages,
+                check_external: self.check_external,
+            })
+        } else {
+            None
+        };
         let nz = |n: u32| NonZeroUsize::new(n as usize).unwrap_or(NonZeroUsize::MIN);
         Ok(Config {
             inputs,
@@ -580,7 +670,8 @@ impl Args {
             ok_status: self.ok_status,
             plan: Plan {
                 selections: self.select,
-                links: self.links,
+                // A crawl's records always carry their links.
+                links: self.links || crawl.is_some(),
                 meta: self.meta,
                 parse_timeout: Some(self.timeout),
                 expect: self.expect,
@@ -590,6 +681,7 @@ impl Args {
             resume: self.resume,
             retries: self.retries,
             robots: self.robots,
+            crawl,
             max_time: self.max_time,
             rate: self.rate,
             host_rate: self.host_rate,

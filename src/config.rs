@@ -5,6 +5,7 @@
 //! configures; none of those parts imports it: each receives the few
 //! values it needs. This module knows nothing of clap.
 
+use crate::crawl::CrawlOptions;
 use crate::fetch::FetchOptions;
 use crate::http::ClientOptions;
 use crate::input::Source;
@@ -78,6 +79,8 @@ pub struct Config {
     pub max_time: Option<Duration>,
     /// Obey robots.txt.
     pub robots: bool,
+    /// `--crawl`: follow links, and how.
+    pub crawl: Option<CrawlOptions>,
 }
 
 impl Config {

@@ -13,8 +13,8 @@ use crate::sitemap::{self, Sitemap, SitemapClient};
 use crate::summary::{Summary, Tally};
 use std::io::{self, BufRead};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::sync::{Semaphore, mpsc};
@@ -94,13 +94,16 @@ impl InputStats {
             elapsed,
             interrupted,
             halted_at,
+            crawl: None,
         }
     }
 }
 
-/// Which lines this run skips besides repeats.
+/// Which lines this run skips: repeats, and more.
 #[derive(Default)]
 pub struct Exclusions {
+    /// The URLs seen so far, whose repeats are skipped; a crawl shares it.
+    pub seen: Arc<Mutex<Seen>>,
     /// Only this part of the list (`--shard`).
     pub shard: Option<Shard>,
     /// URLs already done (`--resume`).
@@ -238,7 +241,6 @@ pub async fn read_all(
         window,
         progress,
         skip,
-        seen: Seen::default(),
         seq: 0,
     };
     let mut stdin_used = false;
@@ -286,7 +288,6 @@ struct Reader {
     window: Option<Arc<Semaphore>>,
     progress: Progress,
     skip: Exclusions,
-    seen: Seen,
     seq: u64,
 }
 
@@ -442,7 +443,13 @@ impl Reader {
     /// it is counted as a repeat too).
     fn is_repeat(&mut self, key: &str) -> bool {
         self.count_read();
-        if !self.seen.insert(key) {
+        let new = self
+            .skip
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key);
+        if !new {
             self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
             self.progress.skipped();
             return true;
@@ -554,7 +561,6 @@ mod tests {
             window,
             progress: Progress::hidden(),
             skip: Exclusions::default(),
-            seen: Seen::default(),
             seq: 0,
         }
     }

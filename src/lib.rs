@@ -16,6 +16,7 @@
 //! * `units`: durations, sizes, status lists, failure allowances.
 //! * `input`: reads URL lists lazily, validates and de-duplicates lines.
 //! * `sitemap`: `--sitemap`, URLs from sitemaps and sitemap indexes.
+//! * `crawl`: `--crawl`, its scope and filters, and its frontier on disk.
 //! * `shard`: `--shard`, which part of the list a run takes.
 //! * `resume`: `--resume`, reading and repairing an earlier output file.
 //! * `pipeline`: the dispatcher, retries, and judging a fetch into a record.
@@ -37,6 +38,7 @@
 
 mod config;
 mod content;
+mod crawl;
 mod fetch;
 mod hosts;
 mod http;
@@ -57,6 +59,7 @@ mod summary;
 mod units;
 
 pub use config::Config;
+pub use crawl::{CrawlOptions, Filters, Scope};
 pub use input::Source;
 pub use logging::{ColorWhen, colour as log_colour, init as init_logging};
 pub use page::Plan;

@@ -36,6 +36,18 @@ impl Tally {
     }
 }
 
+/// What a crawl did not follow, for the summary: links (each URL once)
+/// out of scope, filtered out by `--include`/`--exclude`, beyond
+/// `--depth`, refused by robots.txt, and pages cut by `--max-pages`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CrawlCounts {
+    pub out_of_scope: u64,
+    pub excluded: u64,
+    pub beyond_depth: u64,
+    pub robots: u64,
+    pub cut: u64,
+}
+
 /// The closing summary printed on stderr.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -55,6 +67,8 @@ pub struct Summary {
     pub interrupted: bool,
     /// `--max-failures` was reached: no new URL started after that.
     pub halted_at: Option<u64>,
+    /// `--crawl`: the links it did not follow.
+    pub crawl: Option<CrawlCounts>,
 }
 
 impl fmt::Display for Summary {
@@ -85,6 +99,14 @@ impl fmt::Display for Summary {
         }
         if self.elsewhere > 0 {
             write!(f, ", {} left to other shards", self.elsewhere)?;
+        }
+        if let Some(c) = &self.crawl {
+            write!(
+                f,
+                "; links not followed: {} out of scope, {} excluded, {} beyond --depth, \
+                 {} refused by robots.txt, {} cut by --max-pages",
+                c.out_of_scope, c.excluded, c.beyond_depth, c.robots, c.cut
+            )?;
         }
         let secs = self.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
@@ -134,6 +156,7 @@ mod tests {
             elapsed: Duration::from_secs(2),
             interrupted: false,
             halted_at: None,
+            crawl: None,
         };
         assert_eq!(
             s.to_string(),

@@ -9,14 +9,24 @@
 //! awaits the writer: a record it makes itself (a line that is not a URL)
 //! waits in a short backlog, and while that is not empty it reads no more
 //! input, so freed slots are served even when the writer is slow.
+//!
+//! In a crawl, the links a page found come back with its task's result and
+//! go to the [`Frontier`]; once the input is read, the pages found are read
+//! back from it, lowest depth first, into the same host queues, numbered
+//! on from the input's last line, so they meet the same `--per-host`, rate
+//! and robots.txt limits as listed URLs, and a host with many pages found
+//! holds back no other.
 
 use super::Shared;
+use crate::crawl::frontier::{Found, Frontier};
+use crate::crawl::{CrawlStats, Lineage};
 use crate::fetch::{Chain, Fetched, Step};
 use crate::hosts::{HostSlot, Hosts};
 use crate::input::{Entry, Job};
 use crate::record::{ErrorKind, Record};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -33,12 +43,17 @@ const BACKLOG: usize = 64;
 pub(super) struct Pending {
     job: Job,
     chain: Option<Chain>,
+    /// In a crawl, where the page comes from.
+    lineage: Option<Box<Lineage>>,
 }
 
 /// How a task ended.
 enum Then {
-    /// Its record was sent to the writer.
-    Recorded,
+    /// Its record was sent to the writer; in a crawl, with what the page
+    /// found.
+    Recorded(Option<Box<Found>>),
+    /// A page the crawl found that robots.txt refuses: counted, no record.
+    Refused,
     /// Redirected to another host: queue it there.
     Moved(Pending),
     /// Try again after the wait, holding no slot meanwhile.
@@ -57,6 +72,71 @@ pub(super) struct Dispatcher {
     pub(super) concurrency: usize,
     /// URLs that may wait in the host queues.
     pub(super) lookahead: usize,
+    /// `--crawl`.
+    pub(super) crawl: Option<Crawl>,
+}
+
+/// The state of a crawl.
+pub(super) struct Crawl {
+    pub(super) frontier: Frontier,
+    pub(super) stats: Arc<CrawlStats>,
+    /// `--max-pages`.
+    pub(super) max_pages: Option<u64>,
+    /// Pages started (not counting those robots.txt refused).
+    started: u64,
+    /// `--max-pages` is reached and nothing is in flight: what is left is
+    /// counted, not fetched.
+    cut: bool,
+    /// The `seq` of the next page found.
+    next_seq: u64,
+}
+
+impl Crawl {
+    pub(super) fn new(frontier: Frontier, stats: Arc<CrawlStats>, max_pages: Option<u64>) -> Crawl {
+        Crawl {
+            frontier,
+            stats,
+            max_pages,
+            started: 0,
+            cut: false,
+            next_seq: 0,
+        }
+    }
+
+    /// `--max-pages` pages are started.
+    fn full(&self) -> bool {
+        self.max_pages.is_some_and(|n| self.started >= n)
+    }
+
+    /// Moves pages of the frontier into the host queues while they have
+    /// room. Tells whether it queued any.
+    fn feed(&mut self, queues: &mut Queues, hosts: &Hosts, lookahead: usize) -> io::Result<bool> {
+        let mut fed = false;
+        while queues.waiting < lookahead {
+            let Some(d) = self.frontier.next()? else {
+                break;
+            };
+            let job = Job {
+                seq: self.next_seq,
+                line: d.line,
+                url: d.url,
+                attempts: 0,
+                first_start: None,
+            };
+            self.next_seq += 1;
+            let lineage = Some(Box::new(d.lineage));
+            queues.push(
+                Pending {
+                    job,
+                    chain: None,
+                    lineage,
+                },
+                hosts,
+            );
+            fed = true;
+        }
+        Ok(fed)
+    }
 }
 
 /// Jobs waiting for their host, per host, plus the hosts that may start
@@ -139,7 +219,7 @@ impl Queues {
 }
 
 impl Dispatcher {
-    pub(super) async fn run(mut self) {
+    pub(super) async fn run(mut self) -> io::Result<()> {
         let mut queues = Queues::default();
         let mut input_open = true;
         let mut tasks: JoinSet<Then> = JoinSet::new();
@@ -158,24 +238,33 @@ impl Dispatcher {
                 input_open = false;
                 queues.keep_redirects(&self.hosts);
             }
-            while tasks.len() < self.concurrency {
-                let Some((pending, slot)) = queues.pop(&self.hosts) else {
+            loop {
+                let mut fed = false;
+                if let Some(c) = &mut self.crawl
+                    && !halted
+                {
+                    if c.full() && tasks.is_empty() && sleepers.is_empty() {
+                        c.cut = true;
+                    }
+                    if !input_open {
+                        c.frontier.input_done()?;
+                    }
+                    fed = c.feed(&mut queues, &self.hosts, self.lookahead)?;
+                }
+                self.start(&mut queues, &mut tasks);
+                if !fed {
                     break;
-                };
-                tasks.spawn(task(
-                    self.shared.clone(),
-                    self.records.clone(),
-                    pending,
-                    slot,
-                ));
+                }
             }
+            let crawled = halted || self.crawl.as_ref().is_none_or(|c| c.frontier.is_empty());
             if !input_open
                 && queues.waiting == 0
                 && tasks.is_empty()
                 && sleepers.is_empty()
                 && backlog.is_empty()
+                && crawled
             {
-                return;
+                return Ok(());
             }
             let reading = input_open && queues.waiting < self.lookahead && backlog.len() < BACKLOG;
             tokio::select! {
@@ -185,7 +274,17 @@ impl Dispatcher {
                 () = self.failures_reached.cancelled(), if !halted => {}
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                     match done {
-                        Ok(Then::Recorded) => {}
+                        Ok(Then::Recorded(found)) => {
+                            if let (Some(c), Some(found)) = (&mut self.crawl, found) {
+                                c.frontier.discover(*found)?;
+                            }
+                        }
+                        Ok(Then::Refused) => {
+                            if let Some(c) = &mut self.crawl {
+                                c.started = c.started.saturating_sub(1);
+                                CrawlStats::add(&c.stats.robots);
+                            }
+                        }
                         Ok(Then::Moved(p)) => queues.push(p, &self.hosts),
                         Ok(Then::Retry(p, wait)) => {
                             sleepers.spawn(async move {
@@ -206,7 +305,7 @@ impl Dispatcher {
                 }
                 permit = self.records.reserve(), if !backlog.is_empty() => {
                     // The writer only goes away when the run is stopping.
-                    let Ok(permit) = permit else { return };
+                    let Ok(permit) = permit else { return Ok(()) };
                     if let Some(rec) = backlog.pop_front() {
                         permit.send(rec);
                     }
@@ -215,13 +314,60 @@ impl Dispatcher {
                     match entry {
                         None => input_open = false,
                         Some(Entry::Record(seq, mut rec)) => {
+                            if let Some(c) = &mut self.crawl {
+                                c.next_seq = c.next_seq.max(seq + 1);
+                                rec.depth = Some(0);
+                                rec.parent = Some(None);
+                            }
                             self.shared.judge.blank_asked(&mut rec);
                             backlog.push_back((seq, *rec));
                         }
-                        Some(Entry::Fetch(job)) => queues.push(Pending { job, chain: None }, &self.hosts),
+                        Some(Entry::Fetch(job)) => {
+                            let lineage = self.crawl.as_mut().map(|c| {
+                                c.next_seq = c.next_seq.max(job.seq + 1);
+                                Box::new(c.frontier.seed(&job.url))
+                            });
+                            queues.push(Pending { job, chain: None, lineage }, &self.hosts);
+                        }
                     }
                 }
             }
+        }
+    }
+}
+
+impl Dispatcher {
+    /// Starts waiting URLs while global and host slots allow, and
+    /// `--max-pages`: past it, a crawl starts no new page, and once nothing
+    /// is in flight it counts what is left instead.
+    fn start(&mut self, queues: &mut Queues, tasks: &mut JoinSet<Then>) {
+        while tasks.len() < self.concurrency {
+            let (full, cut) = self
+                .crawl
+                .as_ref()
+                .map_or((false, false), |c| (c.full(), c.cut));
+            if full && !cut {
+                break;
+            }
+            let Some((pending, slot)) = queues.pop(&self.hosts) else {
+                break;
+            };
+            let fresh = pending.chain.is_none() && pending.job.attempts == 0;
+            if let Some(c) = &mut self.crawl
+                && fresh
+            {
+                if cut {
+                    CrawlStats::add(&c.stats.cut);
+                    continue;
+                }
+                c.started += 1;
+            }
+            tasks.spawn(task(
+                self.shared.clone(),
+                self.records.clone(),
+                pending,
+                slot,
+            ));
         }
     }
 }
@@ -234,7 +380,11 @@ async fn task(
     pending: Pending,
     slot: HostSlot,
 ) -> Then {
-    let Pending { mut job, chain } = pending;
+    let Pending {
+        mut job,
+        chain,
+        lineage,
+    } = pending;
     let fresh = chain.is_none();
     let chain = chain.unwrap_or_else(|| Chain::new(&job.url));
     let first = *job.first_start.get_or_insert_with(Instant::now);
@@ -268,6 +418,7 @@ async fn task(
             return Then::Moved(Pending {
                 job,
                 chain: Some(chain),
+                lineage,
             });
         }
     };
@@ -282,15 +433,47 @@ async fn task(
         // Start over at the URL as given (not where a redirect had led).
         log_retry(&job, &fetched, wait);
         job.url = url;
-        return Then::Retry(Pending { job, chain: None }, wait);
+        return Then::Retry(
+            Pending {
+                job,
+                chain: None,
+                lineage,
+            },
+            wait,
+        );
     }
-    let record = shared
+    let found_later = lineage.as_ref().is_some_and(|l| l.depth > 0);
+    if found_later
+        && fetched.unsent
+        && matches!(fetched.error, Some((ErrorKind::RobotsDisallowed, _)))
+    {
+        return Then::Refused;
+    }
+    let redirected_to = (fetched.redirects > 0)
+        .then(|| fetched.final_url.clone())
+        .flatten();
+    let mut record = shared
         .judge
         .record(job.line, fetched, first, job.attempts, &shared.parser)
         .await;
+    let found = lineage.map(|l| {
+        record.depth = Some(l.depth);
+        record.parent = Some(l.parent.clone());
+        let links = if l.external {
+            Vec::new()
+        } else {
+            record.links.clone().flatten().unwrap_or_default()
+        };
+        Box::new(Found {
+            lineage: *l,
+            page: record.url.clone(),
+            redirected_to,
+            links,
+        })
+    });
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
-    Then::Recorded
+    Then::Recorded(found)
 }
 
 /// `-vv`: why a URL is tried again, and when.

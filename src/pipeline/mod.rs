@@ -36,6 +36,8 @@ mod judge;
 mod retry;
 
 use crate::config::Config;
+use crate::crawl::CrawlStats;
+use crate::crawl::frontier::Frontier;
 use crate::fetch::Fetcher;
 use crate::hosts::Hosts;
 use crate::input::{self, Exclusions, InputStats, Seen, Source};
@@ -46,7 +48,7 @@ use crate::report::Reports;
 use crate::sitemap::SitemapClient;
 use crate::summary::Summary;
 use anyhow::Context;
-use dispatch::Dispatcher;
+use dispatch::{Crawl, Dispatcher};
 use judge::Judge;
 use retry::RetryPolicy;
 use std::future::Future;
@@ -149,6 +151,17 @@ where
         None
     };
     let (entry_tx, entry_rx) = mpsc::channel(1024);
+    // The repeat check's set: the reader's, and the crawl's too.
+    let seen = Arc::new(std::sync::Mutex::new(input::Seen::default()));
+    let crawl_stats = Arc::new(CrawlStats::default());
+    let crawl = match &cfg.crawl {
+        Some(opts) => {
+            let frontier = Frontier::new(Arc::new(opts.clone()), seen.clone(), crawl_stats.clone())
+                .context("cannot make the crawl's frontier file")?;
+            Some(Crawl::new(frontier, crawl_stats.clone(), opts.max_pages))
+        }
+        None => None,
+    };
     let mut reader = tokio::spawn(input::read_all(
         cfg.inputs.clone(),
         entry_tx,
@@ -156,6 +169,7 @@ where
         window,
         progress.clone(),
         Exclusions {
+            seen,
             shard: cfg.shard,
             done,
         },
@@ -185,15 +199,18 @@ where
         failures_reached: failures_reached.clone(),
         concurrency: c,
         lookahead: lookahead(c),
+        crawl,
     };
     let mut interrupted = false;
+    let mut frontier_error = None;
     tokio::select! {
-        () = dispatcher.run() => {}
+        done = dispatcher.run() => frontier_error = done.err(),
         // Dropping the dispatcher (and its JoinSet) aborts in-flight tasks.
         () = interrupt => interrupted = true,
         () = writer_gone.cancelled() => {}
     }
-    if interrupted || writer_gone.is_cancelled() || failures_reached.is_cancelled() {
+    let stopped = interrupted || writer_gone.is_cancelled() || failures_reached.is_cancelled();
+    if stopped || frontier_error.is_some() {
         reader.abort();
     }
     let read_error = match (&mut reader).await {
@@ -208,14 +225,22 @@ where
     if let Some(e) = read_error {
         return Err(e.into());
     }
+    if let Some(e) = frontier_error {
+        return Err(e).context("the crawl's frontier file failed");
+    }
     let halted_at = failures_reached
         .is_cancelled()
         .then_some(cfg.max_failures)
         .flatten();
+    let closed = tally.closed;
+    let mut summary = stats.summary(tally, started.elapsed(), interrupted, halted_at);
+    if cfg.crawl.is_some() {
+        summary.crawl = Some(crawl_stats.counts());
+    }
     Ok(Outcome {
         reports,
-        closed: tally.closed,
-        summary: stats.summary(tally, started.elapsed(), interrupted, halted_at),
+        closed,
+        summary,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The routes of the test server: fixture pages, and faults at the HTTP
 //! level (delays, hangs, drips, huge or hostile bodies, bad encodings,
-//! retries, redirects, sitemaps, robots.txt). The faults below HTTP are
+//! retries, redirects, sitemaps, robots.txt), and the generated site of
+//! `site` under `/site/`. The faults below HTTP are
 //! routed here too; their handlers live in `faults`.
 
 use super::faults;
@@ -20,7 +21,15 @@ use std::time::Duration;
 
 /// Every route; `stats` holds what /robots.txt answers.
 pub(super) fn router(stats: Arc<Stats>) -> Router {
+    let site_stats = stats.clone();
     Router::new()
+        .route(
+            "/site/{*rest}",
+            get(move |uri: axum::http::Uri| {
+                let peer = site_stats.peer.lock().ok().and_then(|p| p.clone());
+                async move { super::site::serve(uri.path(), peer.as_deref()) }
+            }),
+        )
         .route("/page/{name}", get(page))
         .route("/delay/{ms}", get(delay))
         .route("/slow-body/{ms}", get(slow_body))

@@ -41,6 +41,8 @@ pub(super) struct Stats {
     paths: std::sync::Mutex<Vec<String>>,
     /// What /robots.txt answers: status and body (404 when unset).
     pub(super) robots: std::sync::Mutex<Option<(u16, String)>>,
+    /// The look-alike site the generated site links to (`http://host:port`).
+    pub(super) peer: std::sync::Mutex<Option<String>>,
 }
 
 /// A running test server.
@@ -65,6 +67,13 @@ impl Server {
     pub fn set_robots(&self, status: u16, body: &str) {
         if let Ok(mut r) = self.stats.robots.lock() {
             *r = Some((status, body.to_owned()));
+        }
+    }
+
+    /// Makes the generated site (`/site/`) link to `peer`, another server.
+    pub fn set_peer(&self, peer: &Server) {
+        if let Ok(mut p) = self.stats.peer.lock() {
+            *p = Some(format!("http://{}", peer.addr));
         }
     }
 
