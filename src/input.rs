@@ -123,15 +123,22 @@ pub enum Line {
 
 impl Line {
     /// The key that repeats, `--resume` and the output file share for the
-    /// trimmed `line` this classifies: its normalised URL, or the line
-    /// itself when it is not one; `None` for blank lines and comments.
+    /// trimmed `line` this classifies: its normalised URL without its
+    /// fragment, or the line itself when it is not one; `None` for blank
+    /// lines and comments.
     pub fn key<'a>(&'a self, line: &'a str) -> Option<&'a str> {
         match self {
             Line::Skip => None,
-            Line::Url(url) => Some(url.as_str()),
+            Line::Url(url) => Some(url_key(url)),
             Line::Invalid(..) => Some(line),
         }
     }
+}
+
+/// The repeat check's key of a URL: its normalised form without the
+/// fragment (`#…` names a part of one page, not another page).
+pub fn url_key(url: &Url) -> &str {
+    &url[..url::Position::AfterQuery]
 }
 
 /// Classifies one raw line (already decoded) of input.
@@ -387,7 +394,7 @@ impl Reader {
         match class {
             Line::Skip => true,
             Line::Url(url) => {
-                if self.is_repeat(url.as_str()) {
+                if self.is_repeat(url_key(&url)) {
                     return true;
                 }
                 let seq = self.next_seq().await;
@@ -632,8 +639,7 @@ mod tests {
 
     #[tokio::test]
     async fn reader_dedupes_skips_and_numbers_lines() {
-        let data: &[u8] =
-            b"https://a.test/\n\n# c\nhttps://A.test:443/\nnot a url\n\xff\xfe\nhttps://b.test/x";
+        let data: &[u8] = b"https://a.test/\n\n# c\nhttps://A.test:443/#top\nnot a url\n\xff\xfe\nhttps://b.test/x";
         let (tx, mut rx) = mpsc::channel(16);
         let stats = Arc::new(InputStats::default());
         let mut r = reader(tx, stats.clone(), None);

@@ -20,7 +20,7 @@
 //! then compacted into level 1 (repeats dropped, URLs entered).
 
 use super::{CrawlOptions, CrawlStats, Lineage};
-use crate::input::Seen;
+use crate::input::{Seen, url_key};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -207,9 +207,9 @@ impl Frontier {
         let depth = lineage.depth + 1;
         if let Some(to) = &redirected_to {
             match &mut self.pending {
-                Some(p) => p.push(MARK, "", "", to.as_str())?,
+                Some(p) => p.push(MARK, "", "", url_key(to))?,
                 None => {
-                    seen.insert(to.as_str());
+                    seen.insert(url_key(to));
                 }
             }
         }
@@ -226,7 +226,7 @@ impl Frontier {
             let Ok(url) = Url::parse(link) else {
                 continue;
             };
-            let key = url.as_str();
+            let key = url_key(&url);
             if !opts.filters.allows(link) {
                 self.skip(&seen, key, &stats.excluded);
                 continue;
@@ -266,7 +266,8 @@ impl Frontier {
         let seen_arc = self.seen.clone();
         let mut seen = lock(&seen_arc);
         while let Some((kind, anchor, parent, url)) = pending.next()? {
-            if seen.insert(&url) && kind != MARK {
+            let key = Url::parse(&url).map_or(url.clone(), |u| url_key(&u).to_owned());
+            if seen.insert(&key) && kind != MARK {
                 let (spill, _) = self.level_for(1)?;
                 spill.push(kind, &anchor, &parent, &url)?;
             }
