@@ -265,7 +265,7 @@ pub struct Args {
     /// always carry "links". --per-host, --rate, --host-rate and --robots
     /// hold for every page found (links robots.txt refuses are counted, not
     /// recorded).
-    #[arg(long, conflicts_with_all = ["ordered", "resume", "shard"], help_heading = "Crawl")]
+    #[arg(long, conflicts_with_all = ["ordered", "shard"], help_heading = "Crawl")]
     pub crawl: bool,
 
     /// Follow links at most N steps from a seed.

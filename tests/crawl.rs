@@ -542,3 +542,65 @@ fn a_crawl_visits_the_queue_in_breadth_first_order() {
     let depths: Vec<u64> = recs.iter().map(|r| r["depth"].as_u64().unwrap()).collect();
     assert!(depths.windows(2).all(|w| w[0] <= w[1]), "{depths:?}");
 }
+
+#[test]
+fn a_crawl_killed_and_resumed_records_each_page_once_and_fetches_none_again() {
+    let site = Server::start();
+    let peer = Server::start_on("127.0.0.2");
+    site.set_peer(&peer);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("crawl.jsonl");
+    let out_s = out.to_str().expect("utf-8 path");
+    let seed = site.url("/site/p/0");
+    let args = ["--crawl", "--depth", "20", "-q", "-o", out_s, &seed];
+    // SIGKILL part-way: no flush, no summary, perhaps a torn last line.
+    let mut child = support::trawl()
+        .args(args)
+        .args(["--host-rate", "400/s"])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn trawl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read(&out).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()) < 400 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the crawl did not get going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    support::signal(&child, "-KILL");
+    support::wait_exit(&mut child, std::time::Duration::from_secs(5)).expect("killed");
+    let first = site.paths().len();
+    let text = std::fs::read_to_string(&out).expect("output");
+    let done_before: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|r| r["url"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(done_before.len() >= 400 && done_before.len() < 3000);
+
+    let (_, stderr, _) = run(
+        &["--resume", "--crawl", "--depth", "20", "-o", out_s, &seed],
+        "",
+    );
+    let recs = support::records(&std::fs::read(&out).expect("output"));
+    let mut model = Model::new(&site, 20);
+    model.peer = Some(format!("http://{}", peer.addr));
+    let walk = model.walk(&[&seed]);
+    check_records(&recs, &walk);
+    // Nothing recorded before the kill was fetched again.
+    let again: Vec<String> = site.paths()[first..]
+        .iter()
+        .filter(|p| done_before.contains(&site.url(p)))
+        .cloned()
+        .collect();
+    assert!(again.is_empty(), "fetched again: {again:?}\n{stderr}");
+    // And everything was fetched: at most the pages in flight at the kill
+    // twice.
+    let twice = hits(&site).values().filter(|n| **n > 1).count();
+    assert!(twice <= 60, "{twice} pages fetched twice");
+    assert_eq!(
+        hits(&site).into_keys().collect::<BTreeSet<_>>(),
+        walk.requested
+    );
+}

@@ -175,17 +175,12 @@ impl Frontier {
         }
     }
 
-    /// Where the links found at `depth` go, and whether they enter the
-    /// seen-set now.
-    fn level_for(&mut self, depth: u32) -> io::Result<(&mut Spill, bool)> {
-        if let Some(p) = &mut self.pending {
-            return Ok((p, false));
-        }
-        let spill = match self.levels.entry(depth) {
+    /// The file of level `depth`, opened again if it was read to its end.
+    fn level(&mut self, depth: u32) -> io::Result<&mut Spill> {
+        Ok(match self.levels.entry(depth) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(v) => v.insert(Spill::new()?),
-        };
-        Ok((spill, true))
+        })
     }
 
     /// Takes in the links of a fetched page: those to follow go to the
@@ -194,6 +189,23 @@ impl Frontier {
     /// # Errors
     /// The frontier file cannot be written.
     pub fn discover(&mut self, found: Found) -> io::Result<()> {
+        let seen_arc = self.seen.clone();
+        let mut seen = lock(&seen_arc);
+        if let Some(to) = &found.redirected_to {
+            match &mut self.pending {
+                Some(p) => p.push(MARK, "", "", url_key(to))?,
+                None => {
+                    seen.insert(url_key(to));
+                }
+            }
+        }
+        self.follow(&mut seen, &found, None)
+    }
+
+    /// Puts the links of `found` to follow into the frontier and counts
+    /// the others. With `done` (rebuilding after `--resume`), nothing is
+    /// counted, and a link is new unless `done` or the seen-set has it.
+    fn follow(&mut self, seen: &mut Seen, found: &Found, done: Option<&Seen>) -> io::Result<()> {
         let Found {
             lineage,
             page,
@@ -202,56 +214,159 @@ impl Frontier {
         } = found;
         let opts = self.opts.clone();
         let stats = self.stats.clone();
-        let seen_arc = self.seen.clone();
-        let mut seen = lock(&seen_arc);
-        let depth = lineage.depth + 1;
-        if let Some(to) = &redirected_to {
-            match &mut self.pending {
-                Some(p) => p.push(MARK, "", "", url_key(to))?,
-                None => {
-                    seen.insert(url_key(to));
-                }
-            }
-        }
         if lineage.external {
             return Ok(());
         }
-        if let Some(to) = &redirected_to
+        if let Some(to) = redirected_to
             && !opts.scope.contains(&lineage.anchor, to)
         {
             // Redirected off scope: recorded, its links not followed.
             return Ok(());
         }
-        for link in &links {
+        let depth = lineage.depth + 1;
+        for link in links {
             let Ok(url) = Url::parse(link) else {
                 continue;
             };
             let key = url_key(&url);
-            if !opts.filters.allows(link) {
-                self.skip(&seen, key, &stats.excluded);
-                continue;
-            }
             let inside = opts.scope.contains(&lineage.anchor, &url);
-            if inside && depth > opts.depth {
-                self.skip(&seen, key, &stats.beyond_depth);
-                continue;
-            }
-            if !inside && !opts.check_external {
-                self.skip(&seen, key, &stats.out_of_scope);
-                continue;
-            }
-            let (spill, enter) = self.level_for(depth)?;
-            let new = if enter {
-                seen.insert(key)
+            let skipped = if !opts.filters.allows(link) {
+                Some(&stats.excluded)
+            } else if inside && depth > opts.depth {
+                Some(&stats.beyond_depth)
+            } else if !inside && !opts.check_external {
+                Some(&stats.out_of_scope)
             } else {
-                !seen.contains(key)
+                None
+            };
+            if let Some(counter) = skipped {
+                if done.is_none() {
+                    self.skip(seen, key, counter);
+                }
+                continue;
+            }
+            let kind = if inside { PAGE } else { EXTERNAL };
+            let new = match (done, &mut self.pending) {
+                (Some(done), _) => !done.contains(key) && seen.insert(key),
+                // The input is still being read: see `input_done`.
+                (None, Some(pending)) => {
+                    if !seen.contains(key) {
+                        pending.push(kind, &lineage.anchor, page, link)?;
+                    }
+                    continue;
+                }
+                (None, None) => seen.insert(key),
             };
             if new {
-                let kind = if inside { PAGE } else { EXTERNAL };
-                spill.push(kind, &lineage.anchor, &page, link)?;
+                self.level(depth)?.push(kind, &lineage.anchor, page, link)?;
             }
         }
         Ok(())
+    }
+
+    /// `--resume`: rebuilds the frontier from the records of an earlier
+    /// run of the crawl (their `depth`, `parent` and `links`); `done` holds
+    /// the keys of their URLs. Their URLs, and where their redirects led,
+    /// enter the seen-set. Returns the pages put back in the frontier.
+    ///
+    /// A record's seed is not in it: the scope of a page is found from its
+    /// parent (the same host or registrable domain), or with `--scope
+    /// prefix` from the longest seed of the file whose prefix it is under.
+    ///
+    /// # Errors
+    /// The file cannot be read, or the frontier written.
+    pub fn rebuild(&mut self, path: &std::path::Path, done: &Seen) -> io::Result<u64> {
+        #[derive(serde::Deserialize)]
+        struct Crawled {
+            url: String,
+            final_url: Option<String>,
+            #[serde(default)]
+            redirects: u32,
+            depth: Option<u32>,
+            parent: Option<String>,
+            links: Option<Vec<String>>,
+        }
+        let read = |mut each: Box<dyn FnMut(Crawled) -> io::Result<()> + '_>| -> io::Result<()> {
+            let file = match File::open(path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            for line in BufReader::with_capacity(256 * 1024, file).lines() {
+                // `--resume` has already refused a file that is not trawl's.
+                if let Ok(rec) = serde_json::from_str::<Crawled>(&line?) {
+                    each(rec)?;
+                }
+            }
+            Ok(())
+        };
+        let scope = self.opts.scope;
+        let mut seeds: Vec<Arc<str>> = Vec::new();
+        if scope == super::Scope::Prefix {
+            read(Box::new(|rec| {
+                if rec.depth == Some(0)
+                    && let Ok(u) = Url::parse(&rec.url)
+                {
+                    seeds.push(scope.anchor(&u));
+                }
+                Ok(())
+            }))?;
+        }
+        let anchor_of = |page: &Url| -> Arc<str> {
+            if scope != super::Scope::Prefix {
+                return scope.anchor(page);
+            }
+            seeds
+                .iter()
+                .filter(|s| page.as_str().starts_with(&***s))
+                .max_by_key(|s| s.len())
+                .cloned()
+                .unwrap_or_else(|| scope.anchor(page))
+        };
+        let seen_arc = self.seen.clone();
+        let mut put_back = 0;
+        read(Box::new(|rec| {
+            let mut seen = lock(&seen_arc);
+            let Some(depth) = rec.depth else {
+                return Ok(());
+            };
+            let Ok(url) = Url::parse(&rec.url) else {
+                return Ok(());
+            };
+            seen.insert(url_key(&url));
+            let redirected_to = rec
+                .final_url
+                .filter(|_| rec.redirects > 0)
+                .and_then(|f| Url::parse(&f).ok());
+            if let Some(to) = &redirected_to {
+                seen.insert(url_key(to));
+            }
+            let (anchor, external) = match rec.parent.as_deref().map(Url::parse) {
+                None => (scope.anchor(&url), false),
+                Some(Ok(parent)) => {
+                    let anchor = anchor_of(&parent);
+                    let external = !scope.contains(&anchor, &url);
+                    (anchor, external)
+                }
+                Some(Err(_)) => return Ok(()),
+            };
+            let found = Found {
+                lineage: Lineage {
+                    depth,
+                    parent: None,
+                    anchor,
+                    external,
+                },
+                page: rec.url,
+                redirected_to,
+                links: rec.links.unwrap_or_default(),
+            };
+            let before: u64 = self.levels.values().map(|l| l.written).sum();
+            self.follow(&mut seen, &found, Some(done))?;
+            put_back += self.levels.values().map(|l| l.written).sum::<u64>() - before;
+            Ok(())
+        }))?;
+        Ok(put_back)
     }
 
     /// The input is read to its end: the seeds' links join level 1,
@@ -268,8 +383,7 @@ impl Frontier {
         while let Some((kind, anchor, parent, url)) = pending.next()? {
             let key = Url::parse(&url).map_or(url.clone(), |u| url_key(&u).to_owned());
             if seen.insert(&key) && kind != MARK {
-                let (spill, _) = self.level_for(1)?;
-                spill.push(kind, &anchor, &parent, &url)?;
+                self.level(1)?.push(kind, &anchor, &parent, &url)?;
             }
         }
         Ok(())

@@ -246,10 +246,11 @@ impl Dispatcher {
                     if c.full() && tasks.is_empty() && sleepers.is_empty() {
                         c.cut = true;
                     }
+                    // The seeds first: pages found wait for the input's end.
                     if !input_open {
                         c.frontier.input_done()?;
+                        fed = c.feed(&mut queues, &self.hosts, self.lookahead)?;
                     }
-                    fed = c.feed(&mut queues, &self.hosts, self.lookahead)?;
                 }
                 self.start(&mut queues, &mut tasks);
                 if !fed {

@@ -156,8 +156,17 @@ where
     let crawl_stats = Arc::new(CrawlStats::default());
     let crawl = match &cfg.crawl {
         Some(opts) => {
-            let frontier = Frontier::new(Arc::new(opts.clone()), seen.clone(), crawl_stats.clone())
-                .context("cannot make the crawl's frontier file")?;
+            let mut frontier =
+                Frontier::new(Arc::new(opts.clone()), seen.clone(), crawl_stats.clone())
+                    .context("cannot make the crawl's frontier file")?;
+            if cfg.resume
+                && let Some(path) = &cfg.output
+            {
+                let n = frontier
+                    .rebuild(path, &done)
+                    .with_context(|| format!("cannot rebuild the crawl from {}", path.display()))?;
+                tracing::info!("--resume: {n} pages found earlier are back in the frontier");
+            }
             Some(Crawl::new(frontier, crawl_stats.clone(), opts.max_pages))
         }
         None => None,
