@@ -114,7 +114,8 @@ pub struct Args {
     ///
     /// 'url': the whole URL (the most even split); 'host': only its host
     /// (all of a host's URLs in one shard, so --per-host holds across
-    /// machines).
+    /// machines). A --crawl needs 'host': each shard crawls its hosts and
+    /// leaves links to other hosts to their shards.
     #[arg(
         long,
         value_name = "BY",
@@ -265,7 +266,7 @@ pub struct Args {
     /// always carry "links". --per-host, --rate, --host-rate and --robots
     /// hold for every page found (links robots.txt refuses are counted, not
     /// recorded).
-    #[arg(long, conflicts_with_all = ["ordered", "shard"], help_heading = "Crawl")]
+    #[arg(long, conflicts_with = "ordered", help_heading = "Crawl")]
     pub crawl: bool,
 
     /// Follow links at most N steps from a seed.
@@ -627,6 +628,19 @@ impl Args {
                 format!("field '{}' is given twice by -s", dup.name),
             ));
         }
+        let shard = self.shard.map(|s| Shard {
+            by: match self.shard_by {
+                ShardByArg::Url => ShardBy::Url,
+                ShardByArg::Host => ShardBy::Host,
+            },
+            ..s
+        });
+        if self.crawl && shard.is_some_and(|s| s.by != ShardBy::Host) {
+            return Err(usage(
+                ClapErrorKind::ArgumentConflict,
+                "--crawl splits by host: add --shard-by host to --shard".into(),
+            ));
+        }
         let crawl = if self.crawl {
             let filters = Filters::new(&self.include, &self.exclude)
                 .map_err(|e| usage(ClapErrorKind::ValueValidation, e))?;
@@ -641,6 +655,7 @@ impl Args {
                 filters,
                 max_pages: self.max_pages,
                 check_external: self.check_external,
+                shard,
             })
         } else {
             None
@@ -694,13 +709,7 @@ impl Args {
                 summary_json: self.summary_json,
             },
             allow_failures: self.allow_failures,
-            shard: self.shard.map(|s| Shard {
-                by: match self.shard_by {
-                    ShardByArg::Url => ShardBy::Url,
-                    ShardByArg::Host => ShardBy::Host,
-                },
-                ..s
-            }),
+            shard,
         })
     }
 }

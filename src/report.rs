@@ -391,6 +391,7 @@ fn summary_json(s: &Summary, exit_code: u8) -> serde_json::Value {
             "beyond_depth": c.beyond_depth,
             "robots_refused": c.robots,
             "cut_by_max_pages": c.cut,
+            "left_to_other_shards": c.elsewhere,
         })),
         "exit_code": exit_code,
     })

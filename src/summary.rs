@@ -38,7 +38,8 @@ impl Tally {
 
 /// What a crawl did not follow, for the summary: links (each URL once)
 /// out of scope, filtered out by `--include`/`--exclude`, beyond
-/// `--depth`, refused by robots.txt, and pages cut by `--max-pages`.
+/// `--depth`, refused by robots.txt, pages cut by `--max-pages`, and
+/// links to hosts of other shards (`--shard`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct CrawlCounts {
     pub out_of_scope: u64,
@@ -46,6 +47,7 @@ pub struct CrawlCounts {
     pub beyond_depth: u64,
     pub robots: u64,
     pub cut: u64,
+    pub elsewhere: u64,
 }
 
 /// The closing summary printed on stderr.
@@ -107,6 +109,9 @@ impl fmt::Display for Summary {
                  {} refused by robots.txt, {} cut by --max-pages",
                 c.out_of_scope, c.excluded, c.beyond_depth, c.robots, c.cut
             )?;
+            if c.elsewhere > 0 {
+                write!(f, ", {} left to other shards", c.elsewhere)?;
+            }
         }
         let secs = self.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {

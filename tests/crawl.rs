@@ -604,3 +604,56 @@ fn a_crawl_killed_and_resumed_records_each_page_once_and_fetches_none_again() {
         walk.requested
     );
 }
+
+#[test]
+fn shards_by_host_split_a_crawl_each_page_fetched_by_one() {
+    // By the fixed hash, of 3 shards 127.0.0.1 falls in 2 and 127.0.0.2
+    // in 1; shard 3 has neither. With --scope any the links between the
+    // two sites are in scope, and each shard leaves the other's to it.
+    let a = Server::start();
+    let b = Server::start_on("127.0.0.2");
+    a.set_peer(&b);
+    b.set_peer(&a);
+    let (sa, sb) = (a.url("/site/p/0"), b.url("/site/p/0"));
+    let mut got = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let (recs, stderr, _) = run(
+            &[
+                "--crawl",
+                "--scope",
+                "any",
+                "--depth",
+                "4",
+                "--shard",
+                &shard,
+                "--shard-by",
+                "host",
+                &sa,
+                &sb,
+            ],
+            "",
+        );
+        got.push((recs, stderr));
+    }
+    let mut ma = Model::new(&a, 4);
+    ma.peer = Some(format!("http://{}", b.addr));
+    let mut mb = Model::new(&b, 4);
+    mb.peer = Some(format!("http://{}", a.addr));
+    let (wa, wb) = (ma.walk(&[&sa]), mb.walk(&[&sb]));
+    check_records(&got[1].0, &wa);
+    check_records(&got[0].0, &wb);
+    assert!(got[2].0.is_empty(), "{}", got[2].1);
+    // Over the three runs, each page was fetched once.
+    let mut a_saw = wa.requested.clone();
+    a_saw.extend(wb.peer_requested.iter().cloned());
+    let mut b_saw = wb.requested.clone();
+    b_saw.extend(wa.peer_requested.iter().cloned());
+    assert_eq!(each_once(&a), a_saw);
+    assert_eq!(each_once(&b), b_saw);
+    assert_eq!(counts(&got[1].1)["left to other shards"], 1, "{}", got[1].1);
+    // Sharding a crawl by URL would split each site: a usage error.
+    let (_, stderr, code) = run(&["--crawl", "--shard", "1/3", &sa], "");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--shard-by host"), "{stderr}");
+}

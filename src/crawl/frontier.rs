@@ -236,6 +236,13 @@ impl Frontier {
                 Some(&stats.beyond_depth)
             } else if !inside && !opts.check_external {
                 Some(&stats.out_of_scope)
+            } else if inside
+                && let Some(shard) = &opts.shard
+                && !shard.owns(Some(&url), link)
+            {
+                // Another shard crawls that host. (An out-of-scope link is
+                // checked by whichever shard finds it.)
+                Some(&stats.elsewhere)
             } else {
                 None
             };
@@ -438,6 +445,7 @@ mod tests {
             filters: Filters::new(&[], &["/skip".into()]).unwrap(),
             max_pages: None,
             check_external: false,
+            shard: None,
         };
         Frontier::new(
             Arc::new(opts),

@@ -10,6 +10,7 @@
 
 pub mod frontier;
 
+use crate::shard::Shard;
 use regex::RegexSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -134,6 +135,8 @@ pub struct CrawlOptions {
     pub max_pages: Option<u64>,
     /// Fetch out-of-scope links once, without following theirs.
     pub check_external: bool,
+    /// `--shard K/N --shard-by host`: crawl only the hosts of this shard.
+    pub shard: Option<Shard>,
 }
 
 /// Where a page of a crawl comes from.
@@ -158,6 +161,7 @@ pub struct CrawlStats {
     pub beyond_depth: AtomicU64,
     pub robots: AtomicU64,
     pub cut: AtomicU64,
+    pub elsewhere: AtomicU64,
 }
 
 impl CrawlStats {
@@ -170,6 +174,7 @@ impl CrawlStats {
             beyond_depth: get(&self.beyond_depth),
             robots: get(&self.robots),
             cut: get(&self.cut),
+            elsewhere: get(&self.elsewhere),
         }
     }
 
