@@ -56,6 +56,11 @@ const EXTERNAL: u8 = 1;
 /// compacted (where a seed's redirect led).
 const MARK: u8 = 2;
 
+/// Links not followed that are counted each once; past this many (16 MB
+/// of hashes) a repeat may count again, so that the crawl's memory stays
+/// bounded when its last level links to many more pages than it fetched.
+const SKIPPED_EXACT: usize = 1 << 20;
+
 /// One entry: kind, anchor, parent, URL.
 type Entry = (u8, String, String, String);
 
@@ -64,8 +69,10 @@ pub struct Frontier {
     opts: Arc<CrawlOptions>,
     /// URLs fetched or in the frontier, shared with the input reader.
     seen: Arc<Mutex<Seen>>,
-    /// Links counted as not followed, so each counts once.
+    /// Links counted as not followed, so each counts once (up to
+    /// [`SKIPPED_EXACT`] of them).
     skipped: Seen,
+    skipped_len: usize,
     stats: Arc<CrawlStats>,
     /// The links of seeds, until the input is read to its end.
     pending: Option<Spill>,
@@ -151,6 +158,7 @@ impl Frontier {
             opts,
             seen,
             skipped: Seen::default(),
+            skipped_len: 0,
             stats,
             pending: Some(Spill::new()?),
             levels: BTreeMap::new(),
@@ -170,9 +178,18 @@ impl Frontier {
     /// Counts a link not followed, once per URL (and not at all when it is
     /// fetched anyway).
     fn skip(&mut self, seen: &Seen, key: &str, counter: &AtomicU64) {
-        if !seen.contains(key) && self.skipped.insert(key) {
-            CrawlStats::add(counter);
+        if seen.contains(key) {
+            return;
         }
+        if self.skipped_len < SKIPPED_EXACT {
+            if !self.skipped.insert(key) {
+                return;
+            }
+            self.skipped_len += 1;
+        } else if self.skipped.contains(key) {
+            return;
+        }
+        CrawlStats::add(counter);
     }
 
     /// The file of level `depth`, opened again if it was read to its end.
