@@ -386,6 +386,7 @@ fn summary_json(s: &Summary, exit_code: u8) -> serde_json::Value {
         "interrupted": s.interrupted,
         "stopped_at_failures": s.halted_at,
         "crawl": s.crawl.map(|c| serde_json::json!({
+            "found": c.found,
             "out_of_scope": c.out_of_scope,
             "excluded": c.excluded,
             "beyond_depth": c.beyond_depth,

@@ -156,6 +156,7 @@ pub struct Lineage {
 /// What a crawl counted, for the summary.
 #[derive(Debug, Default)]
 pub struct CrawlStats {
+    pub found: AtomicU64,
     pub out_of_scope: AtomicU64,
     pub excluded: AtomicU64,
     pub beyond_depth: AtomicU64,
@@ -169,6 +170,7 @@ impl CrawlStats {
     pub fn counts(&self) -> crate::summary::CrawlCounts {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         crate::summary::CrawlCounts {
+            found: get(&self.found),
             out_of_scope: get(&self.out_of_scope),
             excluded: get(&self.excluded),
             beyond_depth: get(&self.beyond_depth),

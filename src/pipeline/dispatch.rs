@@ -124,6 +124,7 @@ impl Crawl {
                 first_start: None,
             };
             self.next_seq += 1;
+            CrawlStats::add(&self.stats.found);
             let lineage = Some(Box::new(d.lineage));
             queues.push(
                 Pending {

@@ -120,7 +120,8 @@ where
         .ordered
         .then(|| Arc::new(Semaphore::new(reorder_window(c))));
 
-    if progress.is_shown() {
+    // A crawl's total is not known at the start.
+    if progress.is_shown() && cfg.crawl.is_none() {
         let (sources, p) = (cfg.inputs.clone(), progress.clone());
         // Counting a big file takes a moment; the bar starts without it.
         tokio::task::spawn_blocking(move || {
