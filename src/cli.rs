@@ -279,7 +279,7 @@ pub struct Args {
     )]
     pub depth: u32,
 
-    /// Follow links within the seed's host, domain, prefix, or any.
+    /// Links followed: the seed's host, domain, prefix, or any.
     ///
     /// 'host': the seed's host (a leading www. ignored); 'domain': its
     /// registrable domain (public suffix list: blog.example.com is in
@@ -318,6 +318,14 @@ pub struct Args {
     /// checks every link of a site, its own and others'.
     #[arg(long, requires = "crawl", help_heading = "Crawl")]
     pub check_external: bool,
+
+    /// Also crawl from the sitemaps of each seed's site.
+    ///
+    /// The sitemaps its robots.txt lists (Sitemap: lines), else its
+    /// /sitemap.xml if it has one; their URLs are seeds (depth 0). A listed
+    /// sitemap that cannot be read gets a record of kind "sitemap".
+    #[arg(long, requires = "crawl", help_heading = "Crawl")]
+    pub discover_sitemaps: bool,
 
     // ---- Output ----
     /// Write the records to FILE [default: stdout].
@@ -655,6 +663,7 @@ impl Args {
                 filters,
                 max_pages: self.max_pages,
                 check_external: self.check_external,
+                discover_sitemaps: self.discover_sitemaps,
                 shard,
             })
         } else {

@@ -99,6 +99,13 @@ impl InputStats {
     }
 }
 
+/// Where sitemaps come from: `--sitemap`, and with `discover`
+/// (`--discover-sitemaps`) the seeds' origins too.
+pub struct Sitemaps {
+    pub client: Arc<SitemapClient>,
+    pub discover: bool,
+}
+
 /// Which lines this run skips: repeats, and more.
 #[derive(Default)]
 pub struct Exclusions {
@@ -240,8 +247,13 @@ pub async fn read_all(
     window: Option<Arc<Semaphore>>,
     progress: Progress,
     skip: Exclusions,
-    sitemaps: Option<Arc<SitemapClient>>,
+    sitemaps: Option<Sitemaps>,
 ) -> io::Result<()> {
+    let discover = sitemaps
+        .as_ref()
+        .filter(|s| s.discover)
+        .map(|s| s.client.clone());
+    let sitemaps = sitemaps.map(|s| s.client);
     let mut reader = Reader {
         tx,
         stats,
@@ -249,12 +261,14 @@ pub async fn read_all(
         progress,
         skip,
         seq: 0,
+        discover,
+        origins: std::collections::HashSet::new(),
     };
     let mut stdin_used = false;
     for source in sources {
         let open = match source {
             Source::Arg(s) => {
-                if !reader.line(&s).await {
+                if !reader.line(&s).await || !reader.discover(&s).await {
                     return Ok(());
                 }
                 continue;
@@ -269,7 +283,7 @@ pub async fn read_all(
             }
             Source::Sitemap(url) => {
                 let Some(client) = &sitemaps else { continue };
-                if !reader.sitemap(client, &url).await {
+                if !reader.sitemap(client, &url, true).await {
                     return Ok(());
                 }
                 continue;
@@ -296,6 +310,10 @@ struct Reader {
     progress: Progress,
     skip: Exclusions,
     seq: u64,
+    /// `--discover-sitemaps`: read the sitemaps of each seed's origin.
+    discover: Option<Arc<SitemapClient>>,
+    /// Origins whose sitemaps were read.
+    origins: std::collections::HashSet<String>,
 }
 
 impl Reader {
@@ -328,7 +346,7 @@ impl Reader {
                     true
                 }
             } else {
-                self.line(&text).await
+                self.line(&text).await && self.discover(&text).await
             };
             if !keep_going {
                 return Ok(false);
@@ -336,10 +354,43 @@ impl Reader {
         }
     }
 
+    /// `--discover-sitemaps`: the first time a URL line names an origin,
+    /// reads the sitemaps its robots.txt lists (each that fails gets a
+    /// `sitemap` record), else its `/sitemap.xml` if there is one. Their
+    /// URLs are read as lines that follow this one. False when the receiver
+    /// is gone.
+    async fn discover(&mut self, raw: &str) -> bool {
+        let Some(client) = self.discover.clone() else {
+            return true;
+        };
+        let Line::Url(url) = classify(raw) else {
+            return true;
+        };
+        let origin = url.origin().ascii_serialization();
+        if !self.origins.insert(origin.clone()) {
+            return true;
+        }
+        match client.listed_in_robots(&origin).await {
+            Some(listed) => {
+                for sitemap in listed {
+                    if !self.sitemap(&client, &sitemap, true).await {
+                        return false;
+                    }
+                }
+                true
+            }
+            None => {
+                let guess = format!("{origin}/sitemap.xml");
+                self.sitemap(&client, &guess, false).await
+            }
+        }
+    }
+
     /// Reads the URLs of a sitemap, following a sitemap index to the
-    /// sitemaps it lists; each sitemap that fails gets a `sitemap` record.
-    /// False when the receiver is gone.
-    async fn sitemap(&mut self, client: &SitemapClient, root: &str) -> bool {
+    /// sitemaps it lists; each sitemap that fails gets a `sitemap` record
+    /// when `report` (not for one guessed at). False when the receiver is
+    /// gone.
+    async fn sitemap(&mut self, client: &SitemapClient, root: &str, report: bool) -> bool {
         let mut todo = vec![(root.to_owned(), 0)];
         let mut fetched = std::collections::HashSet::new();
         while let Some((url, depth)) = todo.pop() {
@@ -365,7 +416,7 @@ impl Reader {
                 }
                 Err(message) => Some(message),
             };
-            if let Some(message) = failure {
+            if let Some(message) = failure.filter(|_| report) {
                 // The record's `url` is the sitemap's: one record per URL,
                 // in one shard, and not again on --resume.
                 let class = classify(&url);
@@ -569,6 +620,8 @@ mod tests {
             progress: Progress::hidden(),
             skip: Exclusions::default(),
             seq: 0,
+            discover: None,
+            origins: Default::default(),
         }
     }
 

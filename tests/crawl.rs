@@ -657,3 +657,66 @@ fn shards_by_host_split_a_crawl_each_page_fetched_by_one() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--shard-by host"), "{stderr}");
 }
+
+#[test]
+fn discover_sitemaps_reads_those_robots_txt_lists_else_sitemap_xml() {
+    let site = Server::start();
+    site.set_robots(
+        200,
+        &format!(
+            "User-agent: *\nSitemap: {}  # the site's\nsitemap: /status/404\n",
+            site.url("/site-sitemap.xml")
+        ),
+    );
+    let seed = site.url("/site/p/0");
+    let (recs, stderr, _) = run(
+        &["--crawl", "--discover-sitemaps", "--depth", "1", &seed],
+        "",
+    );
+    let mut walk = Model::new(&site, 1).walk(&[&seed]);
+    // The pages only the sitemap lists are seeds; their links are followed
+    // (here, to the root: seen already).
+    for p in ["/site/orphan/1", "/site/orphan/2"] {
+        walk.pages.insert(site.url(p), (0, BTreeSet::new()));
+        walk.requested.insert(p.into());
+    }
+    walk.requested.insert("/robots.txt".into());
+    walk.requested.insert("/site-sitemap.xml".into());
+    // A listed sitemap that fails is a record that says so.
+    walk.pages
+        .insert(site.url("/status/404"), (0, BTreeSet::new()));
+    walk.requested.insert("/status/404".into());
+    assert_eq!(kind(&by_url(&recs)[&site.url("/status/404")]), "sitemap");
+    check_records(&recs, &walk);
+    assert_eq!(each_once(&site), walk.requested, "{stderr}");
+
+    // No Sitemap: line (no robots.txt at all): /sitemap.xml, whose URLs
+    // are seeds too.
+    let site = Server::start();
+    let seed = site.url("/site/cal/2026/6");
+    let (recs, stderr, _) = run(
+        &["--crawl", "--discover-sitemaps", "--depth", "0", &seed],
+        "",
+    );
+    let by = by_url(&recs);
+    assert_eq!(recs.len(), 4, "{stderr}");
+    for p in [
+        "/site/cal/2026/6",
+        "/page/simple.html",
+        "/page/other.html?a=1&b=2",
+        "/status/404",
+    ] {
+        let rec = by
+            .get(&site.url(p))
+            .unwrap_or_else(|| panic!("no record of {p}"));
+        assert_eq!(
+            (rec["depth"].as_u64(), rec["parent"].is_null()),
+            (Some(0), true)
+        );
+    }
+    let saw = each_once(&site);
+    assert!(
+        saw.contains("/robots.txt") && saw.contains("/sitemap.xml"),
+        "{saw:?}"
+    );
+}

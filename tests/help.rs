@@ -48,6 +48,7 @@ const CONTRACT_FLAGS: &[(&str, Option<&str>)] = &[
     ("--exclude <REGEX>", None),
     ("--max-pages <N>", None),
     ("--check-external", None),
+    ("--discover-sitemaps", None),
     // Output
     ("-o, --output <FILE>", Some("stdout")),
     ("--resume", None),
@@ -112,6 +113,7 @@ const PLACED: &[(&str, &[&str])] = &[
             "--exclude",
             "--max-pages",
             "--check-external",
+            "--discover-sitemaps",
         ],
     ),
 ];

@@ -463,6 +463,7 @@ mod tests {
             max_pages: None,
             check_external: false,
             shard: None,
+            discover_sitemaps: false,
         };
         Frontier::new(
             Arc::new(opts),

@@ -137,6 +137,8 @@ pub struct CrawlOptions {
     pub check_external: bool,
     /// `--shard K/N --shard-by host`: crawl only the hosts of this shard.
     pub shard: Option<Shard>,
+    /// Also read the sitemaps of each seed's origin; their URLs are seeds.
+    pub discover_sitemaps: bool,
 }
 
 /// Where a page of a crawl comes from.

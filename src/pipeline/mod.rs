@@ -144,10 +144,14 @@ where
     let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
 
     let stats = Arc::new(InputStats::default());
-    let sitemaps = if cfg.inputs.iter().any(|s| matches!(s, Source::Sitemap(_))) {
+    let discover = cfg.crawl.as_ref().is_some_and(|c| c.discover_sitemaps);
+    let sitemaps = if discover || cfg.inputs.iter().any(|s| matches!(s, Source::Sitemap(_))) {
         let client = SitemapClient::new(&cfg.client(), cfg.headers.clone(), cfg.timeout)
             .context("cannot build the sitemap client")?;
-        Some(Arc::new(client))
+        Some(input::Sitemaps {
+            client: Arc::new(client),
+            discover,
+        })
     } else {
         None
     };

@@ -44,6 +44,7 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/flaky/{k}", get(flaky))
         .route("/retry-after/{secs}", get(retry_after))
         .route("/sitemap.xml", get(sitemap))
+        .route("/site-sitemap.xml", get(site_sitemap))
         .route("/sitemap.xml.gz", get(sitemap_gz))
         .route("/sitemap-index.xml", get(sitemap_index))
         .route("/nested/{n}", get(nested))
@@ -228,6 +229,16 @@ async fn sitemap(headers: HeaderMap) -> Response {
   <url><loc>{o}/page/simple.html</loc><lastmod>2026-11-25</lastmod></url>
   <url><loc>{o}/page/other.html?a=1&amp;b=2</loc></url>
   <url><loc>{o}/status/404</loc></url>
+</urlset>"#
+    ))
+}
+
+/// The generated site's sitemap: two pages no page links to.
+async fn site_sitemap(headers: HeaderMap) -> Response {
+    let o = origin(&headers);
+    xml(format!(
+        r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>{o}/site/orphan/1</loc></url><url><loc>{o}/site/orphan/2</loc></url>
 </urlset>"#
     ))
 }

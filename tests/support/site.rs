@@ -76,7 +76,8 @@ pub fn answer(path: &str, peer: Option<&str>) -> Answer {
             format!("../landing-child/{arg}"),
             format!("/site/landing-child/{arg}"),
         )]),
-        "landing-child" | "b" | "private-child" => leaf(Vec::new()),
+        // `orphan`: linked from nowhere; only the site's sitemap lists it.
+        "landing-child" | "b" | "private-child" | "orphan" => leaf(Vec::new()),
         "private" if page_no(arg).is_some() => leaf(vec![(
             format!("/site/private-child/{arg}"),
             format!("/site/private-child/{arg}"),
