@@ -720,3 +720,42 @@ fn discover_sitemaps_reads_those_robots_txt_lists_else_sitemap_xml() {
         "{saw:?}"
     );
 }
+
+#[test]
+fn per_host_and_host_rate_hold_for_pages_found() {
+    // Slow pages, so that many would be in flight at once if allowed.
+    let site = Server::start();
+    site.set_site_delay(60);
+    let seed = site.url("/site/p/0");
+    let (recs, stderr, _) = run(
+        &[
+            "--crawl",
+            "--depth",
+            "5",
+            "-c",
+            "50",
+            "--per-host",
+            "3",
+            &seed,
+        ],
+        "",
+    );
+    assert!(recs.len() > 60, "{stderr}");
+    assert_eq!(site.max_inflight(), 3, "--per-host 3");
+
+    let site = Server::start();
+    let seed = site.url("/site/p/0");
+    let (recs, stderr, _) = run(
+        &["--crawl", "--depth", "3", "--host-rate", "20/s", &seed],
+        "",
+    );
+    assert!(recs.len() >= 15, "{stderr}");
+    let starts = site.starts();
+    for w in starts.windows(2) {
+        let gap = w[1] - w[0];
+        assert!(
+            gap >= std::time::Duration::from_millis(40),
+            "two requests {gap:?} apart"
+        );
+    }
+}

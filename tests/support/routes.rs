@@ -27,7 +27,13 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
             "/site/{*rest}",
             get(move |uri: axum::http::Uri| {
                 let peer = site_stats.peer.lock().ok().and_then(|p| p.clone());
-                async move { super::site::serve(uri.path(), peer.as_deref()) }
+                let delay = site_stats
+                    .site_delay_ms
+                    .load(std::sync::atomic::Ordering::SeqCst);
+                async move {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                    super::site::serve(uri.path(), peer.as_deref())
+                }
             }),
         )
         .route("/page/{name}", get(page))

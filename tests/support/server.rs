@@ -43,6 +43,8 @@ pub(super) struct Stats {
     pub(super) robots: std::sync::Mutex<Option<(u16, String)>>,
     /// The look-alike site the generated site links to (`http://host:port`).
     pub(super) peer: std::sync::Mutex<Option<String>>,
+    /// How long each page of the generated site takes, in milliseconds.
+    pub(super) site_delay_ms: std::sync::atomic::AtomicU64,
 }
 
 /// A running test server.
@@ -75,6 +77,11 @@ impl Server {
         if let Ok(mut p) = self.stats.peer.lock() {
             *p = Some(format!("http://{}", peer.addr));
         }
+    }
+
+    /// Makes each page of the generated site (`/site/`) take `ms`.
+    pub fn set_site_delay(&self, ms: u64) {
+        self.stats.site_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// When each request arrived, in order.
