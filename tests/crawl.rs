@@ -309,7 +309,8 @@ fn a_site_is_crawled_whole_each_page_once_with_depth_and_parent() {
     let c = counts(&stderr);
     assert_eq!(c["out of scope"], walk.out_of_scope, "{stderr}");
     assert_eq!(c["beyond --depth"], walk.beyond_depth, "{stderr}");
-    assert_eq!(walk.out_of_scope, 30);
+    // 30 look-alike pages and 30 broken links to the peer.
+    assert_eq!(walk.out_of_scope, 60);
 }
 
 #[test]
@@ -442,9 +443,17 @@ fn check_external_fetches_each_outside_link_once_without_following_it() {
         .filter(|p| p.starts_with("/site/p/"))
         .collect();
     assert_eq!(lookalike.len(), 30, "{peer_saw:?}");
-    let ext = &by_url(&recs)[&format!("http://{}/site/p/11", peer.addr)];
+    let by = by_url(&recs);
+    let ext = &by[&format!("http://{}/site/p/11", peer.addr)];
     assert_eq!(ext["parent"], site.url("/site/p/11"));
     assert_eq!(ext["depth"], 4);
+    assert!(ext["ok"].as_bool().unwrap());
+    // A broken link to another site fails the run, with where it was.
+    let broken = &by[&format!("http://{}/site/missing/12", peer.addr)];
+    assert_eq!(
+        (kind(broken), &broken["parent"]),
+        ("http_status", &Value::from(site.url("/site/p/12")))
+    );
     assert_eq!(counts(&stderr)["out of scope"], 0);
 }
 
@@ -651,7 +660,8 @@ fn shards_by_host_split_a_crawl_each_page_fetched_by_one() {
     b_saw.extend(wa.peer_requested.iter().cloned());
     assert_eq!(each_once(&a), a_saw);
     assert_eq!(each_once(&b), b_saw);
-    assert_eq!(counts(&got[1].1)["left to other shards"], 1, "{}", got[1].1);
+    // .2/site/p/11 and .2/site/missing/12, linked from .1/site/p/11 and 12.
+    assert_eq!(counts(&got[1].1)["left to other shards"], 2, "{}", got[1].1);
     // Sharding a crawl by URL would split each site: a usage error.
     let (_, stderr, code) = run(&["--crawl", "--shard", "1/3", &sa], "");
     assert_eq!(code, 2, "{stderr}");

@@ -4,8 +4,9 @@
 //! * `/site/p/{n}`, `n < PAGES`: a binary tree (children `2n+1`, `2n+2`,
 //!   linked relatively) with links back to the parent (`../p/…`) and the
 //!   root: cycles everywhere. Some pages also link to a broken page, to a
-//!   redirect that stays on the site, to one that leaves it, to another
-//!   host (the server's peer, a look-alike site), to a page with a
+//!   redirect that stays on the site, to one that leaves it, to pages of
+//!   another host (the server's peer, a look-alike site; some of them
+//!   broken), to a page with a
 //!   `<base href>`, to a robots.txt-disallowed area and to a calendar.
 //! * `/site/cal/{y}/{m}`: a calendar trap, each month linking to the next
 //!   and the previous one, for ever.
@@ -143,6 +144,11 @@ fn tree_links(n: u32, peer: Option<&str>) -> Vec<(String, String)> {
         }
         if n % 100 == 11 {
             let u = format!("{peer}/site/p/{n}");
+            links.push((u.clone(), u));
+        }
+        if n % 100 == 12 {
+            // A broken link to another site.
+            let u = format!("{peer}/site/missing/{n}");
             links.push((u.clone(), u));
         }
     }
