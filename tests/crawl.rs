@@ -760,12 +760,48 @@ fn per_host_and_host_rate_hold_for_pages_found() {
         "",
     );
     assert!(recs.len() >= 15, "{stderr}");
+    // Any six arrivals span five intervals of 50 ms (less a margin for a
+    // busy machine, which can delay one request and not the next).
     let starts = site.starts();
-    for w in starts.windows(2) {
-        let gap = w[1] - w[0];
+    for w in starts.windows(6) {
+        let span = w[5] - w[0];
         assert!(
-            gap >= std::time::Duration::from_millis(40),
-            "two requests {gap:?} apart"
+            span >= std::time::Duration::from_millis(200),
+            "six requests within {span:?}"
         );
     }
+}
+
+#[test]
+fn a_host_with_a_long_backlog_holds_back_no_other() {
+    // The big site's seed links to 20,000 pages at once, more than the
+    // dispatcher looks ahead (10,000); the small site's two pages are
+    // found just after (its pages are slower), behind all of them in the
+    // frontier. They start at once all the same: the big host has
+    // enough waiting, and the frontier is read past its pages.
+    let big = Server::start();
+    let small = Server::start_on("127.0.0.2");
+    small.set_site_delay(300);
+    let (recs, stderr, _) = run(
+        &[
+            "--crawl",
+            "--depth",
+            "1",
+            "--per-host",
+            "2",
+            "--max-pages",
+            "300",
+            &big.url("/site/wide/20000"),
+            &small.url("/site/cal/2026/6"),
+        ],
+        "",
+    );
+    assert_eq!(recs.len(), 300, "{stderr}");
+    assert_eq!(small.hits(), 3, "{stderr}");
+    // 20,002 found (the small site's 2 too), 298 of them fetched.
+    assert_eq!(
+        counts(&stderr)["cut by --max-pages"],
+        20_002 - 298,
+        "{stderr}"
+    );
 }

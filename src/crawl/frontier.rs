@@ -1,12 +1,16 @@
-//! The crawl's frontier: the pages found and not fetched yet, on disk, one
-//! append-only file per depth level, each read back in the order its
+//! The crawl's frontier: the pages found and not fetched yet, on disk, in
+//! append-only files per depth level, each read back in the order its
 //! entries were written while more are appended.
 //!
-//! The lowest level with unread pages is always read first, so pages start
-//! in order of depth (breadth-first), and among pages of one depth in the
-//! order they were found. A level's file is dropped once it is read to its
-//! end (a straggler's links later reopen it), so only a few are open at
-//! once however deep the crawl goes.
+//! The lowest level with unread pages is read first, so pages start in
+//! order of depth (breadth-first), and among pages of one depth in the
+//! order they were found. A level is split into a few files by a hash of
+//! the host, which take turns; a file whose next page is for a host that
+//! has enough pages waiting already is read past, so a host with 100,000
+//! pages found holds back no host with 10 (the dispatcher's look-ahead
+//! would otherwise fill with the big host's pages). A file is dropped once
+//! it is read to its end (a straggler's links later reopen it), so only a
+//! few are open at once however deep the crawl goes.
 //!
 //! Memory: only the seen-set grows with the crawl (16 bytes a URL, shared
 //! with the input's repeat check); the files are anonymous (unlinked)
@@ -77,7 +81,94 @@ pub struct Frontier {
     /// The links of seeds, until the input is read to its end.
     pending: Option<Spill>,
     /// Levels with entries not read yet, by depth.
-    levels: BTreeMap<u32, Spill>,
+    levels: BTreeMap<u32, Level>,
+}
+
+/// Files a level is split into, by a hash of the host: a host with many
+/// pages waiting fills one bucket, and the others are read past it.
+const BUCKETS: usize = 16;
+
+/// The entries of one depth, in buckets by host.
+struct Level {
+    buckets: Vec<Option<Bucket>>,
+    /// The bucket to read from next: they take turns.
+    cursor: usize,
+}
+
+/// A bucket of a level, with its next entry read ahead (to see its host).
+struct Bucket {
+    spill: Spill,
+    next: Option<(Entry, Url)>,
+}
+
+impl Level {
+    fn new() -> Level {
+        Level {
+            buckets: (0..BUCKETS).map(|_| None).collect(),
+            cursor: 0,
+        }
+    }
+
+    /// The file of the bucket of `host`, opened again if it was read to
+    /// its end.
+    fn bucket(&mut self, host: &str) -> io::Result<&mut Spill> {
+        let i = (xxhash_rust::xxh3::xxh3_64(host.as_bytes()) % BUCKETS as u64) as usize;
+        let slot = &mut self.buckets[i];
+        Ok(match slot {
+            Some(b) => &mut b.spill,
+            None => {
+                &mut slot
+                    .insert(Bucket {
+                        spill: Spill::new()?,
+                        next: None,
+                    })
+                    .spill
+            }
+        })
+    }
+
+    fn written(&self) -> u64 {
+        self.buckets.iter().flatten().map(|b| b.spill.written).sum()
+    }
+
+    fn is_drained(&self) -> bool {
+        self.buckets.iter().all(Option::is_none)
+    }
+
+    /// The next entry, taking the buckets in turn, whose host `has_room`;
+    /// a bucket whose next entry's host has none is passed over.
+    fn take(&mut self, has_room: &dyn Fn(&str) -> bool) -> io::Result<Option<(Entry, Url)>> {
+        for k in 0..BUCKETS {
+            let i = (self.cursor + k) % BUCKETS;
+            let Some(b) = &mut self.buckets[i] else {
+                continue;
+            };
+            while b.next.is_none() {
+                let Some(entry) = b.spill.next()? else {
+                    break;
+                };
+                if let Ok(url) = Url::parse(&entry.3) {
+                    b.next = Some((entry, url));
+                }
+            }
+            let room = match &b.next {
+                None => {
+                    self.buckets[i] = None;
+                    continue;
+                }
+                Some((_, url)) => has_room(url.host_str().unwrap_or_default()),
+            };
+            if room {
+                self.cursor = (i + 1) % BUCKETS;
+                let taken = b.next.take();
+                if b.spill.read == b.spill.written {
+                    self.buckets[i] = None;
+                }
+                return Ok(taken);
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// An append-only file of entries, read from the top as it grows.
@@ -111,10 +202,6 @@ impl Spill {
         self.out.write_all(b"\n")?;
         self.written += 1;
         Ok(())
-    }
-
-    fn unread(&self) -> u64 {
-        self.written - self.read
     }
 
     fn next(&mut self) -> io::Result<Option<Entry>> {
@@ -192,12 +279,12 @@ impl Frontier {
         CrawlStats::add(counter);
     }
 
-    /// The file of level `depth`, opened again if it was read to its end.
-    fn level(&mut self, depth: u32) -> io::Result<&mut Spill> {
-        Ok(match self.levels.entry(depth) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(v) => v.insert(Spill::new()?),
-        })
+    /// The file for a page of `host` at `depth`.
+    fn level(&mut self, depth: u32, host: &str) -> io::Result<&mut Spill> {
+        self.levels
+            .entry(depth)
+            .or_insert_with(Level::new)
+            .bucket(host)
     }
 
     /// Takes in the links of a fetched page: those to follow go to the
@@ -282,7 +369,8 @@ impl Frontier {
                 (None, None) => seen.insert(key),
             };
             if new {
-                self.level(depth)?.push(kind, &lineage.anchor, page, link)?;
+                self.level(depth, url.host_str().unwrap_or_default())?
+                    .push(kind, &lineage.anchor, page, link)?;
             }
         }
         Ok(())
@@ -385,9 +473,9 @@ impl Frontier {
                 redirected_to,
                 links: rec.links.unwrap_or_default(),
             };
-            let before: u64 = self.levels.values().map(|l| l.written).sum();
+            let before: u64 = self.levels.values().map(Level::written).sum();
             self.follow(&mut seen, &found, Some(done))?;
-            put_back += self.levels.values().map(|l| l.written).sum::<u64>() - before;
+            put_back += self.levels.values().map(Level::written).sum::<u64>() - before;
             Ok(())
         }))?;
         Ok(put_back)
@@ -405,9 +493,12 @@ impl Frontier {
         let seen_arc = self.seen.clone();
         let mut seen = lock(&seen_arc);
         while let Some((kind, anchor, parent, url)) = pending.next()? {
-            let key = Url::parse(&url).map_or(url.clone(), |u| url_key(&u).to_owned());
-            if seen.insert(&key) && kind != MARK {
-                self.level(1)?.push(kind, &anchor, &parent, &url)?;
+            let Ok(parsed) = Url::parse(&url) else {
+                continue;
+            };
+            if seen.insert(url_key(&parsed)) && kind != MARK {
+                self.level(1, parsed.host_str().unwrap_or_default())?
+                    .push(kind, &anchor, &parent, &url)?;
             }
         }
         Ok(())
@@ -417,19 +508,36 @@ impl Frontier {
     ///
     /// # Errors
     /// The frontier file cannot be read.
+    #[cfg(test)]
     pub fn next(&mut self) -> io::Result<Option<Discovered>> {
-        while let Some(mut level) = self.levels.first_entry() {
-            let depth = *level.key();
-            let entry = level.get_mut().next()?;
-            if level.get().unread() == 0 {
-                level.remove();
+        self.next_for(&|_| true)
+    }
+
+    /// The next page to fetch whose host `has_room` (for more waiting
+    /// pages): from the lowest level that has one, the buckets of a level
+    /// taking turns, each in the order its pages were found. So a host
+    /// with many pages waiting holds back no other: their pages are read
+    /// past its own.
+    ///
+    /// # Errors
+    /// The frontier file cannot be read.
+    pub fn next_for(&mut self, has_room: &dyn Fn(&str) -> bool) -> io::Result<Option<Discovered>> {
+        let mut drained = Vec::new();
+        let mut found = None;
+        for (depth, level) in &mut self.levels {
+            let taken = level.take(has_room)?;
+            if level.is_drained() {
+                drained.push(*depth);
             }
-            let Some((kind, anchor, parent, line)) = entry else {
-                continue;
-            };
-            let Ok(url) = Url::parse(&line) else {
-                continue;
-            };
+            if let Some(entry) = taken {
+                found = Some((*depth, entry));
+                break;
+            }
+        }
+        for depth in drained {
+            self.levels.remove(&depth);
+        }
+        if let Some((depth, ((kind, anchor, parent, line), url))) = found {
             return Ok(Some(Discovered {
                 line,
                 url,

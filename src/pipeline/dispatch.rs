@@ -89,10 +89,18 @@ pub(super) struct Crawl {
     cut: bool,
     /// The `seq` of the next page found.
     next_seq: u64,
+    /// Pages found that may wait in one host's queue: past that, the
+    /// frontier is read past that host's pages.
+    host_queue: usize,
 }
 
 impl Crawl {
-    pub(super) fn new(frontier: Frontier, stats: Arc<CrawlStats>, max_pages: Option<u64>) -> Crawl {
+    pub(super) fn new(
+        frontier: Frontier,
+        stats: Arc<CrawlStats>,
+        max_pages: Option<u64>,
+        per_host: usize,
+    ) -> Crawl {
         Crawl {
             frontier,
             stats,
@@ -100,6 +108,7 @@ impl Crawl {
             started: 0,
             cut: false,
             next_seq: 0,
+            host_queue: (per_host * 4).max(64),
         }
     }
 
@@ -113,7 +122,9 @@ impl Crawl {
     fn feed(&mut self, queues: &mut Queues, hosts: &Hosts, lookahead: usize) -> io::Result<bool> {
         let mut fed = false;
         while queues.waiting < lookahead {
-            let Some(d) = self.frontier.next()? else {
+            let cap = self.host_queue;
+            let room = |host: &str| queues.by_host.get(host).is_none_or(|q| q.len() < cap);
+            let Some(d) = self.frontier.next_for(&room)? else {
                 break;
             };
             let job = Job {

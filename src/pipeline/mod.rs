@@ -172,7 +172,12 @@ where
                     .with_context(|| format!("cannot rebuild the crawl from {}", path.display()))?;
                 tracing::info!("--resume: {n} pages found earlier are back in the frontier");
             }
-            Some(Crawl::new(frontier, crawl_stats.clone(), opts.max_pages))
+            Some(Crawl::new(
+                frontier,
+                crawl_stats.clone(),
+                opts.max_pages,
+                cfg.per_host.get(),
+            ))
         }
         None => None,
     };

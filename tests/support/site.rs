@@ -78,7 +78,17 @@ pub fn answer(path: &str, peer: Option<&str>) -> Answer {
             format!("/site/landing-child/{arg}"),
         )]),
         // `orphan`: linked from nowhere; only the site's sitemap lists it.
-        "landing-child" | "b" | "private-child" | "orphan" => leaf(Vec::new()),
+        "landing-child" | "b" | "private-child" | "orphan" | "w" => leaf(Vec::new()),
+        // `wide/{n}`: a page that links to n pages at once.
+        "wide" => match page_no(arg) {
+            Some(n) => Answer::Page {
+                base: None,
+                links: (0..n)
+                    .map(|i| (format!("../w/{i}"), format!("/site/w/{i}")))
+                    .collect(),
+            },
+            None => Answer::Missing,
+        },
         "private" if page_no(arg).is_some() => leaf(vec![(
             format!("/site/private-child/{arg}"),
             format!("/site/private-child/{arg}"),
