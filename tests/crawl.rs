@@ -369,7 +369,21 @@ fn robots_txt_refusals_are_counted_not_fetched_or_recorded() {
     let site = Server::start();
     site.set_robots(200, "User-agent: *\nDisallow: /site/private/\n");
     let seed = site.url("/site/p/0");
-    let (recs, stderr, _) = run(&["--crawl", "--depth", "20", "--robots", &seed], "");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("summary.json");
+    let json_s = json.to_str().expect("utf-8 path");
+    let (recs, stderr, _) = run(
+        &[
+            "--crawl",
+            "--depth",
+            "20",
+            "--robots",
+            "--summary-json",
+            json_s,
+            &seed,
+        ],
+        "",
+    );
     let mut model = Model::new(&site, 20);
     model.disallow = Some("/site/private/");
     let mut walk = model.walk(&[&seed]);
@@ -384,6 +398,12 @@ fn robots_txt_refusals_are_counted_not_fetched_or_recorded() {
         walk.robots,
         "{stderr}"
     );
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("summary")).expect("JSON");
+    let crawl = &summary["crawl"];
+    assert_eq!(crawl["robots_refused"], walk.robots);
+    assert_eq!(crawl["found"], walk.pages.len() as u64 - 1 + walk.robots);
+    assert_eq!(crawl["beyond_depth"], walk.beyond_depth);
 }
 
 #[test]
