@@ -78,10 +78,10 @@ pub(super) struct Dispatcher {
 
 /// The state of a crawl.
 pub(super) struct Crawl {
-    pub(super) frontier: Frontier,
-    pub(super) stats: Arc<CrawlStats>,
+    frontier: Frontier,
+    stats: Arc<CrawlStats>,
     /// `--max-pages`.
-    pub(super) max_pages: Option<u64>,
+    max_pages: Option<u64>,
     /// Pages started (not counting those robots.txt refused).
     started: u64,
     /// `--max-pages` is reached and nothing is in flight: what is left is
@@ -347,9 +347,7 @@ impl Dispatcher {
             }
         }
     }
-}
 
-impl Dispatcher {
     /// Starts waiting URLs while global and host slots allow, and
     /// `--max-pages`: past it, a crawl starts no new page, and once nothing
     /// is in flight it counts what is left instead.
