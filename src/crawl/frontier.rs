@@ -32,16 +32,113 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use url::Url;
 
-/// What a fetched page of the crawl hands to the frontier.
+/// What a fetched page of the crawl hands to the frontier: its links,
+/// judged already (by the page's task, in parallel with the others), so
+/// that the dispatcher only checks them against the seen-set.
 pub struct Found {
     /// Where the page came from.
-    pub lineage: Lineage,
+    lineage: Lineage,
     /// The page's `url` (the parent of its links).
-    pub page: String,
+    page: String,
     /// Where its redirects led; `None` when it did not redirect.
-    pub redirected_to: Option<Url>,
-    /// Its links, absolute, as `--links` lists them.
-    pub links: Vec<String>,
+    redirected_to: Option<Url>,
+    /// Its links (none when they are not followed).
+    links: Vec<Judged>,
+}
+
+/// A link of a page, and what becomes of it.
+struct Judged {
+    /// The link as found: absolute, normalised, without its fragment, so
+    /// also its key for the seen-set.
+    link: String,
+    /// The frontier bucket of its host.
+    bucket: usize,
+    verdict: Verdict,
+}
+
+/// What becomes of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// A page to crawl.
+    Page,
+    /// Out of scope, to check once (`--check-external`).
+    External,
+    /// Counted, not followed: the reasons of [`CrawlStats`].
+    Excluded,
+    BeyondDepth,
+    OutOfScope,
+    Elsewhere,
+}
+
+impl Found {
+    /// Judges the `links` of `page` (reached from `lineage`, redirected to
+    /// `redirected_to`, if it was) by `opts`.
+    pub fn new(
+        lineage: Lineage,
+        page: String,
+        redirected_to: Option<Url>,
+        links: Vec<String>,
+        opts: &CrawlOptions,
+    ) -> Found {
+        // An external page's links are not followed, nor those of a page
+        // whose redirects left the scope.
+        let follow = !lineage.external
+            && redirected_to
+                .as_ref()
+                .is_none_or(|to| opts.scope.contains(&lineage.anchor, to));
+        let depth = lineage.depth + 1;
+        let links = links
+            .into_iter()
+            .filter(|_| follow)
+            .filter_map(|link| {
+                let url = Url::parse(&link).ok()?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return None;
+                }
+                let inside = opts.scope.contains(&lineage.anchor, &url);
+                let verdict = if !opts.filters.allows(&link) {
+                    Verdict::Excluded
+                } else if inside && depth > opts.depth {
+                    Verdict::BeyondDepth
+                } else if !inside && !opts.check_external {
+                    Verdict::OutOfScope
+                } else if inside
+                    && let Some(shard) = &opts.shard
+                    && !shard.owns(Some(&url), &link)
+                {
+                    // Another shard crawls that host. (An out-of-scope
+                    // link is checked by whichever shard finds it.)
+                    Verdict::Elsewhere
+                } else if inside {
+                    Verdict::Page
+                } else {
+                    Verdict::External
+                };
+                let bucket = bucket_of(url.host_str().unwrap_or_default());
+                // The key of a link with no fragment is the link itself.
+                let link = match url_key(&url) {
+                    key if key == link => link,
+                    key => key.to_owned(),
+                };
+                Some(Judged {
+                    link,
+                    bucket,
+                    verdict,
+                })
+            })
+            .collect();
+        Found {
+            lineage,
+            page,
+            redirected_to,
+            links,
+        }
+    }
+}
+
+/// The frontier bucket of a host.
+fn bucket_of(host: &str) -> usize {
+    (xxhash_rust::xxh3::xxh3_64(host.as_bytes()) % BUCKETS as u64) as usize
 }
 
 /// A page to fetch, read back from the frontier.
@@ -109,11 +206,9 @@ impl Level {
         }
     }
 
-    /// The file of the bucket of `host`, opened again if it was read to
-    /// its end.
-    fn bucket(&mut self, host: &str) -> io::Result<&mut Spill> {
-        let i = (xxhash_rust::xxh3::xxh3_64(host.as_bytes()) % BUCKETS as u64) as usize;
-        let slot = &mut self.buckets[i];
+    /// The file of bucket `i`, opened again if it was read to its end.
+    fn bucket(&mut self, i: usize) -> io::Result<&mut Spill> {
+        let slot = &mut self.buckets[i % BUCKETS];
         Ok(match slot {
             Some(b) => &mut b.spill,
             None => {
@@ -279,12 +374,12 @@ impl Frontier {
         CrawlStats::add(counter);
     }
 
-    /// The file for a page of `host` at `depth`.
-    fn level(&mut self, depth: u32, host: &str) -> io::Result<&mut Spill> {
+    /// The file of `bucket` at `depth`.
+    fn level(&mut self, depth: u32, bucket: usize) -> io::Result<&mut Spill> {
         self.levels
             .entry(depth)
             .or_insert_with(Level::new)
-            .bucket(host)
+            .bucket(bucket)
     }
 
     /// Takes in the links of a fetched page: those to follow go to the
@@ -310,67 +405,44 @@ impl Frontier {
     /// the others. With `done` (rebuilding after `--resume`), nothing is
     /// counted, and a link is new unless `done` or the seen-set has it.
     fn follow(&mut self, seen: &mut Seen, found: &Found, done: Option<&Seen>) -> io::Result<()> {
-        let Found {
-            lineage,
-            page,
-            redirected_to,
-            links,
-        } = found;
-        let opts = self.opts.clone();
         let stats = self.stats.clone();
-        if lineage.external {
-            return Ok(());
-        }
-        if let Some(to) = redirected_to
-            && !opts.scope.contains(&lineage.anchor, to)
+        let (anchor, page) = (&found.lineage.anchor, &found.page);
+        let depth = found.lineage.depth + 1;
+        for Judged {
+            link,
+            bucket,
+            verdict,
+        } in &found.links
         {
-            // Redirected off scope: recorded, its links not followed.
-            return Ok(());
-        }
-        let depth = lineage.depth + 1;
-        for link in links {
-            let Ok(url) = Url::parse(link) else {
-                continue;
-            };
-            let key = url_key(&url);
-            let inside = opts.scope.contains(&lineage.anchor, &url);
-            let skipped = if !opts.filters.allows(link) {
-                Some(&stats.excluded)
-            } else if inside && depth > opts.depth {
-                Some(&stats.beyond_depth)
-            } else if !inside && !opts.check_external {
-                Some(&stats.out_of_scope)
-            } else if inside
-                && let Some(shard) = &opts.shard
-                && !shard.owns(Some(&url), link)
-            {
-                // Another shard crawls that host. (An out-of-scope link is
-                // checked by whichever shard finds it.)
-                Some(&stats.elsewhere)
-            } else {
-                None
-            };
-            if let Some(counter) = skipped {
-                if done.is_none() {
-                    self.skip(seen, key, counter);
-                }
-                continue;
-            }
-            let kind = if inside { PAGE } else { EXTERNAL };
-            let new = match (done, &mut self.pending) {
-                (Some(done), _) => !done.contains(key) && seen.insert(key),
-                // The input is still being read: see `input_done`.
-                (None, Some(pending)) => {
-                    if !seen.contains(key) {
-                        pending.push(kind, &lineage.anchor, page, link)?;
+            let kind = match verdict {
+                Verdict::Page => PAGE,
+                Verdict::External => EXTERNAL,
+                skipped => {
+                    if done.is_none() {
+                        let counter = match skipped {
+                            Verdict::Excluded => &stats.excluded,
+                            Verdict::BeyondDepth => &stats.beyond_depth,
+                            Verdict::Elsewhere => &stats.elsewhere,
+                            _ => &stats.out_of_scope,
+                        };
+                        self.skip(seen, link, counter);
                     }
                     continue;
                 }
-                (None, None) => seen.insert(key),
+            };
+            let new = match (done, &mut self.pending) {
+                (Some(done), _) => !done.contains(link) && seen.insert(link),
+                // The input is still being read: see `input_done`.
+                (None, Some(pending)) => {
+                    if !seen.contains(link) {
+                        pending.push(kind, anchor, page, link)?;
+                    }
+                    continue;
+                }
+                (None, None) => seen.insert(link),
             };
             if new {
-                self.level(depth, url.host_str().unwrap_or_default())?
-                    .push(kind, &lineage.anchor, page, link)?;
+                self.level(depth, *bucket)?.push(kind, anchor, page, link)?;
             }
         }
         Ok(())
@@ -412,7 +484,8 @@ impl Frontier {
             }
             Ok(())
         };
-        let scope = self.opts.scope;
+        let opts = self.opts.clone();
+        let scope = opts.scope;
         let mut seeds: Vec<Arc<str>> = Vec::new();
         if scope == super::Scope::Prefix {
             read(Box::new(|rec| {
@@ -462,17 +535,14 @@ impl Frontier {
                 }
                 Some(Err(_)) => return Ok(()),
             };
-            let found = Found {
-                lineage: Lineage {
-                    depth,
-                    parent: None,
-                    anchor,
-                    external,
-                },
-                page: rec.url,
-                redirected_to,
-                links: rec.links.unwrap_or_default(),
+            let lineage = Lineage {
+                depth,
+                parent: None,
+                anchor,
+                external,
             };
+            let links = rec.links.unwrap_or_default();
+            let found = Found::new(lineage, rec.url, redirected_to, links, &opts);
             let before: u64 = self.levels.values().map(Level::written).sum();
             self.follow(&mut seen, &found, Some(done))?;
             put_back += self.levels.values().map(Level::written).sum::<u64>() - before;
@@ -497,7 +567,7 @@ impl Frontier {
                 continue;
             };
             if seen.insert(url_key(&parsed)) && kind != MARK {
-                self.level(1, parsed.host_str().unwrap_or_default())?
+                self.level(1, bucket_of(parsed.host_str().unwrap_or_default()))?
                     .push(kind, &anchor, &parent, &url)?;
             }
         }
@@ -584,12 +654,8 @@ mod tests {
     fn found(f: &Frontier, depth: u32, page: &str, links: &[&str]) -> Found {
         let mut lineage = f.seed(&Url::parse("https://a.test/").unwrap());
         lineage.depth = depth;
-        Found {
-            lineage,
-            page: page.into(),
-            redirected_to: None,
-            links: links.iter().map(|s| s.to_string()).collect(),
-        }
+        let links = links.iter().map(|s| s.to_string()).collect();
+        Found::new(lineage, page.into(), None, links, &f.opts)
     }
 
     fn drain(f: &mut Frontier) -> Vec<(String, u32, String)> {

@@ -475,12 +475,13 @@ async fn task(
         } else {
             record.links.clone().flatten().unwrap_or_default()
         };
-        Box::new(Found {
-            lineage: *l,
-            page: record.url.clone(),
+        Box::new(Found::new(
+            *l,
+            record.url.clone(),
             redirected_to,
             links,
-        })
+            &shared.crawl,
+        ))
     });
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;

@@ -70,6 +70,8 @@ pub struct Outcome {
 
 /// What every fetch task of a run shares.
 struct Shared {
+    /// `--crawl`'s settings (the default when there is no crawl).
+    crawl: Arc<crate::crawl::CrawlOptions>,
     fetcher: Fetcher,
     parser: ParsePool,
     judge: Judge,
@@ -196,6 +198,7 @@ where
     ));
 
     let shared = Shared {
+        crawl: Arc::new(cfg.crawl.clone().unwrap_or_default()),
         fetcher: Fetcher::new(cfg.fetch_options())?,
         parser: ParsePool::new(parse_threads()).context("cannot start the parsing threads")?,
         judge: Judge {
