@@ -557,6 +557,8 @@ fn a_bad_regex_is_a_usage_error_before_any_request() {
     }
     let (_, stderr, code) = run(&["--depth", "2", &site.url("/site/p/0")], "");
     assert_eq!(code, 2, "--depth without --crawl: {stderr}");
+    let (_, stderr, code) = run(&["--crawl", "--ordered", &site.url("/site/p/0")], "");
+    assert_eq!(code, 2, "--crawl with --ordered: {stderr}");
     assert_eq!(site.hits(), 0);
 }
 
