@@ -14,8 +14,9 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use trawl::{
-    Allowance, Config, Expect, Plan, ProgressWhen, Rate, RenderOptions, RenderWait, ReportOptions,
-    Selection, Shard, ShardBy, Source, StatusSet, find_browser, parse_duration, parse_size,
+    Allowance, Config, CrawlOptions, Expect, Filters, Plan, ProgressWhen, Rate, RenderOptions,
+    RenderWait, ReportOptions, Scope, Selection, Shard, ShardBy, Source, StatusSet, find_browser,
+    parse_duration, parse_size,
 };
 
 /// The end of `-h`: a pointer to what only `--help` has.
@@ -32,6 +33,7 @@ pub const EXAMPLES: &[&str] = &[
     "trawl -i urls.txt --robots --host-rate 1/s -A 'mybot/1.0 (+https://me.example/bot)'",
     "trawl -i urls.txt -o out.jsonl --resume -v   # go on after a Ctrl-C",
     "trawl -i urls.txt --links -o today.jsonl --revalidate yesterday.jsonl",
+    "trawl --crawl https://docs.example.com/ --check-external -q --junit site.xml",
 ];
 
 /// The exit codes and when each is given, shown by `--help` and the man page.
@@ -40,7 +42,7 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
     (1, "at least one record is not ok"),
     (
         2,
-        "usage error (bad flag, unreadable input file, invalid selector, --render without a browser)",
+        "usage error (bad flag, unreadable input file, invalid selector or regex, --render without a browser)",
     ),
     (130, "interrupted (Ctrl-C or SIGTERM)"),
 ];
@@ -114,7 +116,8 @@ pub struct Args {
     ///
     /// 'url': the whole URL (the most even split); 'host': only its host
     /// (all of a host's URLs in one shard, so --per-host holds across
-    /// machines).
+    /// machines). A --crawl needs 'host': each shard crawls its hosts and
+    /// leaves links to other hosts to their shards.
     #[arg(
         long,
         value_name = "BY",
@@ -264,6 +267,76 @@ pub struct Args {
     /// Metadata: description, canonical, lang, robots, og:*, twitter:*.
     #[arg(long, help_heading = "Extraction")]
     pub meta: bool,
+
+    // ---- Crawl ----
+    /// Also fetch the links of fetched pages, breadth-first.
+    ///
+    /// The URLs given are the seeds (depth 0). A link is followed when it is
+    /// in its seed's --scope, within --depth, and --include/--exclude let
+    /// it; every URL is fetched once. Records add "depth" and "parent" and
+    /// always carry "links". --per-host, --rate, --host-rate and --robots
+    /// hold for every page found (links robots.txt refuses are counted, not
+    /// recorded).
+    #[arg(long, conflicts_with = "ordered", help_heading = "Crawl")]
+    pub crawl: bool,
+
+    /// Follow links at most N steps from a seed.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "3",
+        requires = "crawl",
+        help_heading = "Crawl"
+    )]
+    pub depth: u32,
+
+    /// Links followed: the seed's host, domain, prefix, or any.
+    ///
+    /// 'host': the seed's host (a leading www. ignored); 'domain': its
+    /// registrable domain (public suffix list: blog.example.com is in
+    /// example.com, evilexample.com is not); 'prefix': under the seed's URL
+    /// up to its last '/'; 'any': every link. A page whose redirects leave
+    /// the scope is recorded, but its links are not followed.
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        default_value = "host",
+        requires = "crawl",
+        hide_possible_values = true,
+        help_heading = "Crawl"
+    )]
+    pub scope: ScopeArg,
+
+    /// Follow only links matching one of these regexes; repeatable.
+    #[arg(long, value_name = "REGEX", requires = "crawl", help_heading = "Crawl")]
+    pub include: Vec<String>,
+
+    /// Never follow links matching REGEX; repeatable; wins over --include.
+    #[arg(long, value_name = "REGEX", requires = "crawl", help_heading = "Crawl")]
+    pub exclude: Vec<String>,
+
+    /// Start no new page once N pages are started.
+    ///
+    /// Pages robots.txt refuses do not count. What is left is counted in the
+    /// summary as cut by --max-pages.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          requires = "crawl", help_heading = "Crawl")]
+    pub max_pages: Option<u64>,
+
+    /// Fetch each out-of-scope link once, without following its links.
+    ///
+    /// Its record carries its depth and parent like any other; so a crawl
+    /// checks every link of a site, its own and others'.
+    #[arg(long, requires = "crawl", help_heading = "Crawl")]
+    pub check_external: bool,
+
+    /// Also crawl from the sitemaps of each seed's site.
+    ///
+    /// The sitemaps its robots.txt lists (Sitemap: lines), else its
+    /// /sitemap.xml if it has one; their URLs are seeds (depth 0). A listed
+    /// sitemap that cannot be read gets a record of kind "sitemap".
+    #[arg(long, requires = "crawl", help_heading = "Crawl")]
+    pub discover_sitemaps: bool,
 
     // ---- Rendering ----
     /// Render ok HTML pages in headless Chromium, then extract.
@@ -425,6 +498,15 @@ pub struct Args {
     /// Print a shell completion script or the man page to stdout, and exit.
     #[arg(long, value_name = "KIND", hide = true)]
     pub generate: Option<Generate>,
+}
+
+/// `--scope` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Host,
+    Domain,
+    Prefix,
+    Any,
 }
 
 /// `--color` values.
@@ -670,6 +752,39 @@ impl Args {
             })?,
             None => Vec::new(),
         };
+        let shard = self.shard.map(|s| Shard {
+            by: match self.shard_by {
+                ShardByArg::Url => ShardBy::Url,
+                ShardByArg::Host => ShardBy::Host,
+            },
+            ..s
+        });
+        if self.crawl && shard.is_some_and(|s| s.by != ShardBy::Host) {
+            return Err(usage(
+                ClapErrorKind::ArgumentConflict,
+                "--crawl splits by host: add --shard-by host to --shard".into(),
+            ));
+        }
+        let crawl = if self.crawl {
+            let filters = Filters::new(&self.include, &self.exclude)
+                .map_err(|e| usage(ClapErrorKind::ValueValidation, e))?;
+            Some(CrawlOptions {
+                depth: self.depth,
+                scope: match self.scope {
+                    ScopeArg::Host => Scope::Host,
+                    ScopeArg::Domain => Scope::Domain,
+                    ScopeArg::Prefix => Scope::Prefix,
+                    ScopeArg::Any => Scope::Any,
+                },
+                filters,
+                max_pages: self.max_pages,
+                check_external: self.check_external,
+                discover_sitemaps: self.discover_sitemaps,
+                shard,
+            })
+        } else {
+            None
+        };
         let nz = |n: u32| NonZeroUsize::new(n as usize).unwrap_or(NonZeroUsize::MIN);
         let user_agent = self
             .user_agent
@@ -710,7 +825,8 @@ impl Args {
             ok_status: self.ok_status,
             plan: Plan {
                 selections: self.select,
-                links: self.links,
+                // A crawl's records always carry their links.
+                links: self.links || crawl.is_some(),
                 meta: self.meta,
                 parse_timeout: Some(self.timeout),
                 expect: self.expect,
@@ -723,6 +839,7 @@ impl Args {
             retries: self.retries,
             robots: self.robots,
             render,
+            crawl,
             max_time: self.max_time,
             rate: self.rate,
             host_rate: self.host_rate,
@@ -735,13 +852,7 @@ impl Args {
                 summary_json: self.summary_json,
             },
             allow_failures: self.allow_failures,
-            shard: self.shard.map(|s| Shard {
-                by: match self.shard_by {
-                    ShardByArg::Url => ShardBy::Url,
-                    ShardByArg::Host => ShardBy::Host,
-                },
-                ..s
-            }),
+            shard,
         })
     }
 }

@@ -5,6 +5,7 @@
 //! configures; none of those parts imports it: each receives the few
 //! values it needs. This module knows nothing of clap.
 
+use crate::crawl::CrawlOptions;
 use crate::fetch::FetchOptions;
 use crate::http::ClientOptions;
 use crate::input::Source;
@@ -88,6 +89,8 @@ pub struct Config {
     pub changed_only: bool,
     /// `--render`: render ok HTML pages in this browser.
     pub render: Option<RenderOptions>,
+    /// `--crawl`: follow links, and how.
+    pub crawl: Option<CrawlOptions>,
 }
 
 impl Config {

@@ -13,8 +13,8 @@ use crate::sitemap::{self, Sitemap, SitemapClient};
 use crate::summary::{Summary, Tally};
 use std::io::{self, BufRead};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::sync::{Semaphore, mpsc};
@@ -94,13 +94,23 @@ impl InputStats {
             elapsed,
             interrupted,
             halted_at,
+            crawl: None,
         }
     }
 }
 
-/// Which lines this run skips besides repeats.
+/// Where sitemaps come from: `--sitemap`, and with `discover`
+/// (`--discover-sitemaps`) the seeds' origins too.
+pub struct Sitemaps {
+    pub client: Arc<SitemapClient>,
+    pub discover: bool,
+}
+
+/// Which lines this run skips: repeats, and more.
 #[derive(Default)]
 pub struct Exclusions {
+    /// The URLs seen so far, whose repeats are skipped; a crawl shares it.
+    pub seen: Arc<Mutex<Seen>>,
     /// Only this part of the list (`--shard`).
     pub shard: Option<Shard>,
     /// URLs already done (`--resume`).
@@ -120,15 +130,22 @@ pub enum Line {
 
 impl Line {
     /// The key that repeats, `--resume` and the output file share for the
-    /// `line` this classifies (trimmed, but for a sitemap's URL as given): its normalised URL, or the line
-    /// itself when it is not one; `None` for blank lines and comments.
+    /// trimmed `line` this classifies: its normalised URL without its
+    /// fragment, or the line itself when it is not one; `None` for blank
+    /// lines and comments.
     pub fn key<'a>(&'a self, line: &'a str) -> Option<&'a str> {
         match self {
             Line::Skip => None,
-            Line::Url(url) => Some(url.as_str()),
+            Line::Url(url) => Some(url_key(url)),
             Line::Invalid(..) => Some(line),
         }
     }
+}
+
+/// The repeat check's key of a URL: its normalised form without the
+/// fragment (`#…` names a part of one page, not another page).
+pub fn url_key(url: &Url) -> &str {
+    &url[..url::Position::AfterQuery]
 }
 
 /// Classifies one raw line (already decoded) of input.
@@ -230,22 +247,28 @@ pub async fn read_all(
     window: Option<Arc<Semaphore>>,
     progress: Progress,
     skip: Exclusions,
-    sitemaps: Option<Arc<SitemapClient>>,
+    sitemaps: Option<Sitemaps>,
 ) -> io::Result<()> {
+    let discover = sitemaps
+        .as_ref()
+        .filter(|s| s.discover)
+        .map(|s| s.client.clone());
+    let sitemaps = sitemaps.map(|s| s.client);
     let mut reader = Reader {
         tx,
         stats,
         window,
         progress,
         skip,
-        seen: Seen::default(),
         seq: 0,
+        discover,
+        origins: std::collections::HashSet::new(),
     };
     let mut stdin_used = false;
     for source in sources {
         let open = match source {
             Source::Arg(s) => {
-                if !reader.line(&s).await {
+                if !reader.line(&s).await || !reader.discover(&s).await {
                     return Ok(());
                 }
                 continue;
@@ -260,7 +283,7 @@ pub async fn read_all(
             }
             Source::Sitemap(url) => {
                 let Some(client) = &sitemaps else { continue };
-                if !reader.sitemap(client, &url).await {
+                if !reader.sitemap(client, &url, true).await {
                     return Ok(());
                 }
                 continue;
@@ -286,8 +309,11 @@ struct Reader {
     window: Option<Arc<Semaphore>>,
     progress: Progress,
     skip: Exclusions,
-    seen: Seen,
     seq: u64,
+    /// `--discover-sitemaps`: read the sitemaps of each seed's origin.
+    discover: Option<Arc<SitemapClient>>,
+    /// Origins whose sitemaps were read.
+    origins: std::collections::HashSet<String>,
 }
 
 impl Reader {
@@ -320,7 +346,7 @@ impl Reader {
                     true
                 }
             } else {
-                self.line(&text).await
+                self.line(&text).await && self.discover(&text).await
             };
             if !keep_going {
                 return Ok(false);
@@ -328,10 +354,43 @@ impl Reader {
         }
     }
 
+    /// `--discover-sitemaps`: the first time a URL line names an origin,
+    /// reads the sitemaps its robots.txt lists (each that fails gets a
+    /// `sitemap` record), else its `/sitemap.xml` if there is one. Their
+    /// URLs are read as lines that follow this one. False when the receiver
+    /// is gone.
+    async fn discover(&mut self, raw: &str) -> bool {
+        let Some(client) = self.discover.clone() else {
+            return true;
+        };
+        let Line::Url(url) = classify(raw) else {
+            return true;
+        };
+        let origin = url.origin().ascii_serialization();
+        if !self.origins.insert(origin.clone()) {
+            return true;
+        }
+        match client.listed_in_robots(&origin).await {
+            Some(listed) => {
+                for sitemap in listed {
+                    if !self.sitemap(&client, &sitemap, true).await {
+                        return false;
+                    }
+                }
+                true
+            }
+            None => {
+                let guess = format!("{origin}/sitemap.xml");
+                self.sitemap(&client, &guess, false).await
+            }
+        }
+    }
+
     /// Reads the URLs of a sitemap, following a sitemap index to the
-    /// sitemaps it lists; each sitemap that fails gets a `sitemap` record.
-    /// False when the receiver is gone.
-    async fn sitemap(&mut self, client: &SitemapClient, root: &str) -> bool {
+    /// sitemaps it lists; each sitemap that fails gets a `sitemap` record
+    /// when `report` (not for one guessed at). False when the receiver is
+    /// gone.
+    async fn sitemap(&mut self, client: &SitemapClient, root: &str, report: bool) -> bool {
         let mut todo = vec![(root.to_owned(), 0)];
         let mut fetched = std::collections::HashSet::new();
         while let Some((url, depth)) = todo.pop() {
@@ -357,7 +416,7 @@ impl Reader {
                 }
                 Err(message) => Some(message),
             };
-            if let Some(message) = failure {
+            if let Some(message) = failure.filter(|_| report) {
                 // The record's `url` is the sitemap's: one record per URL,
                 // in one shard, and not again on --resume.
                 let class = classify(&url);
@@ -386,7 +445,7 @@ impl Reader {
         match class {
             Line::Skip => true,
             Line::Url(url) => {
-                if self.is_repeat(url.as_str()) {
+                if self.is_repeat(url_key(&url)) {
                     return true;
                 }
                 let seq = self.next_seq().await;
@@ -442,7 +501,13 @@ impl Reader {
     /// it is counted as a repeat too).
     fn is_repeat(&mut self, key: &str) -> bool {
         self.count_read();
-        if !self.seen.insert(key) {
+        let new = self
+            .skip
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key);
+        if !new {
             self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
             self.progress.skipped();
             return true;
@@ -554,8 +619,9 @@ mod tests {
             window,
             progress: Progress::hidden(),
             skip: Exclusions::default(),
-            seen: Seen::default(),
             seq: 0,
+            discover: None,
+            origins: Default::default(),
         }
     }
 
@@ -626,8 +692,7 @@ mod tests {
 
     #[tokio::test]
     async fn reader_dedupes_skips_and_numbers_lines() {
-        let data: &[u8] =
-            b"https://a.test/\n\n# c\nhttps://A.test:443/\nnot a url\n\xff\xfe\nhttps://b.test/x";
+        let data: &[u8] = b"https://a.test/\n\n# c\nhttps://A.test:443/#top\nnot a url\n\xff\xfe\nhttps://b.test/x";
         let (tx, mut rx) = mpsc::channel(16);
         let stats = Arc::new(InputStats::default());
         let mut r = reader(tx, stats.clone(), None);

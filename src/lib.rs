@@ -16,6 +16,7 @@
 //! * `units`: durations, sizes, status lists, failure allowances.
 //! * `input`: reads URL lists lazily, validates and de-duplicates lines.
 //! * `sitemap`: `--sitemap`, URLs from sitemaps and sitemap indexes.
+//! * `crawl`: `--crawl`, its scope and filters, and its frontier on disk.
 //! * `shard`: `--shard`, which part of the list a run takes.
 //! * `resume`: `--resume`, reading and repairing an earlier output file.
 //! * `revalidate`: `--revalidate`, an earlier output file as the cache:
@@ -40,6 +41,7 @@
 
 mod config;
 mod content;
+mod crawl;
 mod fetch;
 mod hosts;
 mod http;
@@ -65,6 +67,7 @@ mod units;
 mod props;
 
 pub use config::Config;
+pub use crawl::{CrawlOptions, Filters, Scope};
 pub use input::Source;
 pub use logging::{ColorWhen, colour as log_colour, init as init_logging};
 pub use page::Plan;

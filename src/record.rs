@@ -44,9 +44,17 @@ pub struct Record {
     /// no HTML page to read them from (`Some(None)`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Option<Fields>>,
-    /// `--links`.
+    /// `--links` (always, in a crawl).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Option<Vec<String>>>,
+    /// `--crawl`: steps from the seed the page was found from (0 for a
+    /// seed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u32>,
+    /// `--crawl`: the `url` of the page the link was first found on;
+    /// `null` for a seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Option<String>>,
     /// `--meta`: the meta tags.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Option<Meta>>,
@@ -105,6 +113,8 @@ impl Record {
             title: None,
             fields: None,
             links: None,
+            depth: None,
+            parent: None,
             meta: None,
             json_ld: None,
             json_ld_invalid: None,

@@ -392,6 +392,15 @@ fn summary_json(s: &Summary, exit_code: u8) -> serde_json::Value {
         "pages_per_s": if secs > 0.0 { ((t.written() as f64 / secs) * 10.0).round() / 10.0 } else { 0.0 },
         "interrupted": s.interrupted,
         "stopped_at_failures": s.halted_at,
+        "crawl": s.crawl.map(|c| serde_json::json!({
+            "found": c.found,
+            "out_of_scope": c.out_of_scope,
+            "excluded": c.excluded,
+            "beyond_depth": c.beyond_depth,
+            "robots_refused": c.robots,
+            "cut_by_max_pages": c.cut,
+            "left_to_other_shards": c.elsewhere,
+        })),
         "exit_code": exit_code,
     })
 }

@@ -74,7 +74,37 @@ impl SitemapClient {
             .map_err(|_| "the sitemap could not be parsed".to_owned())?
     }
 
+    /// `--discover-sitemaps`: the sitemaps `origin`'s robots.txt lists
+    /// (`Sitemap:` lines), or `None` when it lists none or cannot be read.
+    pub async fn listed_in_robots(&self, origin: &str) -> Option<Vec<String>> {
+        let url = format!("{origin}/robots.txt");
+        // RFC 9309: at least 500 KiB of robots.txt is read; no more.
+        let body = tokio::time::timeout(self.timeout, self.body_capped(&url, 500 * 1024))
+            .await
+            .ok()?
+            .ok()?;
+        let base = url::Url::parse(&url).ok()?;
+        let text = String::from_utf8_lossy(&body);
+        let listed: Vec<String> = text
+            .lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                if !name.trim().eq_ignore_ascii_case("sitemap") {
+                    return None;
+                }
+                // Cut a trailing comment; resolve a relative URL.
+                let value = value.split('#').next().unwrap_or_default().trim();
+                base.join(value).ok().map(String::from)
+            })
+            .collect();
+        (!listed.is_empty()).then_some(listed)
+    }
+
     async fn body(&self, url: &str) -> Result<Vec<u8>, String> {
+        self.body_capped(url, MAX_SITEMAP).await
+    }
+
+    async fn body_capped(&self, url: &str, cap: u64) -> Result<Vec<u8>, String> {
         let mut resp = self
             .client
             .get(url)
@@ -90,7 +120,7 @@ impl SitemapClient {
         let mut body = Vec::new();
         let whole = http::read_capped(
             &mut resp,
-            (MAX_SITEMAP, http::Past::Check),
+            (cap, http::Past::Check),
             &mut 0,
             Some(&mut body),
             None,
@@ -98,10 +128,7 @@ impl SitemapClient {
         .await
         .map_err(|e| format!("the sitemap's body failed: {}", http::describe(&e)))?;
         if !whole {
-            return Err(format!(
-                "the sitemap is larger than {} MiB",
-                MAX_SITEMAP >> 20
-            ));
+            return Err(format!("the sitemap is larger than {} MiB", cap >> 20));
         }
         Ok(body)
     }

@@ -46,6 +46,22 @@ impl Tally {
     }
 }
 
+/// What a crawl found and did not follow, for the summary: pages found
+/// (besides the input's), and links (each URL once)
+/// out of scope, filtered out by `--include`/`--exclude`, beyond
+/// `--depth`, refused by robots.txt, pages cut by `--max-pages`, and
+/// links to hosts of other shards (`--shard`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CrawlCounts {
+    pub found: u64,
+    pub out_of_scope: u64,
+    pub excluded: u64,
+    pub beyond_depth: u64,
+    pub robots: u64,
+    pub cut: u64,
+    pub elsewhere: u64,
+}
+
 /// The closing summary printed on stderr.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -65,6 +81,21 @@ pub struct Summary {
     pub interrupted: bool,
     /// `--max-failures` was reached: no new URL started after that.
     pub halted_at: Option<u64>,
+    /// `--crawl`: the links it did not follow.
+    pub crawl: Option<CrawlCounts>,
+}
+
+impl Summary {
+    /// URLs that were to get a record: those read, less repeats, and in a
+    /// crawl the pages found, less those robots.txt refused or
+    /// `--max-pages` cut.
+    fn to_record(&self) -> u64 {
+        let mut n = self.read - self.duplicates;
+        if let Some(c) = &self.crawl {
+            n = (n + c.found).saturating_sub(c.robots + c.cut);
+        }
+        n
+    }
 }
 
 impl fmt::Display for Summary {
@@ -73,13 +104,11 @@ impl fmt::Display for Summary {
         let plural =
             |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
         let read = plural(self.read, "URL", "URLs");
-        write!(
-            f,
-            "{} {read} read: {} ok, {} failed",
-            self.read,
-            t.ok,
-            t.failed_total()
-        )?;
+        write!(f, "{} {read} read", self.read)?;
+        if let Some(c) = &self.crawl {
+            write!(f, ", {} found", c.found)?;
+        }
+        write!(f, ": {} ok, {} failed", t.ok, t.failed_total())?;
         if !t.failed.is_empty() {
             let kinds: Vec<String> = t
                 .failed
@@ -106,6 +135,17 @@ impl fmt::Display for Summary {
         if self.elsewhere > 0 {
             write!(f, ", {} left to other shards", self.elsewhere)?;
         }
+        if let Some(c) = &self.crawl {
+            write!(
+                f,
+                "; links not followed: {} out of scope, {} excluded, {} beyond --depth, \
+                 {} refused by robots.txt, {} cut by --max-pages",
+                c.out_of_scope, c.excluded, c.beyond_depth, c.robots, c.cut
+            )?;
+            if c.elsewhere > 0 {
+                write!(f, ", {} left to other shards", c.elsewhere)?;
+            }
+        }
         let secs = self.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
             t.written() as f64 / secs
@@ -114,7 +154,7 @@ impl fmt::Display for Summary {
         };
         write!(f, "; {secs:.2}s, {rate:.1} pages/s")?;
         if let Some(max) = self.halted_at {
-            let left = (self.read - self.duplicates).saturating_sub(t.written());
+            let left = self.to_record().saturating_sub(t.written());
             write!(
                 f,
                 "; stopped at {max} {} (--max-failures), {left} more {} not fetched",
@@ -123,7 +163,7 @@ impl fmt::Display for Summary {
             )?;
         }
         if self.interrupted {
-            let unfinished = (self.read - self.duplicates).saturating_sub(t.written());
+            let unfinished = self.to_record().saturating_sub(t.written());
             let urls = plural(unfinished, "URL", "URLs");
             write!(
                 f,
@@ -154,10 +194,31 @@ mod tests {
             elapsed: Duration::from_secs(2),
             interrupted: false,
             halted_at: None,
+            crawl: None,
         };
         assert_eq!(
             s.to_string(),
             "5 URLs read: 3 ok, 1 failed (timeout 1), 1 duplicate skipped; 2.00s, 2.0 pages/s"
+        );
+        let crawl = Summary {
+            read: 1,
+            duplicates: 0,
+            interrupted: true,
+            crawl: Some(CrawlCounts {
+                found: 9,
+                out_of_scope: 2,
+                robots: 1,
+                cut: 2,
+                ..CrawlCounts::default()
+            }),
+            ..s
+        };
+        assert_eq!(
+            crawl.to_string(),
+            "1 URL read, 9 found: 3 ok, 1 failed (timeout 1), 0 duplicates skipped; \
+             links not followed: 2 out of scope, 0 excluded, 0 beyond --depth, \
+             1 refused by robots.txt, 2 cut by --max-pages; 2.00s, 2.0 pages/s; \
+             interrupted, 3 URLs unfinished (no record)"
         );
     }
 }

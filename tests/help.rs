@@ -12,7 +12,7 @@ use support::trawl;
 
 /// Every flag of the contract and its default where it has one, copied
 /// from the project's contract (`../shared/CONTRACT.md`: the Input,
-/// Fetching, Extraction, Rendering, Output and CI checks tables). A copy, because CI
+/// Fetching, Extraction, Crawl, Rendering, Output and CI checks tables). A copy, because CI
 /// runs on a clean clone without `../shared`; keep it in step with the
 /// contract. `None` where the contract gives no default, or "none"/"off"
 /// (an unset option or flag, which the help does not spell out).
@@ -40,6 +40,15 @@ const CONTRACT_FLAGS: &[(&str, Option<&str>)] = &[
     ("-s, --select <NAME=CSS>", None),
     ("--links", None),
     ("--meta", None),
+    // Crawl
+    ("--crawl", None),
+    ("--depth <N>", Some("3")),
+    ("--scope <SCOPE>", Some("host")),
+    ("--include <REGEX>", None),
+    ("--exclude <REGEX>", None),
+    ("--max-pages <N>", None),
+    ("--check-external", None),
+    ("--discover-sitemaps", None),
     // Rendering
     ("--render", None),
     ("--render-wait <load|idle|CSS>", Some("load")),
@@ -78,6 +87,7 @@ const HEADINGS: &[&str] = &[
     "Fetching:",
     "Politeness:",
     "Extraction:",
+    "Crawl:",
     "Rendering:",
     "Output:",
     "CI checks:",
@@ -102,6 +112,19 @@ const PLACED: &[(&str, &[&str])] = &[
         ],
     ),
     ("Output:", &["--verbose", "--color"]),
+    (
+        "Crawl:",
+        &[
+            "--crawl",
+            "--depth",
+            "--scope",
+            "--include",
+            "--exclude",
+            "--max-pages",
+            "--check-external",
+            "--discover-sitemaps",
+        ],
+    ),
 ];
 
 /// Runs trawl with a fixed width and no terminal anywhere, so clap wraps

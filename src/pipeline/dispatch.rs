@@ -10,10 +10,19 @@
 //! goes to a small forwarding task through a channel of [`BACKLOG`]
 //! places; when that is full, the record is held and no more input is read
 //! until there is room, so freed slots are served even when the writer is
-//! slow. (The forwarder waits in the
-//! writer channel's queue like any task, so it is served in turn.)
+//! slow. (The forwarder waits in the writer channel's queue like any task,
+//! so it is served in turn.)
+//!
+//! In a crawl, the links a page found come back with its task's result and
+//! go to the [`Frontier`]; once the input is read, the pages found are read
+//! back from it, lowest depth first, into the same host queues, numbered
+//! on from the input's last line, so they meet the same `--per-host`, rate
+//! and robots.txt limits as listed URLs, and a host with many pages found
+//! holds back no other.
 
 use super::Shared;
+use crate::crawl::frontier::{Found, Frontier};
+use crate::crawl::{CrawlStats, Lineage};
 use crate::fetch::{Chain, Fetched, Step};
 use crate::hosts::{HostSlot, Hosts};
 use crate::input::{Entry, Job};
@@ -21,6 +30,7 @@ use crate::record::{ErrorKind, Record};
 use crate::revalidate::Prior;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -40,12 +50,17 @@ pub(super) struct Pending {
     /// Its record in the `--revalidate` file, once looked up (`None`: not
     /// yet), kept through retries and redirects.
     prior: Option<Option<Arc<Prior>>>,
+    /// In a crawl, where the page comes from.
+    lineage: Option<Box<Lineage>>,
 }
 
 /// How a task ended.
 enum Then {
-    /// Its record was sent to the writer.
-    Recorded,
+    /// Its record was sent to the writer; in a crawl, with what the page
+    /// found.
+    Recorded(Option<Box<Found>>),
+    /// A page the crawl found that robots.txt refuses: counted, no record.
+    Refused,
     /// Redirected to another host: queue it there.
     Moved(Pending),
     /// Try again after the wait, holding no slot meanwhile.
@@ -64,6 +79,84 @@ pub(super) struct Dispatcher {
     pub(super) concurrency: usize,
     /// URLs that may wait in the host queues.
     pub(super) lookahead: usize,
+    /// `--crawl`.
+    pub(super) crawl: Option<Crawl>,
+}
+
+/// The state of a crawl.
+pub(super) struct Crawl {
+    frontier: Frontier,
+    stats: Arc<CrawlStats>,
+    /// `--max-pages`.
+    max_pages: Option<u64>,
+    /// Pages started (not counting those robots.txt refused).
+    started: u64,
+    /// `--max-pages` is reached and nothing is in flight: what is left is
+    /// counted, not fetched.
+    cut: bool,
+    /// The `seq` of the next page found.
+    next_seq: u64,
+    /// Pages found that may wait in one host's queue: past that, the
+    /// frontier is read past that host's pages.
+    host_queue: usize,
+}
+
+impl Crawl {
+    pub(super) fn new(
+        frontier: Frontier,
+        stats: Arc<CrawlStats>,
+        max_pages: Option<u64>,
+        per_host: usize,
+    ) -> Crawl {
+        Crawl {
+            frontier,
+            stats,
+            max_pages,
+            started: 0,
+            cut: false,
+            next_seq: 0,
+            host_queue: (per_host * 4).max(64),
+        }
+    }
+
+    /// `--max-pages` pages are started.
+    fn full(&self) -> bool {
+        self.max_pages.is_some_and(|n| self.started >= n)
+    }
+
+    /// Moves pages of the frontier into the host queues while they have
+    /// room. Tells whether it queued any.
+    fn feed(&mut self, queues: &mut Queues, hosts: &Hosts, lookahead: usize) -> io::Result<bool> {
+        let mut fed = false;
+        while queues.waiting < lookahead {
+            let cap = self.host_queue;
+            let room = |host: &str| queues.by_host.get(host).is_none_or(|q| q.len() < cap);
+            let Some(d) = self.frontier.next_for(&room)? else {
+                break;
+            };
+            let job = Job {
+                seq: self.next_seq,
+                line: d.line,
+                url: d.url,
+                attempts: 0,
+                first_start: None,
+            };
+            self.next_seq += 1;
+            CrawlStats::add(&self.stats.found);
+            let lineage = Some(Box::new(d.lineage));
+            queues.push(
+                Pending {
+                    job,
+                    chain: None,
+                    prior: None,
+                    lineage,
+                },
+                hosts,
+            );
+            fed = true;
+        }
+        Ok(fed)
+    }
 }
 
 /// Jobs waiting for their host, per host, plus the hosts that may start
@@ -146,7 +239,7 @@ impl Queues {
 }
 
 impl Dispatcher {
-    pub(super) async fn run(mut self) {
+    pub(super) async fn run(mut self) -> io::Result<()> {
         let mut queues = Queues::default();
         let mut input_open = true;
         let mut tasks: JoinSet<Then> = JoinSet::new();
@@ -175,24 +268,34 @@ impl Dispatcher {
                 input_open = false;
                 queues.keep_redirects(&self.hosts);
             }
-            while tasks.len() < self.concurrency {
-                let Some((pending, slot)) = queues.pop(&self.hosts) else {
+            loop {
+                let mut fed = false;
+                if let Some(c) = &mut self.crawl
+                    && !halted
+                {
+                    if c.full() && tasks.is_empty() && sleepers.is_empty() {
+                        c.cut = true;
+                    }
+                    // The seeds first: pages found wait for the input's end.
+                    if !input_open {
+                        c.frontier.input_done()?;
+                        fed = c.feed(&mut queues, &self.hosts, self.lookahead)?;
+                    }
+                }
+                self.start(&mut queues, &mut tasks);
+                if !fed {
                     break;
-                };
-                tasks.spawn(task(
-                    self.shared.clone(),
-                    self.records.clone(),
-                    pending,
-                    slot,
-                ));
+                }
             }
+            let crawled = halted || self.crawl.as_ref().is_none_or(|c| c.frontier.is_empty());
             if !input_open
                 && queues.waiting == 0
                 && tasks.is_empty()
                 && sleepers.is_empty()
                 && held.is_none()
+                && crawled
             {
-                return;
+                return Ok(());
             }
             let reading = input_open && queues.waiting < self.lookahead && held.is_none();
             tokio::select! {
@@ -202,7 +305,17 @@ impl Dispatcher {
                 () = self.failures_reached.cancelled(), if !halted => {}
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                     match done {
-                        Ok(Then::Recorded) => {}
+                        Ok(Then::Recorded(found)) => {
+                            if let (Some(c), Some(found)) = (&mut self.crawl, found) {
+                                c.frontier.discover(*found)?;
+                            }
+                        }
+                        Ok(Then::Refused) => {
+                            if let Some(c) = &mut self.crawl {
+                                c.started = c.started.saturating_sub(1);
+                                CrawlStats::add(&c.stats.robots);
+                            }
+                        }
                         Ok(Then::Moved(p)) => queues.push(p, &self.hosts),
                         Ok(Then::Retry(p, wait)) => {
                             sleepers.spawn(async move {
@@ -223,7 +336,7 @@ impl Dispatcher {
                 }
                 permit = backlog.reserve(), if held.is_some() => {
                     // Closed means the writer is gone: the run is stopping.
-                    let Ok(permit) = permit else { return };
+                    let Ok(permit) = permit else { return Ok(()) };
                     if let Some(rec) = held.take() {
                         permit.send(rec);
                     }
@@ -232,20 +345,63 @@ impl Dispatcher {
                     match entry {
                         None => input_open = false,
                         Some(Entry::Record(seq, mut rec)) => {
+                            if let Some(c) = &mut self.crawl {
+                                c.next_seq = c.next_seq.max(seq + 1);
+                                rec.depth = Some(0);
+                                rec.parent = Some(None);
+                            }
                             self.shared.judge.blank_asked(&mut rec);
                             match backlog.try_send((seq, *rec)) {
                                 Ok(()) => {}
                                 Err(mpsc::error::TrySendError::Full(rec)) => held = Some(rec),
-                                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                                Err(mpsc::error::TrySendError::Closed(_)) => return Ok(()),
                             }
                         }
                         Some(Entry::Fetch(job)) => {
-                            let fresh = Pending { job, chain: None, prior: None };
+                            let lineage = self.crawl.as_mut().map(|c| {
+                                c.next_seq = c.next_seq.max(job.seq + 1);
+                                Box::new(c.frontier.seed(&job.url))
+                            });
+                            let fresh = Pending { job, chain: None, prior: None, lineage };
                             queues.push(fresh, &self.hosts);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Starts waiting URLs while global and host slots allow, and
+    /// `--max-pages`: past it, a crawl starts no new page, and once nothing
+    /// is in flight it counts what is left instead.
+    fn start(&mut self, queues: &mut Queues, tasks: &mut JoinSet<Then>) {
+        while tasks.len() < self.concurrency {
+            let (full, cut) = self
+                .crawl
+                .as_ref()
+                .map_or((false, false), |c| (c.full(), c.cut));
+            if full && !cut {
+                break;
+            }
+            let Some((pending, slot)) = queues.pop(&self.hosts) else {
+                break;
+            };
+            let fresh = pending.chain.is_none() && pending.job.attempts == 0;
+            if let Some(c) = &mut self.crawl
+                && fresh
+            {
+                if cut {
+                    CrawlStats::add(&c.stats.cut);
+                    continue;
+                }
+                c.started += 1;
+            }
+            tasks.spawn(task(
+                self.shared.clone(),
+                self.records.clone(),
+                pending,
+                slot,
+            ));
         }
     }
 }
@@ -262,6 +418,7 @@ async fn task(
         mut job,
         chain,
         prior,
+        lineage,
     } = pending;
     let prior = match prior {
         Some(known) => known,
@@ -312,6 +469,7 @@ async fn task(
                 job,
                 chain: Some(chain),
                 prior: Some(prior),
+                lineage,
             });
         }
     };
@@ -331,11 +489,22 @@ async fn task(
                 job,
                 chain: None,
                 prior: Some(prior),
+                lineage,
             },
             wait,
         );
     }
-    let record = shared
+    let found_later = lineage.as_ref().is_some_and(|l| l.depth > 0);
+    if found_later
+        && fetched.unsent
+        && matches!(fetched.error, Some((ErrorKind::RobotsDisallowed, _)))
+    {
+        return Then::Refused;
+    }
+    let redirected_to = (fetched.redirects > 0)
+        .then(|| fetched.final_url.clone())
+        .flatten();
+    let mut record = shared
         .judge
         .record(
             job.line,
@@ -346,9 +515,25 @@ async fn task(
             prior.as_deref(),
         )
         .await;
+    let found = lineage.map(|l| {
+        record.depth = Some(l.depth);
+        record.parent = Some(l.parent.clone());
+        let links = if l.external {
+            Vec::new()
+        } else {
+            record.links.clone().flatten().unwrap_or_default()
+        };
+        Box::new(Found::new(
+            *l,
+            record.url.clone(),
+            redirected_to,
+            links,
+            &shared.crawl,
+        ))
+    });
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
-    Then::Recorded
+    Then::Recorded(found)
 }
 
 /// The record `line` has in the `--revalidate` file, if any, read off the

@@ -36,6 +36,8 @@ mod judge;
 mod retry;
 
 use crate::config::Config;
+use crate::crawl::CrawlStats;
+use crate::crawl::frontier::Frontier;
 use crate::fetch::Fetcher;
 use crate::hosts::Hosts;
 use crate::input::{self, Exclusions, InputStats, Seen, Source};
@@ -48,7 +50,7 @@ use crate::revalidate::Previous;
 use crate::sitemap::SitemapClient;
 use crate::summary::Summary;
 use anyhow::Context;
-use dispatch::Dispatcher;
+use dispatch::{Crawl, Dispatcher};
 use judge::Judge;
 use retry::RetryPolicy;
 use std::future::Future;
@@ -70,6 +72,8 @@ pub struct Outcome {
 
 /// What every fetch task of a run shares.
 struct Shared {
+    /// `--crawl`'s settings (the default when there is no crawl).
+    crawl: Arc<crate::crawl::CrawlOptions>,
     fetcher: Fetcher,
     /// `--revalidate`: the earlier run's records.
     previous: Option<Previous>,
@@ -124,7 +128,8 @@ where
         .ordered
         .then(|| Arc::new(Semaphore::new(reorder_window(c))));
 
-    if progress.is_shown() {
+    // A crawl's total is not known at the start.
+    if progress.is_shown() && cfg.crawl.is_none() {
         let (sources, p) = (cfg.inputs.clone(), progress.clone());
         // Counting a big file takes a moment; the bar starts without it.
         tokio::task::spawn_blocking(move || {
@@ -148,14 +153,43 @@ where
     let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
 
     let stats = Arc::new(InputStats::default());
-    let sitemaps = if cfg.inputs.iter().any(|s| matches!(s, Source::Sitemap(_))) {
+    let discover = cfg.crawl.as_ref().is_some_and(|c| c.discover_sitemaps);
+    let sitemaps = if discover || cfg.inputs.iter().any(|s| matches!(s, Source::Sitemap(_))) {
         let client = SitemapClient::new(&cfg.client(), cfg.headers.clone(), cfg.timeout)
             .context("cannot build the sitemap client")?;
-        Some(Arc::new(client))
+        Some(input::Sitemaps {
+            client: Arc::new(client),
+            discover,
+        })
     } else {
         None
     };
     let (entry_tx, entry_rx) = mpsc::channel(1024);
+    // The repeat check's set: the reader's, and the crawl's too.
+    let seen = Arc::new(std::sync::Mutex::new(input::Seen::default()));
+    let crawl_stats = Arc::new(CrawlStats::default());
+    let crawl = match &cfg.crawl {
+        Some(opts) => {
+            let mut frontier =
+                Frontier::new(Arc::new(opts.clone()), seen.clone(), crawl_stats.clone())
+                    .context("cannot make the crawl's frontier file")?;
+            if cfg.resume
+                && let Some(path) = &cfg.output
+            {
+                let n = frontier
+                    .rebuild(path, &done)
+                    .with_context(|| format!("cannot rebuild the crawl from {}", path.display()))?;
+                tracing::info!("--resume: {n} pages found earlier are back in the frontier");
+            }
+            Some(Crawl::new(
+                frontier,
+                crawl_stats.clone(),
+                opts.max_pages,
+                cfg.per_host.get(),
+            ))
+        }
+        None => None,
+    };
     let mut reader = tokio::spawn(input::read_all(
         cfg.inputs.clone(),
         entry_tx,
@@ -163,6 +197,7 @@ where
         window,
         progress.clone(),
         Exclusions {
+            seen,
             shard: cfg.shard,
             done,
         },
@@ -172,6 +207,7 @@ where
     // The browser starts with the first page to render, not here.
     let renderer = cfg.render.clone().map(|o| Arc::new(Renderer::new(o)));
     let shared = Shared {
+        crawl: Arc::new(cfg.crawl.clone().unwrap_or_default()),
         fetcher: Fetcher::new(cfg.fetch_options())?,
         parser: ParsePool::new(parse_threads()).context("cannot start the parsing threads")?,
         judge: Judge {
@@ -197,15 +233,18 @@ where
         failures_reached: failures_reached.clone(),
         concurrency: c,
         lookahead: lookahead(c),
+        crawl,
     };
     let mut interrupted = false;
+    let mut frontier_error = None;
     tokio::select! {
-        () = dispatcher.run() => {}
+        done = dispatcher.run() => frontier_error = done.err(),
         // Dropping the dispatcher (and its JoinSet) aborts in-flight tasks.
         () = interrupt => interrupted = true,
         () = writer_gone.cancelled() => {}
     }
-    if interrupted || writer_gone.is_cancelled() || failures_reached.is_cancelled() {
+    let stopped = interrupted || writer_gone.is_cancelled() || failures_reached.is_cancelled();
+    if stopped || frontier_error.is_some() {
         reader.abort();
     }
     // Every task is done or dropped: no page renders any more.
@@ -224,14 +263,22 @@ where
     if let Some(e) = read_error {
         return Err(e.into());
     }
+    if let Some(e) = frontier_error {
+        return Err(e).context("the crawl's frontier file failed");
+    }
     let halted_at = failures_reached
         .is_cancelled()
         .then_some(cfg.max_failures)
         .flatten();
+    let closed = tally.closed;
+    let mut summary = stats.summary(tally, started.elapsed(), interrupted, halted_at);
+    if cfg.crawl.is_some() {
+        summary.crawl = Some(crawl_stats.counts());
+    }
     Ok(Outcome {
         reports,
-        closed: tally.closed,
-        summary: stats.summary(tally, started.elapsed(), interrupted, halted_at),
+        closed,
+        summary,
     })
 }
 

@@ -6,7 +6,8 @@
 //! - `faults`: faults below HTTP (resets, close-delimited and cut-short
 //!   bodies, a raw TCP server, an unreachable host);
 //! - `run`: running the trawl binary;
-//! - `records`: decoding records and validating them against the schema.
+//! - `records`: decoding records and validating them against the schema;
+//! - `site`: a generated web site for the crawl tests, and its model.
 //!
 //! Every test binary compiles all of it and uses a part, so what tests
 //! call is `#[allow(dead_code)]`: `run` and `records` whole, and in the
@@ -19,6 +20,7 @@ mod records;
 mod routes;
 mod run;
 mod server;
+pub mod site;
 
 // What tests use, by name; each test binary uses only some of it.
 #[allow(unused_imports)]

@@ -1,6 +1,7 @@
 //! The routes of the test server: fixture pages, and faults at the HTTP
 //! level (delays, hangs, drips, huge or hostile bodies, bad encodings,
-//! retries, redirects, sitemaps, robots.txt). The faults below HTTP are
+//! retries, redirects, sitemaps, robots.txt), and the generated site of
+//! `site` under `/site/`. The faults below HTTP are
 //! routed here too; their handlers live in `faults`.
 
 use super::faults;
@@ -20,7 +21,21 @@ use std::time::Duration;
 
 /// Every route; `stats` holds what /robots.txt answers.
 pub(super) fn router(stats: Arc<Stats>) -> Router {
+    let site_stats = stats.clone();
     Router::new()
+        .route(
+            "/site/{*rest}",
+            get(move |uri: axum::http::Uri| {
+                let peer = site_stats.peer.lock().ok().and_then(|p| p.clone());
+                let delay = site_stats
+                    .site_delay_ms
+                    .load(std::sync::atomic::Ordering::SeqCst);
+                async move {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                    super::site::serve(uri.path(), peer.as_deref())
+                }
+            }),
+        )
         .route("/page/{name}", get(page))
         .route("/delay/{ms}", get(delay))
         .route("/slow-body/{ms}", get(slow_body))
@@ -45,6 +60,7 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/flaky/{k}", get(flaky))
         .route("/retry-after/{secs}", get(retry_after))
         .route("/sitemap.xml", get(sitemap))
+        .route("/site-sitemap.xml", get(site_sitemap))
         .route("/sitemap.xml.gz", get(sitemap_gz))
         .route("/sitemap-index.xml", get(sitemap_index))
         .route("/nested/{n}", get(nested))
@@ -298,6 +314,16 @@ async fn sitemap(headers: HeaderMap) -> Response {
   <url><loc>{o}/page/simple.html</loc><lastmod>2026-11-25</lastmod></url>
   <url><loc>{o}/page/other.html?a=1&amp;b=2</loc></url>
   <url><loc>{o}/status/404</loc></url>
+</urlset>"#
+    ))
+}
+
+/// The generated site's sitemap: two pages no page links to.
+async fn site_sitemap(headers: HeaderMap) -> Response {
+    let o = origin(&headers);
+    xml(format!(
+        r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>{o}/site/orphan/1</loc></url><url><loc>{o}/site/orphan/2</loc></url>
 </urlset>"#
     ))
 }

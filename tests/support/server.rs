@@ -52,6 +52,10 @@ pub(super) struct Stats {
     /// What /cache/{name} serves: the page's body and its version (which
     /// its Last-Modified date follows); unset names serve a default page.
     pub(super) pages: std::sync::Mutex<HashMap<String, (String, u32)>>,
+    /// The look-alike site the generated site links to (`http://host:port`).
+    pub(super) peer: std::sync::Mutex<Option<String>>,
+    /// How long each page of the generated site takes, in milliseconds.
+    pub(super) site_delay_ms: std::sync::atomic::AtomicU64,
 }
 
 /// A running test server.
@@ -77,6 +81,18 @@ impl Server {
         if let Ok(mut r) = self.stats.robots.lock() {
             *r = Some((status, body.to_owned()));
         }
+    }
+
+    /// Makes the generated site (`/site/`) link to `peer`, another server.
+    pub fn set_peer(&self, peer: &Server) {
+        if let Ok(mut p) = self.stats.peer.lock() {
+            *p = Some(format!("http://{}", peer.addr));
+        }
+    }
+
+    /// Makes each page of the generated site (`/site/`) take `ms`.
+    pub fn set_site_delay(&self, ms: u64) {
+        self.stats.site_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// When each request arrived, in order.
