@@ -42,7 +42,7 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
     (1, "at least one record is not ok"),
     (
         2,
-        "usage error (bad flag, unreadable input file, invalid selector or regex, --render without a browser)",
+        "usage error (bad flag or input file, invalid selector or regex, no browser)",
     ),
     (130, "interrupted (Ctrl-C or SIGTERM)"),
 ];
