@@ -255,9 +255,10 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
     missing_text(&dom::collapse(std::iter::once(&*text)), plan)
 }
 
-/// `--links`: absolute, without fragments, first occurrence kept; links
-/// that lead nowhere to fetch (`javascript:`, `mailto:`, `tel:`, `data:`,
-/// `#fragment`) and ones that do not resolve are left out.
+/// `--links`: absolute, without fragments, first occurrence kept; only
+/// `http` and `https` URLs, the pages a crawl can follow: `javascript:`,
+/// `mailto:`, `whatsapp:`, `ftp:`, `#fragment` and hrefs that do not
+/// resolve are left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -270,7 +271,7 @@ fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
         let Some(mut url) = base.join(href) else {
             continue;
         };
-        if matches!(url.scheme(), "javascript" | "mailto" | "tel" | "data") {
+        if !matches!(url.scheme(), "http" | "https") {
             continue;
         }
         url.set_fragment(None);
@@ -367,6 +368,19 @@ mod tests {
                 "http://h.test/dir/%C2%A0",
                 "https://other.test/x?q=1",
             ]
+        );
+    }
+
+    #[test]
+    fn links_are_only_http_and_https() {
+        let page = r#"<a href="whatsapp://send?text=hi">w</a> <a href="sms:+1">s</a>
+            <a href="about:blank">a</a> <a href="ftp://f.test/x">f</a>
+            <a href="file:///etc/passwd">file</a> <a href="ws://w.test/">ws</a>
+            <a href="blob:http://h.test/1">blob</a> <a href="HTTPS://Up.TEST/P">up</a>
+            <a href="//other.test/p">scheme-relative</a> <a href="intent://x">i</a>"#;
+        assert_eq!(
+            links_of(page),
+            ["https://up.test/P", "http://other.test/p"]
         );
     }
 
