@@ -244,3 +244,45 @@ fn a_page_that_takes_too_long_to_parse_gets_a_record_in_time() {
     );
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
+
+#[test]
+fn noscript_content_is_part_of_the_page_and_template_content_is_not() {
+    // trawl runs no scripts: it parses as a user agent with scripting
+    // disabled, so what <noscript> holds is markup that selectors match,
+    // text that counts and links that are listed.
+    let s = Server::start();
+    let url = s.url("/page/tricky-noscript.html");
+    let (recs, stderr, code) = run(
+        &[
+            "-s",
+            "fallback[]=.fallback",
+            "-s",
+            "mixed=#mixed",
+            "-s",
+            "in_noscript[]=noscript a@href",
+            "-s",
+            "pixel=noscript img@alt",
+            "--links",
+            "--expect-text",
+            "or read the plain page",
+            &url,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rec = &recs[0];
+    let dir = url.rsplit_once('/').expect("a path").0;
+    assert_eq!(
+        rec["fields"],
+        serde_json::json!({
+            "fallback": ["Enable JavaScript, or read the plain page."],
+            "mixed": "before inside after",
+            "in_noscript": [format!("{dir}/no-js.html")],
+            "pixel": "tracking pixel",
+        })
+    );
+    assert_eq!(rec["error"], Value::Null, "{rec}");
+    let links = rec["links"].as_array().expect("links");
+    assert!(links.contains(&Value::from(format!("{dir}/no-js.html"))));
+    assert!(!links.contains(&Value::from(format!("{dir}/template.html"))));
+}

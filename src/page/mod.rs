@@ -131,19 +131,17 @@ pub fn extract(
 /// Input handed to the parser at a time, between checks of the deadline.
 const PARSE_CHUNK: usize = 4096;
 
-/// Parses a document as scraper's `Html::parse_document` does, in chunks,
-/// giving up once `deadline` has passed. The HTML tree builder is linear on
+/// Parses a document as a user agent with scripting disabled does (trawl
+/// runs no scripts, so `<noscript>` content is markup like any other), in
+/// chunks, giving up once `deadline` has passed. The HTML tree builder is linear on
 /// ordinary pages but quadratic on hostile ones (a million nested `<div>`s
 /// make every start tag scan the whole stack of open elements); without a
 /// deadline such a page would hold a parsing thread for hours.
 fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, ParseTimeout> {
-    use html5ever::driver::{self, ParseOpts};
+    use html5ever::driver;
     use html5ever::tendril::TendrilSink;
     use scraper::HtmlTreeSink;
-    let mut parser = driver::parse_document(
-        HtmlTreeSink::new(Html::new_document()),
-        ParseOpts::default(),
-    );
+    let mut parser = driver::parse_document(HtmlTreeSink::new(Html::new_document()), parse_opts());
     let mut rest = html;
     while !rest.is_empty() {
         let mut cut = rest.len().min(PARSE_CHUNK);
@@ -158,6 +156,18 @@ fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, ParseTimeout> {
         }
     }
     Ok(parser.finish())
+}
+
+/// How trawl's tree builder runs: as a user agent with scripting disabled.
+fn parse_opts() -> html5ever::driver::ParseOpts {
+    use html5ever::tree_builder::TreeBuilderOpts;
+    html5ever::driver::ParseOpts {
+        tree_builder: TreeBuilderOpts {
+            scripting_enabled: false,
+            ..TreeBuilderOpts::default()
+        },
+        ..html5ever::driver::ParseOpts::default()
+    }
 }
 
 /// Everything asked for, read from the tree in one walk, which also stops
@@ -326,8 +336,14 @@ mod tests {
             "é".repeat(2047)
         ));
         for page in &pages {
+            use html5ever::tendril::TendrilSink;
             let chunked = parse(page, None).unwrap();
-            assert_eq!(chunked.html(), Html::parse_document(page).html());
+            let whole = html5ever::driver::parse_document(
+                scraper::HtmlTreeSink::new(Html::new_document()),
+                parse_opts(),
+            )
+            .one(page.as_str());
+            assert_eq!(chunked.html(), whole.html());
         }
     }
 
@@ -381,6 +397,17 @@ mod tests {
         assert_eq!(
             links_of(page),
             ["https://up.test/P", "http://other.test/p"]
+        );
+    }
+
+    #[test]
+    fn noscript_links_count_and_template_links_do_not() {
+        let page = r#"<head><noscript><link rel=stylesheet href=x.css></noscript></head>
+            <body><noscript><a href="no-js.html">plain</a></noscript>
+            <template><a href="tpl.html">t</a></template><a href="last.html">l</a>"#;
+        assert_eq!(
+            links_of(page),
+            ["http://h.test/dir/no-js.html", "http://h.test/dir/last.html"]
         );
     }
 
@@ -490,6 +517,15 @@ mod tests {
         "<title>kept</title><FRAMESET cols=50%>",
         "<head><script>if (a < b) { x = '</title>'; }</script><title>after script</title>",
         "<noscript><p>no js</p></noscript><title>after noscript</title>",
+        // Scripting off: <noscript> holds markup, in the head and the body.
+        "<head><noscript><link rel=x><style>p{}</style></noscript><title>t</title>",
+        "<head><noscript><meta name=a></noscript></head><title>after head</title>",
+        "<noscript>text</noscript><title>x</title>",
+        "<noscript><title>inside</title></noscript><title>outside</title>",
+        "<body><noscript><title>in body</title></noscript><title>late</title>",
+        "<noscript><noscript><title>nested</title></noscript></noscript>",
+        "<noscript><script>'<title>no</title>'</script></noscript><title>yes</title>",
+        "<noscript></title><title>a</title></noscript>",
     ];
 
     #[test]
@@ -515,6 +551,8 @@ mod tests {
         assert_eq!(title(TRICKY[6]), None);
         assert_eq!(title(TRICKY[8]).as_deref(), Some("yes"));
         assert_eq!(title(TRICKY[17]), None);
+        // With scripting off, a title inside <noscript> is the page's title.
+        assert_eq!(title(TRICKY[12]).as_deref(), Some("no"));
         assert_eq!(title(TRICKY[18]).as_deref(), Some("Real"));
     }
 
