@@ -55,11 +55,11 @@ pub fn is_html(el: ElementRef<'_>, name: &LocalName) -> bool {
 /// Elements whose text is not content: code, styles, fallbacks.
 /// `<noscript>` is not among them: trawl runs no scripts, so a reader of
 /// its pages sees what `<noscript>` holds.
-pub const HIDDEN: [&str; 4] = ["script", "style", "template", "head"];
+pub(super) const HIDDEN: [&str; 4] = ["script", "style", "template", "head"];
 
 /// Elements that break a line when rendered: their edges separate words,
 /// so `<p>a</p><p>b</p>` reads "a b", not "ab".
-const BLOCKS: [&str; 43] = [
+pub(super) const BLOCKS: [&str; 43] = [
     "address",
     "article",
     "aside",
@@ -155,7 +155,7 @@ pub fn collapse<'a>(pieces: impl Iterator<Item = &'a str>) -> String {
 /// Appends `piece` to `out` with whitespace collapsed. `gap` says that
 /// whitespace (or a block edge) came since the last word, across pieces:
 /// text split over nodes without a space stays one word.
-fn push_words(out: &mut String, gap: &mut bool, piece: &str) {
+pub(super) fn push_words(out: &mut String, gap: &mut bool, piece: &str) {
     for c in piece.chars() {
         if c.is_whitespace() {
             *gap = true;

@@ -20,6 +20,7 @@ pub mod dom;
 pub mod meta;
 pub mod pool;
 pub mod select;
+mod stream;
 mod title;
 
 use crate::content::{looks_like_html, may_be_html, sniff_encoding};
@@ -60,6 +61,28 @@ impl Plan {
             || self.meta
             || !self.expect.is_empty()
             || !self.expect_text.is_empty()
+    }
+
+    /// Why this run's pages are parsed into a tree rather than streamed
+    /// (`None`: they are streamed, each falling back to the tree only when
+    /// the stream cannot be exact on it): a selector that looks at more
+    /// than an element and its ancestors, or `@html`.
+    pub fn tree_only_because(&self) -> Option<String> {
+        if !self.needs_dom() {
+            return Some("only the title is asked for (the title scan)".into());
+        }
+        self.selections
+            .iter()
+            .find_map(|s| {
+                s.not_streamable()
+                    .map(|why| format!("field '{}' ({}) uses {why}", s.name, s.css))
+            })
+            .or_else(|| {
+                self.expect.iter().find_map(|e| {
+                    e.not_streamable()
+                        .map(|why| format!("--expect '{}' uses {why}", e.css))
+                })
+            })
     }
 
     /// Tells whether pages are checked against expectations.
@@ -119,6 +142,12 @@ pub fn extract(
             title,
             ..Extracted::default()
         }));
+    }
+    if plan.tree_only_because().is_none() {
+        match stream::extract(&text, url, plan, deadline)? {
+            Ok(found) => return Ok(Some(found)),
+            Err(why) => tracing::debug!(%url, "the stream gave up ({why}): parsing a tree"),
+        }
     }
     Ok(Some(from_dom(
         &parse(&text, deadline)?,
@@ -394,10 +423,7 @@ mod tests {
             <a href="file:///etc/passwd">file</a> <a href="ws://w.test/">ws</a>
             <a href="blob:http://h.test/1">blob</a> <a href="HTTPS://Up.TEST/P">up</a>
             <a href="//other.test/p">scheme-relative</a> <a href="intent://x">i</a>"#;
-        assert_eq!(
-            links_of(page),
-            ["https://up.test/P", "http://other.test/p"]
-        );
+        assert_eq!(links_of(page), ["https://up.test/P", "http://other.test/p"]);
     }
 
     #[test]
@@ -407,7 +433,10 @@ mod tests {
             <template><a href="tpl.html">t</a></template><a href="last.html">l</a>"#;
         assert_eq!(
             links_of(page),
-            ["http://h.test/dir/no-js.html", "http://h.test/dir/last.html"]
+            [
+                "http://h.test/dir/no-js.html",
+                "http://h.test/dir/last.html"
+            ]
         );
     }
 
