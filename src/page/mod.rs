@@ -124,6 +124,18 @@ pub fn extract(
     url: &Url,
     plan: &Plan,
 ) -> Result<Option<Extracted>, ParseTimeout> {
+    extract_via(body, content_type, url, plan, true)
+}
+
+/// As [`extract`]; `stream: false` parses every page into a tree, as the
+/// benchmarks compare.
+fn extract_via(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+    plan: &Plan,
+    stream: bool,
+) -> Result<Option<Extracted>, ParseTimeout> {
     if !may_be_html(content_type) || (content_type.is_none() && !looks_like_html(body)) {
         return Ok(None);
     }
@@ -143,7 +155,7 @@ pub fn extract(
             ..Extracted::default()
         }));
     }
-    if plan.tree_only_because().is_none() {
+    if stream && plan.tree_only_because().is_none() {
         match stream::extract(&text, url, plan, deadline)? {
             Ok(found) => return Ok(Some(found)),
             Err(why) => tracing::debug!(%url, "the stream gave up ({why}): parsing a tree"),

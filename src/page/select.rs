@@ -10,7 +10,7 @@ use selectors::matching::{
     self, MatchingContext, MatchingForInvalidation, MatchingMode, NeedsSelectorFlags, QuirksMode,
     SelectorCaches,
 };
-use selectors::parser::{Combinator, Component, ParseRelative, Selector, SelectorList};
+use selectors::parser::{Combinator, Component, NthType, ParseRelative, Selector, SelectorList};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::str::FromStr;
 
@@ -150,8 +150,10 @@ fn matches<E: Element<Impl = Simple>>(list: &SelectorList<Simple>, el: &E) -> bo
 /// it matches an element when the element enters the document, knowing
 /// its attributes and its ancestors but nothing that comes later, so only
 /// selectors that look at an element and its ancestors are streamed
-/// (type, class, id, attribute, `*`, `:root`, descendant and child
-/// combinators, and `:not`/`:is`/`:where` of those).
+/// and its earlier siblings (type, class, id, attribute, `*`, `:root`,
+/// `:first-child`, `:nth-child(An+B)`, `:first-of-type`,
+/// `:nth-of-type(An+B)`, descendant and child combinators, and
+/// `:not`/`:is`/`:where` of those).
 pub(super) fn not_streamable(list: &SelectorList<Simple>) -> Option<&'static str> {
     list.slice().iter().find_map(selector_not_streamable)
 }
@@ -179,7 +181,11 @@ fn selector_not_streamable(sel: &Selector<Simple>) -> Option<&'static str> {
             not_streamable(list)
         }
         Component::Has(_) => Some(":has()"),
-        Component::Nth(_) | Component::NthOf(_) => Some("a child-index pseudo-class"),
+        // Counted from the start, over siblings that have all arrived.
+        Component::Nth(nth) if matches!(nth.ty, NthType::Child | NthType::OfType) => None,
+        Component::Nth(_) | Component::NthOf(_) => {
+            Some("a child-index pseudo-class counted from the end or of a selector")
+        }
         Component::Empty => Some(":empty"),
         _ => Some("a pseudo-class the stream does not follow"),
     })

@@ -86,6 +86,8 @@ struct Node {
     /// The parent element; `None` for the root and for nodes not (yet)
     /// in the document.
     parent: Option<usize>,
+    /// The previous sibling element, for `:nth-child()` and the like.
+    prev: Option<usize>,
     /// The template's contents, for a `<template>`.
     contents: Option<usize>,
     place: Place,
@@ -110,6 +112,8 @@ struct Open {
     /// hidden (script, style, template, head), as [`dom::text`] skips.
     hidden: Option<usize>,
     block: bool,
+    /// Its last child element so far.
+    last_child: Option<usize>,
 }
 
 /// An element whose text is being collected while it is open.
@@ -163,6 +167,7 @@ impl<'p> Sink<'p> {
             name: QualName::new(None, ns!(), local_name!("")),
             attrs: Vec::new(),
             parent: None,
+            prev: None,
             contents: None,
             place: Place::Document,
         };
@@ -195,6 +200,7 @@ impl<'p> Sink<'p> {
             name,
             attrs,
             parent: None,
+            prev: None,
             contents: None,
             place,
         });
@@ -217,6 +223,10 @@ impl State {
     fn close_to(&mut self, depth: usize) {
         while self.path.len() > depth {
             let Some(open) = self.path.pop() else { break };
+            // A closed element is never matched again (a later element's
+            // ancestors are all open): only its name is kept, for the tree
+            // builder.
+            self.nodes[open.id].attrs = Vec::new();
             let at = self.path.len();
             while self.captures.last().is_some_and(|c| c.depth == at) {
                 if let Some(c) = self.captures.pop() {
@@ -329,6 +339,9 @@ impl Sink<'_> {
         let st = &mut *st;
         st.nodes[id].parent = (parent != DOCUMENT).then_some(parent);
         st.nodes[id].place = Place::Document;
+        if let Some(p) = st.path.last_mut() {
+            st.nodes[id].prev = p.last_child.replace(id);
+        }
         let depth = st.path.len();
         let node = &st.nodes[id];
         let local = &node.name.local;
@@ -339,7 +352,12 @@ impl Sink<'_> {
             st.path.last().and_then(|o| o.hidden)
         };
         let block = is_block(local);
-        st.path.push(Open { id, hidden, block });
+        st.path.push(Open {
+            id,
+            hidden,
+            block,
+            last_child: None,
+        });
         if block {
             for c in &mut st.captures {
                 if !c.raw && hidden.is_none_or(|h| h <= c.depth) {
@@ -628,10 +646,15 @@ impl Element for El<'_> {
         None
     }
 
-    // Siblings, children and emptiness are not known on arrival; selectors
-    // that ask for them are never streamed (`select::not_streamable`).
+    // Earlier siblings have all arrived (only their names are kept once
+    // closed: enough for `:nth-child()` and `:nth-of-type()`); later ones,
+    // children and emptiness are not known on arrival, and selectors that
+    // ask for them are never streamed (`select::not_streamable`).
     fn prev_sibling_element(&self) -> Option<Self> {
-        None
+        self.node().prev.map(|id| El {
+            nodes: self.nodes,
+            id,
+        })
     }
 
     fn next_sibling_element(&self) -> Option<Self> {
@@ -735,7 +758,7 @@ mod tests {
 
     /// Selectors of every kind the stream answers, over the elements the
     /// broken pages break.
-    const SELECTIONS: &[&str] = &[
+    pub(super) const SELECTIONS: &[&str] = &[
         "h1=h1",
         "headings[]=h2",
         "refs[]=a.reference@href",
@@ -763,9 +786,14 @@ mod tests {
         "deep[]=html body div p",
         "upper[]=P",
         "any[]=*|p",
+        "first[]=li:first-child",
+        "second[]=tr:nth-child(2) > td",
+        "oftype[]=p:first-of-type",
+        "odd[]=li:nth-of-type(2n+1)",
+        "notfirst[]=:not(:first-child) > b",
     ];
 
-    fn plan(selections: &[&str]) -> Plan {
+    pub(super) fn plan(selections: &[&str]) -> Plan {
         Plan {
             selections: selections.iter().map(|s| s.parse().unwrap()).collect(),
             links: true,
@@ -901,20 +929,186 @@ mod tests {
         for (sel, why) in [
             ("x=h1 + p", "sibling"),
             ("x=h1 ~ p", "sibling"),
-            ("x=li:first-child", "child-index"),
-            ("x=li:nth-child(2)", "child-index"),
+            ("x=li:last-child", "child-index"),
+            ("x=li:nth-last-child(2)", "child-index"),
+            ("x=li:only-child", "child-index"),
             ("x=div:has(p)", ":has"),
             ("x=p:empty", ":empty"),
             ("x=p@html", "@html"),
             ("x=:not(h1 + p)", "sibling"),
-            ("x=li:last-child", "child-index"),
+            ("x=li:last-of-type", "child-index"),
         ] {
             let got = plan(&[sel]).tree_only_because().unwrap_or_default();
             assert!(got.contains(why), "{sel}: {got}");
         }
-        let mut p = plan(&["x=h1"]);
+        let mut p = plan(&["x=h1", "y=li:first-child", "z=tr:nth-of-type(2n)"]);
         assert_eq!(p.tree_only_because(), None);
         p.expect = vec!["h1 + p".parse().unwrap()];
         assert!(p.tree_only_because().unwrap().contains("--expect"));
+    }
+}
+
+/// The differential check and the speed of both paths over whole corpora,
+/// by hand: `bench/extract-differential.sh` runs it.
+#[cfg(test)]
+mod corpus {
+    use super::super::{extract_via, from_dom, parse};
+    use super::tests::{SELECTIONS, plan};
+    use super::*;
+    use crate::content::sniff_encoding;
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    fn files(root: &str) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![PathBuf::from(root)];
+        while let Some(d) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| {
+                    x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm")
+                }) {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
+    /// `TRAWL_CORPUS=DIR[:DIR…]`, each a folder searched for `.html` files;
+    /// `TRAWL_ROUNDS` timing rounds (default 5). For each folder: how many
+    /// pages the stream answered, how many it handed to the tree and why,
+    /// every page where the two paths' records differ (which must be
+    /// none), and the CPU time per page of both paths on the benchmark's
+    /// extraction (three selectors and the links), one thread, medians.
+    #[test]
+    #[ignore = "needs corpora of real pages; run by bench/extract-differential.sh"]
+    fn stream_corpus() {
+        let roots = std::env::var("TRAWL_CORPUS").expect("set TRAWL_CORPUS to folders of HTML");
+        let rounds: usize = std::env::var("TRAWL_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(5);
+        let url = Url::parse("http://h.test/dir/page.html").unwrap();
+        let bench = plan(&["h1=h1", "headings[]=h2", "refs[]=a.reference@href"]);
+        let bench = Plan {
+            meta: false,
+            expect: Vec::new(),
+            expect_text: Vec::new(),
+            ..bench
+        };
+        let broad = plan(SELECTIONS);
+        let (mut all_pages, mut all_differ) = (0usize, 0usize);
+        for root in roots.split(':').filter(|r| !r.is_empty()) {
+            let files = files(root);
+            if files.is_empty() {
+                println!("{root}: no .html files");
+                continue;
+            }
+            let bodies: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+            let mut streamed = 0;
+            let mut gave_up: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut differ = Vec::new();
+            for (path, body) in files.iter().zip(&bodies) {
+                let text = sniff_encoding(body, None).decode(body).0;
+                let mut whole = true;
+                for plan in [&bench, &broad] {
+                    let tree = from_dom(&parse(&text, None).unwrap(), &url, plan, None).unwrap();
+                    match extract(&text, &url, plan, None).unwrap() {
+                        Ok(stream) if stream != tree => {
+                            differ.push(format!(
+                                "{}: {}",
+                                path.display(),
+                                first_difference(&stream, &tree)
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(why) => {
+                            whole = false;
+                            *gave_up.entry(why).or_default() += 1;
+                            break;
+                        }
+                    }
+                }
+                streamed += usize::from(whole);
+            }
+            let n = files.len();
+            let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+            let time = |stream: bool| {
+                let times: Vec<f64> = (0..rounds.max(1))
+                    .map(|_| {
+                        let t = Instant::now();
+                        for body in &bodies {
+                            let got = extract_via(body, Some("text/html"), &url, &bench, stream);
+                            std::hint::black_box(got.unwrap());
+                        }
+                        t.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                median(times)
+            };
+            let (tree_s, stream_s) = (time(false), time(true));
+            println!(
+                "{root}: {n} pages, {mb:.1} MB; stream answered {streamed}, handed {} to the tree \
+                 {gave_up:?}; records differ on {} ({:.3}% agree)",
+                n - streamed,
+                differ.len(),
+                100.0 * (n - differ.len()) as f64 / n as f64,
+            );
+            for d in &differ {
+                println!("  DIFFERS {d}");
+            }
+            println!(
+                "  3 selectors + links, one thread, median of {rounds}: tree {:.3} ms/page \
+                 ({:.0} pages/s, {:.0} MB/s), stream {:.3} ms/page ({:.0} pages/s, {:.0} MB/s), \
+                 {:.2}x",
+                1e3 * tree_s / n as f64,
+                n as f64 / tree_s,
+                mb / tree_s,
+                1e3 * stream_s / n as f64,
+                n as f64 / stream_s,
+                mb / stream_s,
+                tree_s / stream_s,
+            );
+            all_pages += n;
+            all_differ += differ.len();
+        }
+        println!("all: {all_pages} pages, records differ on {all_differ}");
+        assert_eq!(all_differ, 0);
+    }
+
+    /// Names the first part of two extractions that differs, for humans.
+    fn first_difference(a: &Extracted, b: &Extracted) -> String {
+        if a.title != b.title {
+            return format!("title {:?} vs {:?}", a.title, b.title);
+        }
+        if a.links != b.links {
+            return "links".into();
+        }
+        if a.meta != b.meta {
+            return "meta".into();
+        }
+        if a.unmet != b.unmet {
+            return format!("unmet {:?} vs {:?}", a.unmet, b.unmet);
+        }
+        if let (Some(x), Some(y)) = (&a.fields, &b.fields) {
+            for ((name, fx), (_, fy)) in x.0.iter().zip(&y.0) {
+                if fx != fy {
+                    return format!("field {name}: {fx:?} vs {fy:?}");
+                }
+            }
+        }
+        "fields".into()
     }
 }
