@@ -1010,10 +1010,15 @@ mod corpus {
         };
         let broad = plan(SELECTIONS);
         let (mut all_pages, mut all_differ) = (0usize, 0usize);
+        // A folder reached twice (Debian links python3.11-dev to python3.11)
+        // counts once.
+        let mut seen = std::collections::HashSet::new();
         for root in roots.split(':').filter(|r| !r.is_empty()) {
-            let files = files(root);
+            let files: Vec<PathBuf> = files(root)
+                .into_iter()
+                .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+                .collect();
             if files.is_empty() {
-                println!("{root}: no .html files");
                 continue;
             }
             let bodies: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
@@ -1059,6 +1064,25 @@ mod corpus {
                 median(times)
             };
             let (tree_s, stream_s) = (time(false), time(true));
+            // The floor under any pass over html5ever's tokens: decoding,
+            // and the tokenizer alone, into a sink that keeps nothing.
+            let floor = |tokenize: bool| {
+                let times: Vec<f64> = (0..rounds.max(1))
+                    .map(|_| {
+                        let t = Instant::now();
+                        for body in &bodies {
+                            let text = sniff_encoding(body, Some("text/html")).decode(body).0;
+                            if tokenize {
+                                tokens_only(&text);
+                            }
+                            std::hint::black_box(text);
+                        }
+                        t.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                median(times)
+            };
+            let (decode_s, tokens_s) = (floor(false), floor(true));
             println!(
                 "{root}: {n} pages, {mb:.1} MB; stream answered {streamed}, handed {} to the tree \
                  {gave_up:?}; records differ on {} ({:.3}% agree)",
@@ -1081,11 +1105,40 @@ mod corpus {
                 mb / stream_s,
                 tree_s / stream_s,
             );
+            println!(
+                "  the floor: decoding {:.3} ms/page, decoding + html5ever's tokenizer alone \
+                 {:.3} ms/page ({:.0} MB/s)",
+                1e3 * decode_s / n as f64,
+                1e3 * tokens_s / n as f64,
+                mb / tokens_s,
+            );
             all_pages += n;
             all_differ += differ.len();
         }
         println!("all: {all_pages} pages, records differ on {all_differ}");
         assert_eq!(all_differ, 0);
+    }
+
+    /// Runs html5ever's tokenizer over a page into a sink that keeps
+    /// nothing (raw-text elements are not switched to: only the cost is
+    /// of interest).
+    fn tokens_only(html: &str) {
+        use html5ever::tokenizer::{
+            BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+        };
+        struct Null;
+        impl TokenSink for Null {
+            type Handle = ();
+            fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+                std::hint::black_box(token);
+                TokenSinkResult::Continue
+            }
+        }
+        let tok = Tokenizer::new(Null, TokenizerOpts::default());
+        let input = BufferQueue::default();
+        input.push_back(StrTendril::from_slice(html));
+        let _ = tok.feed(&input);
+        tok.end();
     }
 
     /// Names the first part of two extractions that differs, for humans.
