@@ -244,3 +244,107 @@ fn a_page_that_takes_too_long_to_parse_gets_a_record_in_time() {
     );
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
+
+#[test]
+fn noscript_content_is_part_of_the_page_and_template_content_is_not() {
+    // trawl runs no scripts: it parses as a user agent with scripting
+    // disabled, so what <noscript> holds is markup that selectors match,
+    // text that counts and links that are listed.
+    let s = Server::start();
+    let url = s.url("/page/tricky-noscript.html");
+    let (recs, stderr, code) = run(
+        &[
+            "-s",
+            "fallback[]=.fallback",
+            "-s",
+            "mixed=#mixed",
+            "-s",
+            "in_noscript[]=noscript a@href",
+            "-s",
+            "pixel=noscript img@alt",
+            "--links",
+            "--expect-text",
+            "or read the plain page",
+            &url,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rec = &recs[0];
+    let dir = url.rsplit_once('/').expect("a path").0;
+    assert_eq!(
+        rec["fields"],
+        serde_json::json!({
+            "fallback": ["Enable JavaScript, or read the plain page."],
+            "mixed": "before inside after",
+            "in_noscript": [format!("{dir}/no-js.html")],
+            "pixel": "tracking pixel",
+        })
+    );
+    assert_eq!(rec["error"], Value::Null, "{rec}");
+    let links = rec["links"].as_array().expect("links");
+    assert!(links.contains(&Value::from(format!("{dir}/no-js.html"))));
+    assert!(!links.contains(&Value::from(format!("{dir}/template.html"))));
+}
+
+#[test]
+fn streamed_and_tree_extraction_give_the_same_records_and_vv_says_which() {
+    // The same selectors, once alone (streamed) and once beside a field
+    // only the tree can answer (a sibling combinator): every record must be
+    // the same but for that field.
+    let s = Server::start();
+    let mut pages: Vec<String> = std::fs::read_dir(fixture("pages"))
+        .expect("fixture pages")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    let list: Vec<String> = pages.iter().map(|p| s.url(&format!("/page/{p}"))).collect();
+    let flags = [
+        "-s",
+        "h1=h1",
+        "-s",
+        "items[]=li",
+        "-s",
+        "hrefs[]=a[href]@href",
+        "-s",
+        "imgs[]=img@src",
+        "-s",
+        "divs[]=body div",
+        "--links",
+        "--meta",
+        "--expect-text",
+        "the",
+        "-vv",
+    ];
+    let (streamed, stream_log, stream_code) = run(&flags, &list.join("\n"));
+    let mut tree_flags = flags.to_vec();
+    tree_flags.extend(["-s", "sibling=h1 + p"]);
+    let (tree, tree_log, tree_code) = run(&tree_flags, &list.join("\n"));
+    // Some pages lack "the": the same ones fail either way.
+    assert_eq!(stream_code, tree_code, "{stream_log}");
+    assert!(
+        stream_log.contains("extraction streams each page"),
+        "{stream_log}"
+    );
+    assert!(
+        tree_log.contains(
+            "parses each page into a tree: field 'sibling' (h1 + p) uses a sibling combinator"
+        ),
+        "{tree_log}"
+    );
+    // A page whose table content the tree builder moves goes to the tree.
+    assert!(
+        stream_log.contains("tricky-malformed.html")
+            && stream_log.contains("the stream gave up (foster parenting"),
+        "{stream_log}"
+    );
+    let (streamed, tree) = (by_url(&streamed), by_url(&tree));
+    for url in &list {
+        let mut want = extracted(&tree[url]);
+        if let Some(fields) = want["fields"].as_object_mut() {
+            fields.remove("sibling");
+        }
+        assert_eq!(extracted(&streamed[url]), want, "{url}");
+        assert_eq!(streamed[url]["error"], tree[url]["error"], "{url}");
+    }
+}

@@ -20,8 +20,8 @@ Rules (trawl's contract, written independently of trawl's code):
   whitespace); else the final URL. Each href is stripped of leading and
   trailing ASCII whitespace; one starting with '#' is skipped (an empty href
   is kept: it resolves to the base); it is resolved with urljoin(base, href),
-  its fragment dropped; a result whose scheme is javascript, mailto, tel or
-  data (any case) is skipped; repeats are dropped, the first one kept.
+  its fragment dropped; a result whose scheme is not http or https (any
+  case) is skipped; repeats are dropped, the first one kept.
 * Elements inside a <template> are not part of the document (the DOM puts
   them in the template's content fragment, which html5lib's etree builder
   does not model): they are skipped, for the title and for links.
@@ -31,7 +31,7 @@ Rules (trawl's contract, written independently of trawl's code):
   cannot resolve is ignored (the final URL is the base).
 
 --scripting parses with html5lib's scripting flag on, as a browser with
-JavaScript does (and as html5ever, trawl's parser, does by default): the
+JavaScript does (trawl parses with it off, as the contract says): the
 contents of <noscript> are then text, not elements. Off by default.
 
 Only the standard library and html5lib are used. Pages are fetched and
@@ -51,7 +51,7 @@ import html5lib
 
 HTML_NS = "{http://www.w3.org/1999/xhtml}"
 ASCII_WS = " \t\n\r\x0c"  # WHATWG "ASCII whitespace"
-SKIPPED_SCHEMES = {"javascript", "mailto", "tel", "data"}
+KEPT_SCHEMES = {"http", "https"}
 TIMEOUT_S = 30
 
 
@@ -110,7 +110,7 @@ def extract(text, final_url, scripting=False):
         if url is None:
             continue
         url = urldefrag(url).url
-        if urlsplit(url).scheme.lower() in SKIPPED_SCHEMES:
+        if urlsplit(url).scheme.lower() not in KEPT_SCHEMES:
             continue
         if url not in seen:
             seen.add(url)

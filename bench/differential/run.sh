@@ -10,7 +10,7 @@
 # from Debian's python3.11-doc, installed with apt-get when missing),
 # JOBS (reference.py worker processes, 2), MIN_PCT (99.5), OUT (where the URL
 # list, outputs and report go; .run/), SCRIPTING=1 (the reference parses
-# with scripting on, as html5ever does: <noscript> contents are text),
+# with scripting on, as trawl does not: <noscript> contents are text),
 # REF_ONLY=1 (serve and run the reference only: no trawl, no comparison).
 # Writes everything under bench/differential/.run/ (gitignored).
 set -euo pipefail

@@ -53,11 +53,13 @@ pub fn is_html(el: ElementRef<'_>, name: &LocalName) -> bool {
 }
 
 /// Elements whose text is not content: code, styles, fallbacks.
-const HIDDEN: [&str; 5] = ["script", "style", "noscript", "template", "head"];
+/// `<noscript>` is not among them: trawl runs no scripts, so a reader of
+/// its pages sees what `<noscript>` holds.
+pub(super) const HIDDEN: [&str; 4] = ["script", "style", "template", "head"];
 
 /// Elements that break a line when rendered: their edges separate words,
 /// so `<p>a</p><p>b</p>` reads "a b", not "ab".
-const BLOCKS: [&str; 43] = [
+pub(super) const BLOCKS: [&str; 43] = [
     "address",
     "article",
     "aside",
@@ -104,7 +106,7 @@ const BLOCKS: [&str; 43] = [
 ];
 
 /// The text of `el` as a reader sees it: descendants' text with script,
-/// style, noscript and template contents left out, block edges read as
+/// style and template contents left out, block edges read as
 /// spaces, and whitespace collapsed. Selecting a `<script>` itself still
 /// gives its text.
 pub fn text(el: ElementRef<'_>) -> String {
@@ -153,7 +155,7 @@ pub fn collapse<'a>(pieces: impl Iterator<Item = &'a str>) -> String {
 /// Appends `piece` to `out` with whitespace collapsed. `gap` says that
 /// whitespace (or a block edge) came since the last word, across pieces:
 /// text split over nodes without a space stays one word.
-fn push_words(out: &mut String, gap: &mut bool, piece: &str) {
+pub(super) fn push_words(out: &mut String, gap: &mut bool, piece: &str) {
     for c in piece.chars() {
         if c.is_whitespace() {
             *gap = true;
@@ -278,14 +280,17 @@ mod tests {
 
     #[test]
     fn text_reads_like_a_page() {
-        let doc = Html::parse_document(
+        let doc = crate::page::parse(
             "<div id=d><p>one  <b>two</b>three</p><p>four</p>\
-             <script>var x = 1;</script><style>p{}</style><noscript>no js</noscript>\
-             <template><p>hidden</p></template>five<br>six &amp; <i>seven</i> </div>",
-        );
+             <script>var x = 1;</script><style>p{}</style><noscript>no <b>js</b></noscript>\
+             <template><p>hidden</p></template> five<br>six &amp; <i>seven</i> </div>",
+            None,
+        )
+        .unwrap();
+        // Scripting is off: what <noscript> holds is read, as markup.
         assert_eq!(
             text(first(&doc, "#d")),
-            "one twothree four five six & seven"
+            "one twothree four no js five six & seven"
         );
         // Asked for directly, a script's text is what was asked for.
         let doc = Html::parse_document("<script id=s> var x = 1; </script>");

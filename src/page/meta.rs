@@ -2,8 +2,8 @@
 //! directives, Open Graph and Twitter card properties, and its JSON-LD
 //! blocks.
 
-use super::dom::{self, Base};
-use html5ever::local_name;
+use super::dom::Base;
+use html5ever::{LocalName, local_name, ns};
 use scraper::ElementRef;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -82,38 +82,53 @@ pub struct PageMeta {
     pub json_ld_invalid: u32,
 }
 
-/// Collects `--meta` while the page is walked once.
+/// Collects `--meta` while the page is walked once (or streamed).
 #[derive(Debug, Default)]
-pub struct MetaScan<'a> {
+pub struct MetaScan {
     found: PageMeta,
-    canonical: Option<&'a str>,
+    canonical: Option<String>,
     /// Property names already taken (a page may repeat thousands).
     seen: std::collections::HashSet<String>,
 }
 
-impl<'a> MetaScan<'a> {
-    /// Looks at one element, in document order.
-    pub fn visit(&mut self, el: ElementRef<'a>) {
+impl MetaScan {
+    /// Looks at one element of a tree, in document order.
+    pub fn visit(&mut self, el: ElementRef<'_>) {
+        if el.value().name.ns == ns!(html)
+            && self.visit_html(&el.value().name.local, |a| el.attr(a))
+        {
+            self.json_ld(&el.text().collect::<String>());
+        }
+    }
+
+    /// Looks at one HTML element, named `name`, whose attributes `attr`
+    /// gives, in document order. Returns true for a JSON-LD block: its text
+    /// goes to [`MetaScan::json_ld`].
+    pub(super) fn visit_html<'v>(
+        &mut self,
+        name: &LocalName,
+        attr: impl Fn(&str) -> Option<&'v str>,
+    ) -> bool {
         let m = &mut self.found.meta;
-        if dom::is_html(el, &local_name!("meta")) {
-            let Some(content) = el.attr("content") else {
-                return;
+        if *name == local_name!("meta") {
+            let Some(content) = attr("content") else {
+                return false;
             };
             let content = content.trim();
-            if let Some(name) = el.attr("name") {
+            if let Some(name) = attr("name") {
                 let name = name.trim();
                 if name.eq_ignore_ascii_case("description") {
                     m.description.get_or_insert_with(|| content.to_owned());
-                    return;
+                    return false;
                 }
                 if name.eq_ignore_ascii_case("robots") {
                     m.robots.get_or_insert_with(|| content.to_owned());
-                    return;
+                    return false;
                 }
             }
             // Open Graph uses `property`, Twitter cards `name`; pages mix
             // them up, so both are read for both.
-            for key in [el.attr("property"), el.attr("name")].into_iter().flatten() {
+            for key in [attr("property"), attr("name")].into_iter().flatten() {
                 let key = key.trim().to_ascii_lowercase();
                 if (key.starts_with("og:") || key.starts_with("twitter:"))
                     && key.len() > key.find(':').map_or(0, |i| i + 1)
@@ -122,27 +137,32 @@ impl<'a> MetaScan<'a> {
                     m.properties.push((key, content.to_owned()));
                 }
             }
-        } else if dom::is_html(el, &local_name!("link")) {
+        } else if *name == local_name!("link") {
             if self.canonical.is_none()
-                && let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href"))
+                && let (Some(rel), Some(href)) = (attr("rel"), attr("href"))
                 && rel
                     .split_ascii_whitespace()
                     .any(|r| r.eq_ignore_ascii_case("canonical"))
             {
-                self.canonical = Some(href);
+                self.canonical = Some(href.to_owned());
             }
-        } else if dom::is_html(el, &local_name!("html")) {
+        } else if *name == local_name!("html") {
             if m.lang.is_none()
-                && let Some(lang) = el.attr("lang")
+                && let Some(lang) = attr("lang")
             {
                 m.lang = Some(lang.trim().to_owned());
             }
-        } else if dom::is_html(el, &local_name!("script")) && is_json_ld(el.attr("type")) {
-            let text: String = el.text().collect();
-            match serde_json::from_str::<Value>(text.trim()) {
-                Ok(v) => self.found.json_ld.push(v),
-                Err(_) => self.found.json_ld_invalid += 1,
-            }
+        } else if *name == local_name!("script") && is_json_ld(attr("type")) {
+            return true;
+        }
+        false
+    }
+
+    /// Takes the text of a JSON-LD block.
+    pub(super) fn json_ld(&mut self, text: &str) {
+        match serde_json::from_str::<Value>(text.trim()) {
+            Ok(v) => self.found.json_ld.push(v),
+            Err(_) => self.found.json_ld_invalid += 1,
         }
     }
 
@@ -150,7 +170,7 @@ impl<'a> MetaScan<'a> {
     pub fn finish(mut self, base: &Base) -> PageMeta {
         self.found.meta.canonical = self
             .canonical
-            .map(|h| base.join(h).map_or_else(|| h.to_owned(), String::from));
+            .map(|h| base.join(&h).map_or(h, String::from));
         self.found
     }
 }
@@ -194,6 +214,7 @@ mod tests {
     fn scan(page: &str) -> PageMeta {
         let doc = Html::parse_document(page);
         let mut m = MetaScan::default();
+        use super::super::dom;
         dom::walk(&doc, |el| m.visit(el));
         m.finish(&Base::new(
             &Url::parse("http://h.test/a/b.html").unwrap(),

@@ -20,6 +20,7 @@ pub mod dom;
 pub mod meta;
 pub mod pool;
 pub mod select;
+mod stream;
 mod title;
 
 use crate::content::{looks_like_html, may_be_html, sniff_encoding};
@@ -62,6 +63,28 @@ impl Plan {
             || !self.expect_text.is_empty()
     }
 
+    /// Why this run's pages are parsed into a tree rather than streamed
+    /// (`None`: they are streamed, each falling back to the tree only when
+    /// the stream cannot be exact on it): a selector that looks at more
+    /// than an element and its ancestors, or `@html`.
+    pub fn tree_only_because(&self) -> Option<String> {
+        if !self.needs_dom() {
+            return Some("only the title is asked for (the title scan)".into());
+        }
+        self.selections
+            .iter()
+            .find_map(|s| {
+                s.not_streamable()
+                    .map(|why| format!("field '{}' ({}) uses {why}", s.name, s.css))
+            })
+            .or_else(|| {
+                self.expect.iter().find_map(|e| {
+                    e.not_streamable()
+                        .map(|why| format!("--expect '{}' uses {why}", e.css))
+                })
+            })
+    }
+
     /// Tells whether pages are checked against expectations.
     pub fn has_expectations(&self) -> bool {
         !self.expect.is_empty() || !self.expect_text.is_empty()
@@ -101,6 +124,18 @@ pub fn extract(
     url: &Url,
     plan: &Plan,
 ) -> Result<Option<Extracted>, ParseTimeout> {
+    extract_via(body, content_type, url, plan, true)
+}
+
+/// As [`extract`]; `stream: false` parses every page into a tree, as the
+/// benchmarks compare.
+fn extract_via(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+    plan: &Plan,
+    stream: bool,
+) -> Result<Option<Extracted>, ParseTimeout> {
     if !may_be_html(content_type) || (content_type.is_none() && !looks_like_html(body)) {
         return Ok(None);
     }
@@ -120,6 +155,12 @@ pub fn extract(
             ..Extracted::default()
         }));
     }
+    if stream && plan.tree_only_because().is_none() {
+        match stream::extract(&text, url, plan, deadline)? {
+            Ok(found) => return Ok(Some(found)),
+            Err(why) => tracing::debug!(%url, "the stream gave up ({why}): parsing a tree"),
+        }
+    }
     Ok(Some(from_dom(
         &parse(&text, deadline)?,
         url,
@@ -131,19 +172,17 @@ pub fn extract(
 /// Input handed to the parser at a time, between checks of the deadline.
 const PARSE_CHUNK: usize = 4096;
 
-/// Parses a document as scraper's `Html::parse_document` does, in chunks,
-/// giving up once `deadline` has passed. The HTML tree builder is linear on
+/// Parses a document as a user agent with scripting disabled does (trawl
+/// runs no scripts, so `<noscript>` content is markup like any other), in
+/// chunks, giving up once `deadline` has passed. The HTML tree builder is linear on
 /// ordinary pages but quadratic on hostile ones (a million nested `<div>`s
 /// make every start tag scan the whole stack of open elements); without a
 /// deadline such a page would hold a parsing thread for hours.
 fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, ParseTimeout> {
-    use html5ever::driver::{self, ParseOpts};
+    use html5ever::driver;
     use html5ever::tendril::TendrilSink;
     use scraper::HtmlTreeSink;
-    let mut parser = driver::parse_document(
-        HtmlTreeSink::new(Html::new_document()),
-        ParseOpts::default(),
-    );
+    let mut parser = driver::parse_document(HtmlTreeSink::new(Html::new_document()), parse_opts());
     let mut rest = html;
     while !rest.is_empty() {
         let mut cut = rest.len().min(PARSE_CHUNK);
@@ -158,6 +197,18 @@ fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, ParseTimeout> {
         }
     }
     Ok(parser.finish())
+}
+
+/// How trawl's tree builder runs: as a user agent with scripting disabled.
+fn parse_opts() -> html5ever::driver::ParseOpts {
+    use html5ever::tree_builder::TreeBuilderOpts;
+    html5ever::driver::ParseOpts {
+        tree_builder: TreeBuilderOpts {
+            scripting_enabled: false,
+            ..TreeBuilderOpts::default()
+        },
+        ..html5ever::driver::ParseOpts::default()
+    }
 }
 
 /// Everything asked for, read from the tree in one walk, which also stops
@@ -256,9 +307,9 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
 }
 
 /// `--links`: absolute, without fragments, first occurrence kept; only
-/// http(s) links: those that lead nowhere to fetch (`javascript:`,
-/// `mailto:`, `file:`, `a:`, `#fragment`) and ones that do not resolve are
-/// left out.
+/// `http` and `https` URLs, the pages a crawl can follow: `javascript:`,
+/// `mailto:`, `whatsapp:`, `ftp:`, `#fragment` and hrefs that do not
+/// resolve are left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -326,8 +377,14 @@ mod tests {
             "é".repeat(2047)
         ));
         for page in &pages {
+            use html5ever::tendril::TendrilSink;
             let chunked = parse(page, None).unwrap();
-            assert_eq!(chunked.html(), Html::parse_document(page).html());
+            let whole = html5ever::driver::parse_document(
+                scraper::HtmlTreeSink::new(Html::new_document()),
+                parse_opts(),
+            )
+            .one(page.as_str());
+            assert_eq!(chunked.html(), whole.html());
         }
     }
 
@@ -369,6 +426,30 @@ mod tests {
                 "http://h.test/dir/page.html",
                 "http://h.test/dir/%C2%A0",
                 "https://other.test/x?q=1",
+            ]
+        );
+    }
+
+    #[test]
+    fn links_are_only_http_and_https() {
+        let page = r#"<a href="whatsapp://send?text=hi">w</a> <a href="sms:+1">s</a>
+            <a href="about:blank">a</a> <a href="ftp://f.test/x">f</a>
+            <a href="file:///etc/passwd">file</a> <a href="ws://w.test/">ws</a>
+            <a href="blob:http://h.test/1">blob</a> <a href="HTTPS://Up.TEST/P">up</a>
+            <a href="//other.test/p">scheme-relative</a> <a href="intent://x">i</a>"#;
+        assert_eq!(links_of(page), ["https://up.test/P", "http://other.test/p"]);
+    }
+
+    #[test]
+    fn noscript_links_count_and_template_links_do_not() {
+        let page = r#"<head><noscript><link rel=stylesheet href=x.css></noscript></head>
+            <body><noscript><a href="no-js.html">plain</a></noscript>
+            <template><a href="tpl.html">t</a></template><a href="last.html">l</a>"#;
+        assert_eq!(
+            links_of(page),
+            [
+                "http://h.test/dir/no-js.html",
+                "http://h.test/dir/last.html"
             ]
         );
     }
@@ -479,6 +560,15 @@ mod tests {
         "<title>kept</title><FRAMESET cols=50%>",
         "<head><script>if (a < b) { x = '</title>'; }</script><title>after script</title>",
         "<noscript><p>no js</p></noscript><title>after noscript</title>",
+        // Scripting off: <noscript> holds markup, in the head and the body.
+        "<head><noscript><link rel=x><style>p{}</style></noscript><title>t</title>",
+        "<head><noscript><meta name=a></noscript></head><title>after head</title>",
+        "<noscript>text</noscript><title>x</title>",
+        "<noscript><title>inside</title></noscript><title>outside</title>",
+        "<body><noscript><title>in body</title></noscript><title>late</title>",
+        "<noscript><noscript><title>nested</title></noscript></noscript>",
+        "<noscript><script>'<title>no</title>'</script></noscript><title>yes</title>",
+        "<noscript></title><title>a</title></noscript>",
     ];
 
     #[test]
@@ -504,6 +594,8 @@ mod tests {
         assert_eq!(title(TRICKY[6]), None);
         assert_eq!(title(TRICKY[8]).as_deref(), Some("yes"));
         assert_eq!(title(TRICKY[17]), None);
+        // With scripting off, a title inside <noscript> is the page's title.
+        assert_eq!(title(TRICKY[12]).as_deref(), Some("no"));
         assert_eq!(title(TRICKY[18]).as_deref(), Some("Real"));
     }
 

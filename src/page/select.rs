@@ -3,7 +3,14 @@
 //! and the `fields` object they fill on each page.
 
 use super::dom::{self, Base};
-use scraper::{ElementRef, Selector};
+use scraper::ElementRef;
+use scraper::selector::{Parser, Simple};
+use selectors::Element;
+use selectors::matching::{
+    self, MatchingContext, MatchingForInvalidation, MatchingMode, NeedsSelectorFlags, QuirksMode,
+    SelectorCaches,
+};
+use selectors::parser::{Combinator, Component, NthType, ParseRelative, Selector, SelectorList};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::str::FromStr;
@@ -19,7 +26,7 @@ pub struct Selection {
     pub want: Want,
     /// The selector as written, for messages.
     pub css: String,
-    selector: Selector,
+    selector: SelectorList<Simple>,
 }
 
 /// What a selection takes from a matching element.
@@ -58,8 +65,7 @@ impl FromStr for Selection {
         if css.is_empty() {
             return Err(format!("the selector of field '{name}' is empty"));
         }
-        let selector = Selector::parse(css)
-            .map_err(|e| format!("invalid CSS selector '{css}': {}", describe(&e)))?;
+        let selector = compile(css)?;
         Ok(Selection {
             name: name.to_owned(),
             many,
@@ -113,6 +119,79 @@ fn split_suffix(rest: &str) -> Result<(&str, Want), String> {
     Ok((&rest[..at], want))
 }
 
+/// Parses a selector list as scraper's `Selector::parse` does (the same
+/// parser, the same dialect), keeping the parsed form, which both the tree
+/// and the stream match against.
+fn compile(css: &str) -> Result<SelectorList<Simple>, String> {
+    let mut parser = cssparser::Parser::new(css);
+    SelectorList::parse(&Parser, &mut parser, ParseRelative::No).map_err(|e| {
+        let e = scraper::error::SelectorErrorKind::from(e);
+        format!("invalid CSS selector '{css}': {}", describe(&e))
+    })
+}
+
+/// Tells whether `el` matches `list`, as scraper's `Selector::matches`
+/// does, for a tree's element or the stream's.
+fn matches<E: Element<Impl = Simple>>(list: &SelectorList<Simple>, el: &E) -> bool {
+    let mut caches = SelectorCaches::default();
+    let mut context = MatchingContext::new(
+        MatchingMode::Normal,
+        None,
+        &mut caches,
+        QuirksMode::NoQuirks,
+        NeedsSelectorFlags::No,
+        MatchingForInvalidation::No,
+    );
+    list.slice()
+        .iter()
+        .any(|s| matching::matches_selector(s, 0, None, el, &mut context))
+}
+
+/// Why the stream cannot answer `list` exactly, or `None` when it can:
+/// it matches an element when the element enters the document, knowing
+/// its attributes and its ancestors but nothing that comes later, so only
+/// selectors that look at an element and its ancestors are streamed
+/// and its earlier siblings (type, class, id, attribute, `*`, `:root`,
+/// `:first-child`, `:nth-child(An+B)`, `:first-of-type`,
+/// `:nth-of-type(An+B)`, descendant and child combinators, and
+/// `:not`/`:is`/`:where` of those).
+pub(super) fn not_streamable(list: &SelectorList<Simple>) -> Option<&'static str> {
+    list.slice().iter().find_map(selector_not_streamable)
+}
+
+fn selector_not_streamable(sel: &Selector<Simple>) -> Option<&'static str> {
+    sel.iter_raw_match_order().find_map(|c| match c {
+        Component::Combinator(Combinator::Child | Combinator::Descendant) => None,
+        Component::Combinator(Combinator::NextSibling | Combinator::LaterSibling) => {
+            Some("a sibling combinator")
+        }
+        Component::Combinator(_) => Some("a shadow-tree combinator"),
+        Component::LocalName(_)
+        | Component::ID(_)
+        | Component::Class(_)
+        | Component::AttributeInNoNamespaceExists { .. }
+        | Component::AttributeInNoNamespace { .. }
+        | Component::AttributeOther(_)
+        | Component::ExplicitUniversalType
+        | Component::ExplicitAnyNamespace
+        | Component::ExplicitNoNamespace
+        | Component::DefaultNamespace(_)
+        | Component::Namespace(..)
+        | Component::Root => None,
+        Component::Negation(list) | Component::Is(list) | Component::Where(list) => {
+            not_streamable(list)
+        }
+        Component::Has(_) => Some(":has()"),
+        // Counted from the start, over siblings that have all arrived.
+        Component::Nth(nth) if matches!(nth.ty, NthType::Child | NthType::OfType) => None,
+        Component::Nth(_) | Component::NthOf(_) => {
+            Some("a child-index pseudo-class counted from the end or of a selector")
+        }
+        Component::Empty => Some(":empty"),
+        _ => Some("a pseudo-class the stream does not follow"),
+    })
+}
+
 /// Says what is wrong with a selector in words. scraper's own messages
 /// are terse, and for most errors a debug dump of the parser's error.
 fn describe(e: &scraper::error::SelectorErrorKind) -> String {
@@ -145,12 +224,31 @@ fn describe(e: &scraper::error::SelectorErrorKind) -> String {
 impl Selection {
     /// Tells whether `el` gives this selection a value it still wants.
     pub fn takes(&self, el: ElementRef<'_>, found: usize) -> bool {
+        self.takes_with(&el, found, |a| el.value().attr(a).is_some())
+    }
+
+    /// As [`Selection::takes`], for any element: `has_attr` tells whether
+    /// it has an attribute.
+    pub(super) fn takes_with<E: Element<Impl = Simple>>(
+        &self,
+        el: &E,
+        found: usize,
+        has_attr: impl Fn(&str) -> bool,
+    ) -> bool {
         (self.many || found == 0)
             && match &self.want {
-                Want::Attr(a) => el.value().attr(a).is_some(),
+                Want::Attr(a) => has_attr(a),
                 _ => true,
             }
-            && self.selector.matches(&el)
+            && matches(&self.selector, el)
+    }
+
+    /// Why the stream cannot fill this field exactly, or `None`.
+    pub(super) fn not_streamable(&self) -> Option<&'static str> {
+        match self.want {
+            Want::Html => Some("@html"),
+            _ => not_streamable(&self.selector),
+        }
     }
 
     /// The field's value from the elements it took, in document order.
@@ -160,10 +258,15 @@ impl Selection {
             Want::Html => el.html(),
             Want::Attr(a) => base.attr_value(a, el.value().attr(a).unwrap_or_default()),
         };
+        self.field(hits.iter().map(get))
+    }
+
+    /// The field from the values of the elements it took.
+    pub(super) fn field(&self, mut values: impl Iterator<Item = String>) -> Field {
         if self.many {
-            Field::Many(hits.iter().map(get).collect())
+            Field::Many(values.collect())
         } else {
-            Field::One(hits.first().map(get))
+            Field::One(values.next())
         }
     }
 }
@@ -173,7 +276,7 @@ impl Selection {
 pub struct Expect {
     /// The selector as written, for messages.
     pub css: String,
-    selector: Selector,
+    selector: SelectorList<Simple>,
 }
 
 impl FromStr for Expect {
@@ -184,8 +287,7 @@ impl FromStr for Expect {
         if css.is_empty() {
             return Err("the selector is empty".into());
         }
-        let selector = Selector::parse(css)
-            .map_err(|e| format!("invalid CSS selector '{css}': {}", describe(&e)))?;
+        let selector = compile(css)?;
         Ok(Expect {
             css: css.to_owned(),
             selector,
@@ -196,7 +298,17 @@ impl FromStr for Expect {
 impl Expect {
     /// Tells whether `el` meets the expectation.
     pub fn matches(&self, el: ElementRef<'_>) -> bool {
-        self.selector.matches(&el)
+        matches(&self.selector, &el)
+    }
+
+    /// As [`Expect::matches`], for any element.
+    pub(super) fn matches_any<E: Element<Impl = Simple>>(&self, el: &E) -> bool {
+        matches(&self.selector, el)
+    }
+
+    /// Why the stream cannot check this exactly, or `None`.
+    pub(super) fn not_streamable(&self) -> Option<&'static str> {
+        not_streamable(&self.selector)
     }
 }
 

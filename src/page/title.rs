@@ -125,14 +125,16 @@ impl TokenSink for TitleSink {
                             Script(())
                         }
                         // The states the tree builder switches the
-                        // tokenizer to (scripting on, as scraper parses).
+                        // tokenizer to. Scripting is off, as trawl parses,
+                        // so `<noscript>` is ordinary markup: in the head
+                        // its elements stay there, and anything else
+                        // opens the body, as the checks above follow.
                         "textarea" => self.raw("textarea", RawKind::Rcdata),
                         "style" => self.raw("style", RawKind::Rawtext),
                         "xmp" => self.raw("xmp", RawKind::Rawtext),
                         "iframe" => self.raw("iframe", RawKind::Rawtext),
                         "noembed" => self.raw("noembed", RawKind::Rawtext),
                         "noframes" => self.raw("noframes", RawKind::Rawtext),
-                        "noscript" => self.raw("noscript", RawKind::Rawtext),
                         "script" => self.raw("script", RawKind::ScriptData),
                         "plaintext" => Plaintext,
                         _ => Continue,
@@ -183,7 +185,7 @@ pub(super) fn scan_title(html: &str) -> Scan {
 /// The title as the full tree builder sees it.
 #[cfg(test)]
 pub(super) fn title_from_dom(html: &str) -> Option<String> {
-    title_in(&Html::parse_document(html))
+    title_in(&super::parse(html, None).expect("no deadline"))
 }
 
 /// The first title of a parsed document.

@@ -115,6 +115,13 @@ where
     W: Write + Send + 'static,
 {
     let started = Instant::now();
+    match cfg.plan.tree_only_because() {
+        None => tracing::debug!(
+            "extraction streams each page (no tree), falling back to a tree on pages the \
+             stream cannot answer exactly"
+        ),
+        Some(why) => tracing::debug!("extraction parses each page into a tree: {why}"),
+    }
     let writer_gone = CancellationToken::new();
     let failures_reached = CancellationToken::new();
     let reports = if cfg.reports.wanted() {

@@ -1,0 +1,1167 @@
+//! Extraction without a tree: html5ever's tree builder runs as usual (so
+//! implied end tags, the active formatting elements, foreign content and
+//! `<noscript>` come out exactly as in the tree path), but into a sink that
+//! keeps no document. Each element is looked at once, when the tree
+//! builder attaches it, for the title, `<base>`, links, `--meta`, `-s`
+//! and `--expect`; text flows into the few elements whose text is asked
+//! for while they are open.
+//!
+//! That is exact as long as the document only grows at its end: every
+//! element and text is appended to an element on the rightmost path of
+//! the tree, so appending order is document order, and an element's
+//! ancestors are final when it arrives. The tree builder breaks that on
+//! some broken pages (foster parenting out of tables, the adoption agency
+//! for misnested formatting, a second `<body>` adding attributes, a
+//! `<frameset>` removing the body): the sink notices the first such call
+//! and gives up, and the caller parses the page into a tree instead. It
+//! never guesses.
+//!
+//! Selectors are matched on arrival, so only those that look at an element
+//! and its ancestors are streamed ([`super::select`] says which); a run
+//! asking for anything else takes the tree path for every page.
+
+use super::dom::{self, Base};
+use super::meta::MetaScan;
+use super::select::{Fields, Want};
+use super::{Extracted, ParseTimeout, Plan, links, missing_text};
+use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::{Attribute, LocalName, QualName, local_name, ns};
+use scraper::selector::{CssLocalName, CssString, NonTSPseudoClass, PseudoElement, Simple};
+use selectors::attr::{AttrSelectorOperation, CaseSensitivity, NamespaceConstraint};
+use selectors::bloom::BloomFilter;
+use selectors::matching::{ElementSelectorFlags, MatchingContext};
+use selectors::{Element, OpaqueElement};
+use std::borrow::Cow;
+use std::cell::{Ref, RefCell};
+use std::time::Instant;
+use url::Url;
+
+/// Why a page left the stream for the tree.
+pub(super) type GaveUp = &'static str;
+
+/// Extracts from a decoded page without building a tree. `Ok(Err(why))`:
+/// the page is one the stream cannot answer exactly; parse it instead.
+///
+/// # Errors
+/// Parsing outlived the deadline.
+pub(super) fn extract(
+    html: &str,
+    url: &Url,
+    plan: &Plan,
+    deadline: Option<Instant>,
+) -> Result<Result<Extracted, GaveUp>, ParseTimeout> {
+    let sink = Sink::new(plan);
+    let mut parser = html5ever::driver::parse_document(sink, super::parse_opts());
+    let mut rest = html;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(super::PARSE_CHUNK);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (chunk, tail) = rest.split_at(cut);
+        parser.process(StrTendril::from_slice(chunk));
+        rest = tail;
+        if let Some(why) = parser.tokenizer.sink.sink.state.borrow().gave_up {
+            return Ok(Err(why));
+        }
+        if !rest.is_empty() && deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(ParseTimeout);
+        }
+    }
+    let state = parser.finish().state.into_inner();
+    Ok(state.finish(url, plan))
+}
+
+/// The document node's handle.
+const DOCUMENT: usize = 0;
+
+/// What the sink remembers of a node: enough to answer the tree builder
+/// and the selectors.
+struct Node {
+    name: QualName,
+    /// Sorted by name, as scraper keeps them (the first `id` is the one
+    /// that counts).
+    attrs: Vec<Attribute>,
+    /// The parent element; `None` for the root and for nodes not (yet)
+    /// in the document.
+    parent: Option<usize>,
+    /// The previous sibling element, for `:nth-child()` and the like.
+    prev: Option<usize>,
+    /// The template's contents, for a `<template>`.
+    contents: Option<usize>,
+    place: Place,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Created, not attached yet.
+    Loose,
+    /// A comment or processing instruction: never looked at.
+    Comment,
+    /// In the document: its element is on the rightmost path or closed.
+    Document,
+    /// A template's contents or inside them: not part of the document.
+    Inert,
+}
+
+/// One open element on the rightmost path of the document.
+struct Open {
+    id: usize,
+    /// The deepest path index, up to this one, of an element whose text is
+    /// hidden (script, style, template, head), as [`dom::text`] skips.
+    hidden: Option<usize>,
+    block: bool,
+    /// Its last child element so far.
+    last_child: Option<usize>,
+}
+
+/// An element whose text is being collected while it is open.
+struct Capture {
+    /// Its index on the path.
+    depth: usize,
+    out: String,
+    gap: bool,
+    /// Every text node, as written (a title, a JSON-LD block), instead of
+    /// the text a reader sees.
+    raw: bool,
+    to: Target,
+}
+
+enum Target {
+    Title,
+    Root,
+    JsonLd,
+    Hit { sel: usize, hit: usize },
+}
+
+/// A value a `-s` field took: text arrives while the element is open, an
+/// attribute is resolved once the page's `<base>` is known.
+enum Taken {
+    Text(String),
+    Attr(String),
+}
+
+struct State {
+    nodes: Vec<Node>,
+    path: Vec<Open>,
+    captures: Vec<Capture>,
+    gave_up: Option<GaveUp>,
+    title: Option<Option<String>>,
+    base_href: Option<String>,
+    hrefs: Vec<String>,
+    hits: Vec<Vec<Taken>>,
+    met: Vec<bool>,
+    meta: Option<MetaScan>,
+    root_text: Option<String>,
+}
+
+struct Sink<'p> {
+    plan: &'p Plan,
+    state: RefCell<State>,
+}
+
+impl<'p> Sink<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        let document = Node {
+            name: QualName::new(None, ns!(), local_name!("")),
+            attrs: Vec::new(),
+            parent: None,
+            prev: None,
+            contents: None,
+            place: Place::Document,
+        };
+        Sink {
+            plan,
+            state: RefCell::new(State {
+                nodes: vec![document],
+                path: Vec::new(),
+                captures: Vec::new(),
+                gave_up: None,
+                title: None,
+                base_href: None,
+                hrefs: Vec::new(),
+                hits: plan.selections.iter().map(|_| Vec::new()).collect(),
+                met: vec![false; plan.expect.len()],
+                meta: plan.meta.then(MetaScan::default),
+                root_text: None,
+            }),
+        }
+    }
+
+    fn give_up(&self, why: GaveUp) {
+        let mut st = self.state.borrow_mut();
+        st.gave_up.get_or_insert(why);
+    }
+
+    fn add(&self, name: QualName, attrs: Vec<Attribute>, place: Place) -> usize {
+        let mut st = self.state.borrow_mut();
+        st.nodes.push(Node {
+            name,
+            attrs,
+            parent: None,
+            prev: None,
+            contents: None,
+            place,
+        });
+        st.nodes.len() - 1
+    }
+}
+
+/// Elements that break a line when rendered, and whose text is hidden, as
+/// [`dom::text`] reads them.
+fn is_block(name: &LocalName) -> bool {
+    dom::BLOCKS.contains(&&**name)
+}
+
+fn is_hidden(name: &LocalName) -> bool {
+    dom::HIDDEN.contains(&&**name)
+}
+
+impl State {
+    /// Closes path entries deeper than `depth`.
+    fn close_to(&mut self, depth: usize) {
+        while self.path.len() > depth {
+            let Some(open) = self.path.pop() else { break };
+            // A closed element is never matched again (a later element's
+            // ancestors are all open): only its name is kept, for the tree
+            // builder.
+            self.nodes[open.id].attrs = Vec::new();
+            let at = self.path.len();
+            while self.captures.last().is_some_and(|c| c.depth == at) {
+                if let Some(c) = self.captures.pop() {
+                    self.done(c);
+                }
+            }
+            if open.block {
+                for c in &mut self.captures {
+                    if !c.raw && open.hidden.is_none_or(|h| h <= c.depth) {
+                        c.gap = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn done(&mut self, c: Capture) {
+        match c.to {
+            Target::Title => self.title = Some(Some(dom::collapse(std::iter::once(&*c.out)))),
+            Target::Root => self.root_text = Some(c.out),
+            Target::JsonLd => {
+                if let Some(m) = self.meta.as_mut() {
+                    m.json_ld(&c.out);
+                }
+            }
+            Target::Hit { sel, hit } => {
+                if let Some(slot) = self.hits.get_mut(sel).and_then(|h| h.get_mut(hit)) {
+                    *slot = Taken::Text(c.out);
+                }
+            }
+        }
+    }
+
+    /// Makes `parent` the deepest open element, closing what lies below
+    /// it; false when it is not on the path (the tree would not grow at
+    /// its end).
+    fn reach(&mut self, parent: usize) -> bool {
+        if parent == DOCUMENT {
+            // Only the root element is appended to the document (comments
+            // and the doctype never come here).
+            return self.path.is_empty();
+        }
+        match self.path.iter().rposition(|o| o.id == parent) {
+            Some(i) => {
+                self.close_to(i + 1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        let Some(deepest) = self.path.last() else {
+            return;
+        };
+        let hidden = deepest.hidden;
+        for c in &mut self.captures {
+            if c.raw {
+                c.out.push_str(text);
+            } else if hidden.is_none_or(|h| h <= c.depth) {
+                dom::push_words(&mut c.out, &mut c.gap, text);
+            }
+        }
+    }
+
+    fn finish(mut self, url: &Url, plan: &Plan) -> Result<Extracted, GaveUp> {
+        if let Some(why) = self.gave_up {
+            return Err(why);
+        }
+        self.close_to(0);
+        let base = Base::new(url, self.base_href.as_deref());
+        let fields = (!plan.selections.is_empty()).then(|| {
+            Fields(
+                plan.selections
+                    .iter()
+                    .zip(std::mem::take(&mut self.hits))
+                    .map(|(sel, hits)| {
+                        let values = hits.into_iter().map(|t| match (t, &sel.want) {
+                            (Taken::Attr(raw), Want::Attr(a)) => base.attr_value(a, &raw),
+                            (Taken::Text(s) | Taken::Attr(s), _) => s,
+                        });
+                        (sel.name.clone(), sel.field(values))
+                    })
+                    .collect(),
+            )
+        });
+        let hrefs: Vec<&str> = self.hrefs.iter().map(String::as_str).collect();
+        Ok(Extracted {
+            title: self.title.flatten(),
+            fields,
+            links: plan.links.then(|| links(&hrefs, &base)),
+            meta: self.meta.map(|m| m.finish(&base)),
+            unmet: plan
+                .expect
+                .iter()
+                .zip(&self.met)
+                .find(|(_, met)| !**met)
+                .map(|(e, _)| format!("nothing on the page matches --expect '{}'", e.css))
+                .or_else(|| missing_text(self.root_text.as_deref().unwrap_or_default(), plan)),
+        })
+    }
+}
+
+impl Sink<'_> {
+    /// `id` has just entered the document, below `parent`, at the end:
+    /// it is looked at once, as the tree path's walk looks at it.
+    fn arrive(&self, parent: usize, id: usize) {
+        let plan = self.plan;
+        let mut st = self.state.borrow_mut();
+        let st = &mut *st;
+        st.nodes[id].parent = (parent != DOCUMENT).then_some(parent);
+        st.nodes[id].place = Place::Document;
+        if let Some(p) = st.path.last_mut() {
+            st.nodes[id].prev = p.last_child.replace(id);
+        }
+        let depth = st.path.len();
+        let node = &st.nodes[id];
+        let local = &node.name.local;
+        let html = node.name.ns == ns!(html);
+        let hidden = if is_hidden(local) {
+            Some(depth)
+        } else {
+            st.path.last().and_then(|o| o.hidden)
+        };
+        let block = is_block(local);
+        st.path.push(Open {
+            id,
+            hidden,
+            block,
+            last_child: None,
+        });
+        if block {
+            for c in &mut st.captures {
+                if !c.raw && hidden.is_none_or(|h| h <= c.depth) {
+                    c.gap = true;
+                }
+            }
+        }
+        let attr = |name: &str| attr(node, name);
+        let el = El {
+            nodes: &st.nodes,
+            id,
+        };
+        for (e, met) in plan.expect.iter().zip(st.met.iter_mut()) {
+            *met = *met || e.matches_any(&el);
+        }
+        if st.title.is_none() && html && *local == local_name!("title") {
+            st.title = Some(None);
+            st.captures.push(Capture {
+                depth,
+                out: String::new(),
+                gap: false,
+                raw: true,
+                to: Target::Title,
+            });
+        } else if st.base_href.is_none() && html && *local == local_name!("base") {
+            st.base_href = attr("href").map(str::to_owned);
+        } else if plan.links
+            && html
+            && (*local == local_name!("a") || *local == local_name!("area"))
+            && let Some(href) = attr("href")
+        {
+            st.hrefs.push(href.to_owned());
+        }
+        if html
+            && let Some(m) = st.meta.as_mut()
+            && m.visit_html(local, attr)
+        {
+            st.captures.push(Capture {
+                depth,
+                out: String::new(),
+                gap: false,
+                raw: true,
+                to: Target::JsonLd,
+            });
+        }
+        if depth == 0 && !plan.expect_text.is_empty() {
+            st.captures.push(Capture {
+                depth,
+                out: String::new(),
+                gap: false,
+                raw: false,
+                to: Target::Root,
+            });
+        }
+        for (i, sel) in plan.selections.iter().enumerate() {
+            let found = st.hits[i].len();
+            if !sel.takes_with(&el, found, |a| attr(a).is_some()) {
+                continue;
+            }
+            match &sel.want {
+                Want::Attr(a) => {
+                    let raw = attr(a).unwrap_or_default().to_owned();
+                    st.hits[i].push(Taken::Attr(raw));
+                }
+                _ => {
+                    st.hits[i].push(Taken::Text(String::new()));
+                    st.captures.push(Capture {
+                        depth,
+                        out: String::new(),
+                        gap: false,
+                        raw: false,
+                        to: Target::Hit { sel: i, hit: found },
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The value of attribute `name` (no namespace), as scraper's
+/// `Element::attr` finds it.
+fn attr<'n>(node: &'n Node, name: &str) -> Option<&'n str> {
+    node.attrs
+        .iter()
+        .find(|a| a.name.ns == ns!() && a.name.prefix.is_none() && &*a.name.local == name)
+        .map(|a| &*a.value)
+}
+
+impl TreeSink for Sink<'_> {
+    type Handle = usize;
+    type Output = Self;
+    type ElemName<'a>
+        = Ref<'a, QualName>
+    where
+        Self: 'a;
+
+    fn finish(self) -> Self {
+        self
+    }
+
+    fn parse_error(&self, _msg: Cow<'static, str>) {}
+
+    fn get_document(&self) -> usize {
+        DOCUMENT
+    }
+
+    fn elem_name<'a>(&'a self, target: &'a usize) -> Ref<'a, QualName> {
+        Ref::map(self.state.borrow(), |st| &st.nodes[*target].name)
+    }
+
+    fn create_element(
+        &self,
+        name: QualName,
+        mut attrs: Vec<Attribute>,
+        flags: ElementFlags,
+    ) -> usize {
+        attrs.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        let id = self.add(name, attrs, Place::Loose);
+        if flags.template {
+            let contents = self.add(
+                QualName::new(None, ns!(), local_name!("")),
+                Vec::new(),
+                Place::Inert,
+            );
+            self.state.borrow_mut().nodes[id].contents = Some(contents);
+        }
+        id
+    }
+
+    fn create_comment(&self, _text: StrTendril) -> usize {
+        self.add(
+            QualName::new(None, ns!(), local_name!("")),
+            Vec::new(),
+            Place::Comment,
+        )
+    }
+
+    fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> usize {
+        self.create_comment(StrTendril::new())
+    }
+
+    fn append(&self, parent: &usize, child: NodeOrText<usize>) {
+        let parent = *parent;
+        let parent_place = self.state.borrow().nodes[parent].place;
+        match (parent_place, child) {
+            (Place::Inert, NodeOrText::AppendNode(c)) => {
+                self.state.borrow_mut().nodes[c].place = Place::Inert;
+            }
+            (Place::Inert, NodeOrText::AppendText(_)) => {}
+            (Place::Loose | Place::Comment, _) => {
+                self.give_up("a node appended to one outside the document");
+            }
+            (Place::Document, NodeOrText::AppendNode(c)) => {
+                let mut st = self.state.borrow_mut();
+                match st.nodes[c].place {
+                    // Not looked at, and not on the path.
+                    Place::Comment => return,
+                    Place::Loose => {}
+                    Place::Document | Place::Inert => {
+                        drop(st);
+                        return self.give_up("a node moved");
+                    }
+                }
+                if !st.reach(parent) {
+                    drop(st);
+                    return self.give_up("a node appended before the end of the document");
+                }
+                drop(st);
+                self.arrive(parent, c);
+            }
+            (Place::Document, NodeOrText::AppendText(text)) => {
+                let mut st = self.state.borrow_mut();
+                if !st.reach(parent) {
+                    drop(st);
+                    return self.give_up("text appended before the end of the document");
+                }
+                st.text(&text);
+            }
+        }
+    }
+
+    fn append_based_on_parent_node(
+        &self,
+        _element: &usize,
+        _prev_element: &usize,
+        _child: NodeOrText<usize>,
+    ) {
+        self.give_up("foster parenting (content misplaced in a table)");
+    }
+
+    fn append_doctype_to_document(&self, _: StrTendril, _: StrTendril, _: StrTendril) {}
+
+    fn get_template_contents(&self, target: &usize) -> usize {
+        let st = self.state.borrow();
+        // The tree builder asks only for a template's; a handle to an
+        // inert node keeps whatever it appends out of the document.
+        st.nodes[*target].contents.unwrap_or(*target)
+    }
+
+    fn same_node(&self, x: &usize, y: &usize) -> bool {
+        x == y
+    }
+
+    fn set_quirks_mode(&self, _mode: QuirksMode) {}
+
+    fn append_before_sibling(&self, _sibling: &usize, _new_node: NodeOrText<usize>) {
+        self.give_up("a node inserted before another (foster parenting)");
+    }
+
+    fn add_attrs_if_missing(&self, target: &usize, attrs: Vec<Attribute>) {
+        let st = self.state.borrow();
+        let node = &st.nodes[*target];
+        if attrs
+            .iter()
+            .any(|a| !node.attrs.iter().any(|b| b.name == a.name))
+        {
+            drop(st);
+            self.give_up("attributes added to an element already looked at");
+        }
+    }
+
+    fn remove_from_parent(&self, _target: &usize) {
+        self.give_up("a node removed (the adoption agency, or a frameset)");
+    }
+
+    fn reparent_children(&self, _node: &usize, _new_parent: &usize) {
+        self.give_up("children moved (the adoption agency)");
+    }
+}
+
+/// An element of the stream, for the selector matcher: it knows its
+/// attributes and its ancestors, which is all a streamed selector asks.
+#[derive(Clone, Copy)]
+struct El<'a> {
+    nodes: &'a [Node],
+    id: usize,
+}
+
+impl std::fmt::Debug for El<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{}>", self.node().name.local)
+    }
+}
+
+impl<'a> El<'a> {
+    fn node(&self) -> &'a Node {
+        &self.nodes[self.id]
+    }
+}
+
+impl Element for El<'_> {
+    type Impl = Simple;
+
+    fn opaque(&self) -> OpaqueElement {
+        OpaqueElement::new(self.node())
+    }
+
+    fn parent_element(&self) -> Option<Self> {
+        self.node().parent.map(|id| El {
+            nodes: self.nodes,
+            id,
+        })
+    }
+
+    fn parent_node_is_shadow_root(&self) -> bool {
+        false
+    }
+
+    fn containing_shadow_host(&self) -> Option<Self> {
+        None
+    }
+
+    fn is_pseudo_element(&self) -> bool {
+        false
+    }
+
+    fn is_part(&self, _name: &CssLocalName) -> bool {
+        false
+    }
+
+    fn is_same_type(&self, other: &Self) -> bool {
+        self.node().name == other.node().name
+    }
+
+    fn imported_part(&self, _: &CssLocalName) -> Option<CssLocalName> {
+        None
+    }
+
+    // Earlier siblings have all arrived (only their names are kept once
+    // closed: enough for `:nth-child()` and `:nth-of-type()`); later ones,
+    // children and emptiness are not known on arrival, and selectors that
+    // ask for them are never streamed (`select::not_streamable`).
+    fn prev_sibling_element(&self) -> Option<Self> {
+        self.node().prev.map(|id| El {
+            nodes: self.nodes,
+            id,
+        })
+    }
+
+    fn next_sibling_element(&self) -> Option<Self> {
+        None
+    }
+
+    fn first_element_child(&self) -> Option<Self> {
+        None
+    }
+
+    fn is_html_element_in_html_document(&self) -> bool {
+        self.node().name.ns == ns!(html)
+    }
+
+    fn has_local_name(&self, name: &CssLocalName) -> bool {
+        self.node().name.local == name.0
+    }
+
+    fn has_namespace(&self, namespace: &html5ever::Namespace) -> bool {
+        self.node().name.ns == *namespace
+    }
+
+    fn attr_matches(
+        &self,
+        ns: &NamespaceConstraint<&html5ever::Namespace>,
+        local_name: &CssLocalName,
+        operation: &AttrSelectorOperation<&CssString>,
+    ) -> bool {
+        self.node().attrs.iter().any(|a| {
+            !matches!(*ns, NamespaceConstraint::Specific(url) if *url != a.name.ns)
+                && local_name.0 == a.name.local
+                && operation.eval_str(&a.value)
+        })
+    }
+
+    fn match_non_ts_pseudo_class(
+        &self,
+        _pc: &NonTSPseudoClass,
+        _context: &mut MatchingContext<'_, Simple>,
+    ) -> bool {
+        false
+    }
+
+    fn match_pseudo_element(
+        &self,
+        _pe: &PseudoElement,
+        _context: &mut MatchingContext<'_, Simple>,
+    ) -> bool {
+        false
+    }
+
+    fn is_link(&self) -> bool {
+        &*self.node().name.local == "link"
+    }
+
+    fn is_html_slot_element(&self) -> bool {
+        true
+    }
+
+    fn has_id(&self, id: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
+        self.node()
+            .attrs
+            .iter()
+            .find(|a| &*a.name.local == "id")
+            .is_some_and(|a| case_sensitivity.eq(id.0.as_bytes(), a.value.as_bytes()))
+    }
+
+    fn has_class(&self, name: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
+        self.node()
+            .attrs
+            .iter()
+            .filter(|a| &*a.name.local == "class")
+            .flat_map(|a| a.value.split_ascii_whitespace())
+            .any(|c| case_sensitivity.eq(c.as_bytes(), name.0.as_bytes()))
+    }
+
+    fn has_custom_state(&self, _name: &CssLocalName) -> bool {
+        false
+    }
+
+    fn is_empty(&self) -> bool {
+        false
+    }
+
+    fn is_root(&self) -> bool {
+        self.node().parent.is_none() && self.node().place == Place::Document
+    }
+
+    fn apply_selector_flags(&self, _flags: ElementSelectorFlags) {}
+
+    fn add_element_unique_hashes(&self, _filter: &mut BloomFilter) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{from_dom, parse};
+    use super::*;
+    use crate::content::sniff_encoding;
+
+    /// Selectors of every kind the stream answers, over the elements the
+    /// broken pages break.
+    pub(super) const SELECTIONS: &[&str] = &[
+        "h1=h1",
+        "headings[]=h2",
+        "refs[]=a.reference@href",
+        "p[]=p",
+        "li[]=li",
+        "cells[]=td",
+        "rows[]=table > tbody > tr",
+        "b[]=b",
+        "pi[]=p i",
+        "svg[]=svg *",
+        "titles[]=title",
+        "noscript[]=noscript",
+        "divs[]=div",
+        "body=body",
+        "body_class=body@class",
+        "hrefs[]=[href]@href",
+        "imgs[]=img@src",
+        "x[]=.x",
+        "lang=:root@lang",
+        "not[]=a:not(.reference)@href",
+        "is[]=:is(h1, h2, h3) > *",
+        "where[]=:where(dd, dt, option)",
+        "ids[]=[id]@id",
+        "scripts[]=script",
+        "deep[]=html body div p",
+        "upper[]=P",
+        "any[]=*|p",
+        "first[]=li:first-child",
+        "second[]=tr:nth-child(2) > td",
+        "oftype[]=p:first-of-type",
+        "odd[]=li:nth-of-type(2n+1)",
+        "notfirst[]=:not(:first-child) > b",
+    ];
+
+    pub(super) fn plan(selections: &[&str]) -> Plan {
+        Plan {
+            selections: selections.iter().map(|s| s.parse().unwrap()).collect(),
+            links: true,
+            meta: true,
+            parse_timeout: None,
+            expect: ["body", "p b", "svg a"]
+                .iter()
+                .map(|s| s.parse().unwrap())
+                .collect(),
+            expect_text: vec!["the".into()],
+        }
+    }
+
+    fn page_url() -> Url {
+        Url::parse("http://h.test/dir/page.html").unwrap()
+    }
+
+    /// The stream's answer (`Err`: it gave up) and the tree's.
+    fn both(page: &str, plan: &Plan) -> (Result<Extracted, GaveUp>, Extracted) {
+        let url = page_url();
+        let stream = extract(page, &url, plan, None).unwrap();
+        let tree = from_dom(&parse(page, None).unwrap(), &url, plan, None).unwrap();
+        (stream, tree)
+    }
+
+    fn pages(dir: &str) -> Vec<(String, String)> {
+        let dir = format!("{}/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let text = sniff_encoding(&bytes, None).decode(&bytes).0.into_owned();
+            out.push((path.display().to_string(), text));
+        }
+        out
+    }
+
+    /// The differential check: on every fixture page and every deliberately
+    /// broken one, the stream either gives up or says exactly what the
+    /// tree says.
+    #[test]
+    fn the_stream_agrees_with_the_tree_or_gives_up() {
+        let mut all = pages("pages");
+        all.extend(pages("broken"));
+        let plan = plan(SELECTIONS);
+        let (mut streamed, mut gave_up) = (0, Vec::new());
+        for (name, page) in &all {
+            match both(page, &plan) {
+                (Ok(stream), tree) => {
+                    assert_eq!(stream, tree, "{name}");
+                    streamed += 1;
+                }
+                (Err(why), _) => gave_up.push((name, why)),
+            }
+        }
+        // Most pages stream; the ones that cannot are the broken ones the
+        // tree builder rearranges.
+        assert!(
+            streamed * 2 > all.len(),
+            "{streamed} of {}: {gave_up:?}",
+            all.len()
+        );
+        eprintln!("streamed {streamed}: gave up {gave_up:?}");
+        for (name, _) in &gave_up {
+            assert!(
+                name.contains("/broken/") || name.contains("malformed"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_stream_agrees_on_small_tricky_pages() {
+        let plan = plan(SELECTIONS);
+        let mut streamed = 0;
+        let cases = [
+            "<p><b>x<p>y",
+            "<p>a<div>b</div>c",
+            "<ul><li>a<li>b</ul><p>the end",
+            "<div><b>bold</div>text",
+            "<svg><title>t</title><a href=x>y</a></svg><title>real</title>",
+            "<template><title>no</title></template><title>yes</title>",
+            "<title>a</title><title>b</title>",
+            "<base href=/b/><a href=x>x</a><base href=/c/>",
+            "<a href=x>x</a><base href=/late/>",
+            "<html lang=de><body><p>the text</p><script>the script</script>",
+            "<p>one<noscript>two</noscript>three</p>",
+            "<dl><dt>a<dd>b</dl>",
+            "<h1>a<h2>b</h2></h1>",
+            "<select><option>a<option>b</select><p>x",
+            "<math><mi>x</mi></math><p>y",
+            "<body><p>x</p></body><!-- c --><p>late</p>",
+            "<pre>\nline</pre>",
+            "",
+            "just text, the end",
+        ];
+        for page in cases {
+            if let (Ok(stream), tree) = both(page, &plan) {
+                assert_eq!(stream, tree, "{page}");
+                streamed += 1;
+            }
+        }
+        assert!(streamed >= cases.len() - 2, "{streamed}");
+    }
+
+    #[test]
+    fn the_stream_gives_up_where_the_tree_builder_moves_nodes() {
+        let plan = plan(&["b[]=b"]);
+        for (page, why) in [
+            ("<table><a href=x>x</a><tr><td>y</table>", "foster"),
+            ("<table>text<tr><td>y</table>", "foster"),
+            ("<p><b>x<i>y</b>z</i></p>", ""),
+            ("<b>x<div>y</b>z</div>", "adoption"),
+            ("<a href=1>x<div><a href=2>y</a></div>", ""),
+            ("<body><p>x<body class=b>", "attributes"),
+            ("<p>x<frameset>", ""),
+        ] {
+            match both(page, &plan) {
+                (Err(got), _) => assert!(got.contains(why), "{page}: {got}"),
+                (Ok(stream), tree) => assert_eq!(stream, tree, "{page}"),
+            }
+        }
+        // The clearest cases always give up.
+        assert!(both("<b>x<div>y</b>z</div>", &plan).0.is_err());
+        assert!(both("<table><a href=x>x</a></table>", &plan).0.is_err());
+        assert!(both("<body><body class=b>", &plan).0.is_err());
+        // A repeated <body> that adds nothing changes nothing.
+        assert!(both("<body class=a><body class=b>", &plan).0.is_ok());
+    }
+
+    #[test]
+    fn runs_with_selectors_the_stream_cannot_answer_take_the_tree() {
+        for (sel, why) in [
+            ("x=h1 + p", "sibling"),
+            ("x=h1 ~ p", "sibling"),
+            ("x=li:last-child", "child-index"),
+            ("x=li:nth-last-child(2)", "child-index"),
+            ("x=li:only-child", "child-index"),
+            ("x=div:has(p)", ":has"),
+            ("x=p:empty", ":empty"),
+            ("x=p@html", "@html"),
+            ("x=:not(h1 + p)", "sibling"),
+            ("x=li:last-of-type", "child-index"),
+        ] {
+            let got = plan(&[sel]).tree_only_because().unwrap_or_default();
+            assert!(got.contains(why), "{sel}: {got}");
+        }
+        let mut p = plan(&["x=h1", "y=li:first-child", "z=tr:nth-of-type(2n)"]);
+        assert_eq!(p.tree_only_because(), None);
+        p.expect = vec!["h1 + p".parse().unwrap()];
+        assert!(p.tree_only_because().unwrap().contains("--expect"));
+    }
+}
+
+/// The differential check and the speed of both paths over whole corpora,
+/// by hand: `bench/extract-differential.sh` runs it.
+#[cfg(test)]
+mod corpus {
+    use super::super::{extract_via, from_dom, parse};
+    use super::tests::{SELECTIONS, plan};
+    use super::*;
+    use crate::content::sniff_encoding;
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    fn files(root: &str) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![PathBuf::from(root)];
+        while let Some(d) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| {
+                    x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm")
+                }) {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
+    /// `TRAWL_CORPUS=DIR[:DIR…]`, each a folder searched for `.html` files;
+    /// `TRAWL_ROUNDS` timing rounds (default 5). For each folder: how many
+    /// pages the stream answered, how many it handed to the tree and why,
+    /// every page where the two paths' records differ (which must be
+    /// none), and the CPU time per page of both paths on the benchmark's
+    /// extraction (three selectors and the links), one thread, medians.
+    #[test]
+    #[ignore = "needs corpora of real pages; run by bench/extract-differential.sh"]
+    fn stream_corpus() {
+        let roots = std::env::var("TRAWL_CORPUS").expect("set TRAWL_CORPUS to folders of HTML");
+        let rounds: usize = std::env::var("TRAWL_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(5);
+        let url = Url::parse("http://h.test/dir/page.html").unwrap();
+        let bench = plan(&["h1=h1", "headings[]=h2", "refs[]=a.reference@href"]);
+        let bench = Plan {
+            meta: false,
+            expect: Vec::new(),
+            expect_text: Vec::new(),
+            ..bench
+        };
+        let broad = plan(SELECTIONS);
+        let (mut all_pages, mut all_differ) = (0usize, 0usize);
+        // A folder reached twice (Debian links python3.11-dev to python3.11)
+        // counts once.
+        let mut seen = std::collections::HashSet::new();
+        for root in roots.split(':').filter(|r| !r.is_empty()) {
+            let files: Vec<PathBuf> = files(root)
+                .into_iter()
+                .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+                .collect();
+            if files.is_empty() {
+                continue;
+            }
+            let bodies: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+            let mut streamed = 0;
+            let mut gave_up: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut differ = Vec::new();
+            for (path, body) in files.iter().zip(&bodies) {
+                let text = sniff_encoding(body, None).decode(body).0;
+                let mut whole = true;
+                for plan in [&bench, &broad] {
+                    let tree = from_dom(&parse(&text, None).unwrap(), &url, plan, None).unwrap();
+                    match extract(&text, &url, plan, None).unwrap() {
+                        Ok(stream) if stream != tree => {
+                            differ.push(format!(
+                                "{}: {}",
+                                path.display(),
+                                first_difference(&stream, &tree)
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(why) => {
+                            whole = false;
+                            *gave_up.entry(why).or_default() += 1;
+                            break;
+                        }
+                    }
+                }
+                streamed += usize::from(whole);
+            }
+            let n = files.len();
+            let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+            let time = |stream: bool| {
+                let times: Vec<f64> = (0..rounds.max(1))
+                    .map(|_| {
+                        let t = Instant::now();
+                        for body in &bodies {
+                            let got = extract_via(body, Some("text/html"), &url, &bench, stream);
+                            std::hint::black_box(got.unwrap());
+                        }
+                        t.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                median(times)
+            };
+            let (tree_s, stream_s) = (time(false), time(true));
+            // The floor under any pass over html5ever's tokens: decoding,
+            // and the tokenizer alone, into a sink that keeps nothing.
+            let floor = |tokenize: bool| {
+                let times: Vec<f64> = (0..rounds.max(1))
+                    .map(|_| {
+                        let t = Instant::now();
+                        for body in &bodies {
+                            let text = sniff_encoding(body, Some("text/html")).decode(body).0;
+                            if tokenize {
+                                tokens_only(&text);
+                            }
+                            std::hint::black_box(text);
+                        }
+                        t.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                median(times)
+            };
+            let (decode_s, tokens_s) = (floor(false), floor(true));
+            println!(
+                "{root}: {n} pages, {mb:.1} MB; stream answered {streamed}, handed {} to the tree \
+                 {gave_up:?}; records differ on {} ({:.3}% agree)",
+                n - streamed,
+                differ.len(),
+                100.0 * (n - differ.len()) as f64 / n as f64,
+            );
+            for d in &differ {
+                println!("  DIFFERS {d}");
+            }
+            println!(
+                "  3 selectors + links, one thread, median of {rounds}: tree {:.3} ms/page \
+                 ({:.0} pages/s, {:.0} MB/s), stream {:.3} ms/page ({:.0} pages/s, {:.0} MB/s), \
+                 {:.2}x",
+                1e3 * tree_s / n as f64,
+                n as f64 / tree_s,
+                mb / tree_s,
+                1e3 * stream_s / n as f64,
+                n as f64 / stream_s,
+                mb / stream_s,
+                tree_s / stream_s,
+            );
+            println!(
+                "  the floor: decoding {:.3} ms/page, decoding + html5ever's tokenizer alone \
+                 {:.3} ms/page ({:.0} MB/s)",
+                1e3 * decode_s / n as f64,
+                1e3 * tokens_s / n as f64,
+                mb / tokens_s,
+            );
+            all_pages += n;
+            all_differ += differ.len();
+        }
+        println!("all: {all_pages} pages, records differ on {all_differ}");
+        assert_eq!(all_differ, 0);
+    }
+
+    /// Runs html5ever's tokenizer over a page into a sink that keeps
+    /// nothing (raw-text elements are not switched to: only the cost is
+    /// of interest).
+    fn tokens_only(html: &str) {
+        use html5ever::tokenizer::{
+            BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+        };
+        struct Null;
+        impl TokenSink for Null {
+            type Handle = ();
+            fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+                std::hint::black_box(token);
+                TokenSinkResult::Continue
+            }
+        }
+        let tok = Tokenizer::new(Null, TokenizerOpts::default());
+        let input = BufferQueue::default();
+        input.push_back(StrTendril::from_slice(html));
+        let _ = tok.feed(&input);
+        tok.end();
+    }
+
+    /// Names the first part of two extractions that differs, for humans.
+    fn first_difference(a: &Extracted, b: &Extracted) -> String {
+        if a.title != b.title {
+            return format!("title {:?} vs {:?}", a.title, b.title);
+        }
+        if a.links != b.links {
+            return "links".into();
+        }
+        if a.meta != b.meta {
+            return "meta".into();
+        }
+        if a.unmet != b.unmet {
+            return format!("unmet {:?} vs {:?}", a.unmet, b.unmet);
+        }
+        if let (Some(x), Some(y)) = (&a.fields, &b.fields) {
+            for ((name, fx), (_, fy)) in x.0.iter().zip(&y.0) {
+                if fx != fy {
+                    return format!("field {name}: {fx:?} vs {fy:?}");
+                }
+            }
+        }
+        "fields".into()
+    }
+}
