@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# trawl --crawl beside spider_cli, wget -r and Scrapy's CrawlSpider, in one sitting, on the
+# Python docs site the shared harness serves (../shared/bench/crawl_peers.sh), then the page
+# sets compared: what trawl found that wget did not, and the other way round.
+#
+# usage (from the repo root):  bash bench/crawl.sh
+# env: RUNS=3, SHARED_BENCH=../shared/bench, SPIDER=path to spider_cli's `spider`
+#      (default: `spider` on PATH; build it with
+#       cargo install spider_cli --no-default-features --root DIR), SKIP_BUILD=1,
+#      QUIET_MAX_WAIT (seconds the harness waits for a quiet machine before each run).
+# trawl writes full records (`--crawl --depth 50 -c 64 --per-host 64`, scope host); the
+# peers only print URLs. Everything goes to bench/.run/ (gitignored).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SHARED_BENCH="${SHARED_BENCH:-../shared/bench}"
+[[ "$SHARED_BENCH" = /* ]] || SHARED_BENCH="$ROOT/$SHARED_BENCH"
+H="$ROOT/bench/.run/harness"
+mkdir -p "$H"
+for f in "$SHARED_BENCH"/*; do
+  name="$(basename "$f")"
+  [[ "$name" == .venv || "$name" == .run ]] && continue
+  [[ -e "$H/$name" ]] && { chmod -R u+w "$H/$name"; rm -rf "${H:?}/$name"; }
+  cp -R "$f" "$H/$name"
+done
+chmod -R u+w "$H"
+[[ -x "$H/.venv/bin/python" ]] || "$H/setup.sh" >&2
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then cargo build --release >&2; fi
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+BIN="$TARGET_DIR/release/trawl"
+export TRAWL_CMD="$(printf '%q' "$BIN") --crawl --depth 50 -c 64 --per-host 64 -q {start}"
+export RUNS="${RUNS:-3}"
+command -v "${SPIDER:-spider}" >/dev/null || { echo "error: no spider_cli (set SPIDER)" >&2; exit 1; }
+(cd "$H" && ./crawl_peers.sh)
+out="$H/.run/crawl"
+pages() { grep -o 'http[^ ]*\.html' "$1" | sed 's/#.*//' | sort -u; }
+echo
+echo "## page sets (run 1): trawl vs wget"
+pages "$out/trawl.1.urls" > "$out/trawl.pages"
+pages "$out/wget.1.urls" > "$out/wget.pages"
+echo "trawl $(wc -l < "$out/trawl.pages"), wget $(wc -l < "$out/wget.pages")"
+echo "only trawl:"; comm -23 "$out/trawl.pages" "$out/wget.pages" | sed 's/^/  /'
+echo "only wget:";  comm -13 "$out/trawl.pages" "$out/wget.pages" | sed 's/^/  /'
