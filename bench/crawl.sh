@@ -13,22 +13,10 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-SHARED_BENCH="${SHARED_BENCH:-../shared/bench}"
-[[ "$SHARED_BENCH" = /* ]] || SHARED_BENCH="$ROOT/$SHARED_BENCH"
-H="$ROOT/bench/.run/harness"
-mkdir -p "$H"
-for f in "$SHARED_BENCH"/*; do
-  name="$(basename "$f")"
-  [[ "$name" == .venv || "$name" == .run ]] && continue
-  [[ -e "$H/$name" ]] && { chmod -R u+w "$H/$name"; rm -rf "${H:?}/$name"; }
-  cp -R "$f" "$H/$name"
-done
-chmod -R u+w "$H"
-[[ -x "$H/.venv/bin/python" ]] || "$H/setup.sh" >&2
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then cargo build --release >&2; fi
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-BIN="$TARGET_DIR/release/trawl"
+source "$ROOT/bench/lib.sh"
+harness_copy
+[[ -x "$H/.venv/bin/python" ]] || SKIP_SETUP=0 harness_setup
+BIN="$(release_bin)"
 export TRAWL_CMD="$(printf '%q' "$BIN") --crawl --depth 50 -c 64 --per-host 64 -q {start}"
 export RUNS="${RUNS:-3}"
 command -v "${SPIDER:-spider}" >/dev/null || { echo "error: no spider_cli (set SPIDER)" >&2; exit 1; }

@@ -23,40 +23,20 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-SHARED_BENCH="${SHARED_BENCH:-../shared/bench}"
-[[ "$SHARED_BENCH" = /* ]] || SHARED_BENCH="$ROOT/$SHARED_BENCH"
+source "$ROOT/bench/lib.sh"
 WORK="$ROOT/bench/.run"
-H="$WORK/harness"
 OUT="$WORK/revalidate"
 RUNS="${RUNS:-3}"
 mkdir -p "$OUT"
 
-if [[ ! -f "$H/lib.sh" ]]; then
-  [[ -f "$SHARED_BENCH/lib.sh" ]] || { echo "error: no harness at $SHARED_BENCH (set SHARED_BENCH)" >&2; exit 1; }
-  mkdir -p "$H"
-  for f in "$SHARED_BENCH"/*; do
-    name="$(basename "$f")"
-    [[ "$name" == .venv || "$name" == .run ]] && continue
-    cp -R "$f" "$H/$name"
-  done
-  chmod -R u+w "$H"
-fi
-if [[ "${SKIP_SETUP:-0}" != 1 ]]; then
-  echo "== harness setup ($H/setup.sh)" >&2
-  "$H/setup.sh" >&2
-fi
+harness_copy
+harness_setup
 if [[ -n "${TRAWL_BIN:-}" ]]; then
   BIN="$(cd "$(dirname "$TRAWL_BIN")" && pwd)/$(basename "$TRAWL_BIN")"
 else
-  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "== cargo build --release" >&2
-    cargo build --release >&2
-  fi
-  TARGET_DIR="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-  BIN="$TARGET_DIR/release/trawl"
+  BIN="$(release_bin)"
 fi
-[[ -x "$BIN" ]] || { echo "error: $BIN not built" >&2; exit 1; }
+[[ -x "$BIN" ]] || { echo "error: $BIN is not executable" >&2; exit 1; }
 
 # The harness's helpers: nginx, the URL list, waiting for a quiet machine.
 # shellcheck source=/dev/null

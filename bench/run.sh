@@ -21,10 +21,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-SHARED_BENCH="${SHARED_BENCH:-../shared/bench}"
-[[ "$SHARED_BENCH" = /* ]] || SHARED_BENCH="$ROOT/$SHARED_BENCH"
+source "$ROOT/bench/lib.sh"
 WORK="$ROOT/bench/.run"
-H="$WORK/harness"
 export RUNS="${RUNS:-3}"
 PEERS="${PEERS:-trawl trawl-extract py-asyncio-lxml scrapy curl-parallel}"
 # memscale (200,000 tiny pages): Scrapy would take ~15 min a round there and the
@@ -43,33 +41,17 @@ if [[ -f "$H/.run/nginx.master.pid" ]] && kill -0 "$(cat "$H/.run/nginx.master.p
        "stop it with: (cd $H && source lib.sh && server_stop)" >&2
   exit 1
 fi
-for f in "$SHARED_BENCH"/* "$SHARED_BENCH"/.gitignore; do
-  name="$(basename "$f")"
-  [[ "$name" == .venv || "$name" == .run ]] && continue
-  [[ -e "$H/$name" ]] && { chmod -R u+w "$H/$name"; rm -rf "${H:?}/$name"; }
-  cp -R "$f" "$H/$name"
-done
-chmod -R u+w "$H"
+harness_copy
 # The harness takes one tool under test (TOOL_CMD); the copy learns a second
 # one, trawl-extract, from $EXTRA_CMDS (a file of CMD[name]=... lines).
 sed -i 's|^if \[\[ -n "${TOOL_CMD:-}" \]\]; then CMD\[$TOOL_NAME\]="$TOOL_CMD"; fi$|&\n[[ -n "${EXTRA_CMDS:-}" ]] \&\& source "$EXTRA_CMDS"|' "$H/run_all.sh"
 grep -q EXTRA_CMDS "$H/run_all.sh" || { echo "error: could not teach $H/run_all.sh a second tool" >&2; exit 1; }
 
 # 2. harness setup (apt packages need root the first time; pip into .venv)
-if [[ "${SKIP_SETUP:-0}" != 1 ]]; then
-  echo "== harness setup ($H/setup.sh)" >&2
-  "$H/setup.sh" >&2
-fi
+harness_setup
 
 # 3. release build; the binary's absolute path (CARGO_TARGET_DIR / cargo config respected)
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  echo "== cargo build --release" >&2
-  cargo build --release >&2
-fi
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-BIN="$TARGET_DIR/release/trawl"
-[[ -x "$BIN" ]] || { echo "error: $BIN not built" >&2; exit 1; }
+BIN="$(release_bin)"
 
 # 4. the run. --per-host {c}: all URLs go to one host, so trawl's per-host cap (default 8)
 #    would otherwise hold it below the scenario's concurrency.
