@@ -17,6 +17,7 @@
 //! titles (see `bench/README.md`).
 
 pub mod dom;
+mod fast;
 pub mod meta;
 pub mod pool;
 pub mod select;
@@ -124,17 +125,31 @@ pub fn extract(
     url: &Url,
     plan: &Plan,
 ) -> Result<Option<Extracted>, ParseTimeout> {
-    extract_via(body, content_type, url, plan, true)
+    extract_via(body, content_type, url, plan, Via::Fast)
 }
 
-/// As [`extract`]; `stream: false` parses every page into a tree, as the
-/// benchmarks compare.
+/// How a page that needs more than its title is read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Via {
+    /// trawl's own tokenizer and tree builder ([`fast`]), handing a page it
+    /// does not follow to html5ever's stream, and that to the tree: what
+    /// trawl does.
+    Fast,
+    /// html5ever's tree builder into the stream ([`stream`]), then the tree.
+    #[cfg(test)]
+    Stream,
+    /// Every page parsed into a tree.
+    Tree,
+}
+
+/// As [`extract`], by the way `via` says (the benchmarks and the
+/// differential check compare them).
 fn extract_via(
     body: &[u8],
     content_type: Option<&str>,
     url: &Url,
     plan: &Plan,
-    stream: bool,
+    via: Via,
 ) -> Result<Option<Extracted>, ParseTimeout> {
     if !may_be_html(content_type) || (content_type.is_none() && !looks_like_html(body)) {
         return Ok(None);
@@ -155,7 +170,15 @@ fn extract_via(
             ..Extracted::default()
         }));
     }
-    if stream && plan.tree_only_because().is_none() {
+    if via != Via::Tree && plan.tree_only_because().is_none() {
+        if via == Via::Fast {
+            match fast::extract(&text, url, plan, deadline)? {
+                Ok(found) => return Ok(Some(found)),
+                Err(why) => {
+                    tracing::debug!(%url, "the fast reader gave up ({why}): reading with html5ever");
+                }
+            }
+        }
         match stream::extract(&text, url, plan, deadline)? {
             Ok(found) => return Ok(Some(found)),
             Err(why) => tracing::debug!(%url, "the stream gave up ({why}): parsing a tree"),

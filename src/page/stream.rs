@@ -156,13 +156,15 @@ struct State {
     root_text: Option<String>,
 }
 
-struct Sink<'p> {
+/// The sink the tree builder feeds: html5ever's here, trawl's own in
+/// [`super::fast`].
+pub(super) struct Sink<'p> {
     plan: &'p Plan,
     state: RefCell<State>,
 }
 
 impl<'p> Sink<'p> {
-    fn new(plan: &'p Plan) -> Self {
+    pub(super) fn new(plan: &'p Plan) -> Self {
         let document = Node {
             name: QualName::new(None, ns!(), local_name!("")),
             attrs: Vec::new(),
@@ -192,6 +194,31 @@ impl<'p> Sink<'p> {
     fn give_up(&self, why: GaveUp) {
         let mut st = self.state.borrow_mut();
         st.gave_up.get_or_insert(why);
+    }
+
+    /// Why the sink gave up, if it did.
+    pub(super) fn gave_up(&self) -> Option<GaveUp> {
+        self.state.borrow().gave_up
+    }
+
+    /// Text appended to `parent`, as `append` takes it, without making a
+    /// tendril of it.
+    pub(super) fn append_str(&self, parent: usize, text: &str) {
+        let mut st = self.state.borrow_mut();
+        if st.nodes[parent].place != Place::Document {
+            drop(st);
+            return self.give_up("text appended outside the document");
+        }
+        if !st.reach(parent) {
+            drop(st);
+            return self.give_up("text appended before the end of the document");
+        }
+        st.text(text);
+    }
+
+    /// The answer, once the whole page went through.
+    pub(super) fn answer(self, url: &Url, plan: &Plan) -> Result<Extracted, GaveUp> {
+        self.state.into_inner().finish(url, plan)
     }
 
     fn add(&self, name: QualName, attrs: Vec<Attribute>, place: Place) -> usize {
@@ -751,14 +778,14 @@ impl Element for El<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{from_dom, parse};
     use super::*;
     use crate::content::sniff_encoding;
 
     /// Selectors of every kind the stream answers, over the elements the
     /// broken pages break.
-    pub(super) const SELECTIONS: &[&str] = &[
+    pub(in crate::page) const SELECTIONS: &[&str] = &[
         "h1=h1",
         "headings[]=h2",
         "refs[]=a.reference@href",
@@ -793,7 +820,7 @@ mod tests {
         "notfirst[]=:not(:first-child) > b",
     ];
 
-    pub(super) fn plan(selections: &[&str]) -> Plan {
+    pub(in crate::page) fn plan(selections: &[&str]) -> Plan {
         Plan {
             selections: selections.iter().map(|s| s.parse().unwrap()).collect(),
             links: true,
@@ -952,7 +979,7 @@ mod tests {
 /// by hand: `bench/extract-differential.sh` runs it.
 #[cfg(test)]
 mod corpus {
-    use super::super::{extract_via, from_dom, parse};
+    use super::super::{Via, extract_via, from_dom, parse};
     use super::tests::{SELECTIONS, plan};
     use super::*;
     use crate::content::sniff_encoding;
@@ -1024,38 +1051,54 @@ mod corpus {
             let bodies: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
             let mut streamed = 0;
             let mut gave_up: BTreeMap<&str, usize> = BTreeMap::new();
+            let (mut fast_answered, mut fast_gave_up) = (0, BTreeMap::<&str, usize>::new());
             let mut differ = Vec::new();
             for (path, body) in files.iter().zip(&bodies) {
                 let text = sniff_encoding(body, None).decode(body).0;
-                let mut whole = true;
+                let (mut whole, mut fast_whole) = (true, true);
                 for plan in [&bench, &broad] {
                     let tree = from_dom(&parse(&text, None).unwrap(), &url, plan, None).unwrap();
-                    match extract(&text, &url, plan, None).unwrap() {
-                        Ok(stream) if stream != tree => {
-                            differ.push(format!(
-                                "{}: {}",
+                    let answers = [
+                        ("stream", extract(&text, &url, plan, None).unwrap()),
+                        (
+                            "fast",
+                            super::super::fast::extract(&text, &url, plan, None).unwrap(),
+                        ),
+                    ];
+                    for (which, answer) in answers {
+                        match answer {
+                            Ok(got) if got != tree => differ.push(format!(
+                                "{} ({which}): {}",
                                 path.display(),
-                                first_difference(&stream, &tree)
-                            ));
-                        }
-                        Ok(_) => {}
-                        Err(why) => {
-                            whole = false;
-                            *gave_up.entry(why).or_default() += 1;
-                            break;
+                                first_difference(&got, &tree)
+                            )),
+                            Ok(_) => {}
+                            Err(why) if which == "stream" => {
+                                if whole {
+                                    *gave_up.entry(why).or_default() += 1;
+                                }
+                                whole = false;
+                            }
+                            Err(why) => {
+                                if fast_whole {
+                                    *fast_gave_up.entry(why).or_default() += 1;
+                                }
+                                fast_whole = false;
+                            }
                         }
                     }
                 }
                 streamed += usize::from(whole);
+                fast_answered += usize::from(fast_whole);
             }
             let n = files.len();
             let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
-            let time = |stream: bool| {
+            let time = |via: Via| {
                 let times: Vec<f64> = (0..rounds.max(1))
                     .map(|_| {
                         let t = Instant::now();
                         for body in &bodies {
-                            let got = extract_via(body, Some("text/html"), &url, &bench, stream);
+                            let got = extract_via(body, Some("text/html"), &url, &bench, via);
                             std::hint::black_box(got.unwrap());
                         }
                         t.elapsed().as_secs_f64()
@@ -1063,7 +1106,7 @@ mod corpus {
                     .collect();
                 median(times)
             };
-            let (tree_s, stream_s) = (time(false), time(true));
+            let (tree_s, stream_s, fast_s) = (time(Via::Tree), time(Via::Stream), time(Via::Fast));
             // The floor under any pass over html5ever's tokens: decoding,
             // and the tokenizer alone, into a sink that keeps nothing.
             let floor = |tokenize: bool| {
@@ -1084,8 +1127,10 @@ mod corpus {
             };
             let (decode_s, tokens_s) = (floor(false), floor(true));
             println!(
-                "{root}: {n} pages, {mb:.1} MB; stream answered {streamed}, handed {} to the tree \
+                "{root}: {n} pages, {mb:.1} MB; fast reader answered {fast_answered}, handed {} on \
+                 {fast_gave_up:?}; html5ever stream answered {streamed}, handed {} to the tree \
                  {gave_up:?}; records differ on {} ({:.3}% agree)",
+                n - fast_answered,
                 n - streamed,
                 differ.len(),
                 100.0 * (n - differ.len()) as f64 / n as f64,
@@ -1093,17 +1138,22 @@ mod corpus {
             for d in &differ {
                 println!("  DIFFERS {d}");
             }
+            let rate = |secs: f64| {
+                format!(
+                    "{:.3} ms/page ({:.0} pages/s, {:.0} MB/s)",
+                    1e3 * secs / n as f64,
+                    n as f64 / secs,
+                    mb / secs
+                )
+            };
             println!(
-                "  3 selectors + links, one thread, median of {rounds}: tree {:.3} ms/page \
-                 ({:.0} pages/s, {:.0} MB/s), stream {:.3} ms/page ({:.0} pages/s, {:.0} MB/s), \
-                 {:.2}x",
-                1e3 * tree_s / n as f64,
-                n as f64 / tree_s,
-                mb / tree_s,
-                1e3 * stream_s / n as f64,
-                n as f64 / stream_s,
-                mb / stream_s,
-                tree_s / stream_s,
+                "  3 selectors + links, one thread, median of {rounds}: tree {}, stream {}, \
+                 fast {}; fast is {:.2}x the stream, {:.2}x the tree",
+                rate(tree_s),
+                rate(stream_s),
+                rate(fast_s),
+                stream_s / fast_s,
+                tree_s / fast_s,
             );
             println!(
                 "  the floor: decoding {:.3} ms/page, decoding + html5ever's tokenizer alone \
