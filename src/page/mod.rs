@@ -335,8 +335,13 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
 /// resolve are left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
     let mut seen = HashSet::new();
+    // The same href joins to the same URL: each is resolved once.
+    let mut joined = HashSet::new();
     let mut out = Vec::new();
     for href in hrefs {
+        if !joined.insert(*href) {
+            continue;
+        }
         // What the URL parser strips (C0 controls and space) comes off
         // first; a no-break space does not, so "&nbsp;#x" is a path.
         if href.trim_start_matches(|c: char| c <= ' ').starts_with('#') {

@@ -192,6 +192,53 @@ fn selector_not_streamable(sel: &Selector<Simple>) -> Option<&'static str> {
     })
 }
 
+/// Adds to `out` the name (lower case) of every attribute `list` can look
+/// at; false when it has a part this does not know, which may look at any.
+pub(super) fn attribute_names(list: &SelectorList<Simple>, out: &mut Vec<String>) -> bool {
+    list.slice().iter().all(|sel| {
+        sel.iter_raw_match_order().all(|c| match c {
+            Component::ID(_) => {
+                out.push("id".into());
+                true
+            }
+            Component::Class(_) => {
+                out.push("class".into());
+                true
+            }
+            Component::AttributeInNoNamespaceExists {
+                local_name,
+                local_name_lower,
+            } => {
+                out.push(local_name.0.to_ascii_lowercase().to_string());
+                out.push(local_name_lower.0.to_ascii_lowercase().to_string());
+                true
+            }
+            Component::AttributeInNoNamespace { local_name, .. } => {
+                out.push(local_name.0.to_ascii_lowercase().to_string());
+                true
+            }
+            Component::AttributeOther(a) => {
+                out.push(a.local_name.0.to_ascii_lowercase().to_string());
+                out.push(a.local_name_lower.0.to_ascii_lowercase().to_string());
+                true
+            }
+            Component::Negation(list) | Component::Is(list) | Component::Where(list) => {
+                attribute_names(list, out)
+            }
+            Component::Combinator(_)
+            | Component::LocalName(_)
+            | Component::ExplicitUniversalType
+            | Component::ExplicitAnyNamespace
+            | Component::ExplicitNoNamespace
+            | Component::DefaultNamespace(_)
+            | Component::Namespace(..)
+            | Component::Root
+            | Component::Nth(_) => true,
+            _ => false,
+        })
+    })
+}
+
 /// Says what is wrong with a selector in words. scraper's own messages
 /// are terse, and for most errors a debug dump of the parser's error.
 fn describe(e: &scraper::error::SelectorErrorKind) -> String {
@@ -241,6 +288,15 @@ impl Selection {
                 _ => true,
             }
             && matches(&self.selector, el)
+    }
+
+    /// Adds the attributes this field can look at to `out`; false when it
+    /// may look at any.
+    pub(super) fn attribute_names(&self, out: &mut Vec<String>) -> bool {
+        if let Want::Attr(a) = &self.want {
+            out.push(a.to_ascii_lowercase());
+        }
+        attribute_names(&self.selector, out)
     }
 
     /// Why the stream cannot fill this field exactly, or `None`.
@@ -309,6 +365,12 @@ impl Expect {
     /// Why the stream cannot check this exactly, or `None`.
     pub(super) fn not_streamable(&self) -> Option<&'static str> {
         not_streamable(&self.selector)
+    }
+
+    /// Adds the attributes this selector can look at to `out`; false when
+    /// it may look at any.
+    pub(super) fn attribute_names(&self, out: &mut Vec<String>) -> bool {
+        attribute_names(&self.selector, out)
     }
 }
 

@@ -216,6 +216,18 @@ impl<'p> Sink<'p> {
         st.text(text);
     }
 
+    /// The attributes of element `id`, for a copy of it.
+    pub(super) fn attrs_of(&self, id: usize) -> Vec<Attribute> {
+        self.state.borrow().nodes[id].attrs.clone()
+    }
+
+    /// Whether element `id` has exactly `attrs`, in any order.
+    pub(super) fn same_attrs(&self, id: usize, attrs: &[Attribute]) -> bool {
+        let st = self.state.borrow();
+        let mine = &st.nodes[id].attrs;
+        mine.len() == attrs.len() && attrs.iter().all(|a| mine.contains(a))
+    }
+
     /// The answer, once the whole page went through.
     pub(super) fn answer(self, url: &Url, plan: &Plan) -> Result<Extracted, GaveUp> {
         self.state.into_inner().finish(url, plan)
@@ -235,14 +247,89 @@ impl<'p> Sink<'p> {
     }
 }
 
-/// Elements that break a line when rendered, and whose text is hidden, as
-/// [`dom::text`] reads them.
+/// Elements that break a line when rendered ([`dom::BLOCKS`]), and whose
+/// text is hidden ([`dom::HIDDEN`]), as [`dom::text`] reads them; by atom,
+/// not by string (a test keeps the lists in step).
 fn is_block(name: &LocalName) -> bool {
-    dom::BLOCKS.contains(&&**name)
+    matches!(
+        *name,
+        local_name!("address")
+            | local_name!("article")
+            | local_name!("aside")
+            | local_name!("blockquote")
+            | local_name!("br")
+            | local_name!("caption")
+            | local_name!("dd")
+            | local_name!("details")
+            | local_name!("dialog")
+            | local_name!("div")
+            | local_name!("dl")
+            | local_name!("dt")
+            | local_name!("fieldset")
+            | local_name!("figcaption")
+            | local_name!("figure")
+            | local_name!("footer")
+            | local_name!("form")
+            | local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+            | local_name!("header")
+            | local_name!("hr")
+            | local_name!("legend")
+            | local_name!("li")
+            | local_name!("main")
+            | local_name!("nav")
+            | local_name!("ol")
+            | local_name!("option")
+            | local_name!("p")
+            | local_name!("pre")
+            | local_name!("section")
+            | local_name!("summary")
+            | local_name!("table")
+            | local_name!("tbody")
+            | local_name!("td")
+            | local_name!("tfoot")
+            | local_name!("th")
+            | local_name!("thead")
+            | local_name!("tr")
+            | local_name!("ul")
+    )
 }
 
 fn is_hidden(name: &LocalName) -> bool {
-    dom::HIDDEN.contains(&&**name)
+    matches!(
+        *name,
+        local_name!("script")
+            | local_name!("style")
+            | local_name!("template")
+            | local_name!("head")
+    )
+}
+
+/// The formatting elements (`<a>`, `<b>`, `<code>` …) that the tree
+/// builder may recreate after they close: their attributes are kept.
+fn is_formatting(name: &QualName) -> bool {
+    name.ns == ns!(html)
+        && matches!(
+            name.local,
+            local_name!("a")
+                | local_name!("b")
+                | local_name!("big")
+                | local_name!("code")
+                | local_name!("em")
+                | local_name!("font")
+                | local_name!("i")
+                | local_name!("nobr")
+                | local_name!("s")
+                | local_name!("small")
+                | local_name!("strike")
+                | local_name!("strong")
+                | local_name!("tt")
+                | local_name!("u")
+        )
 }
 
 impl State {
@@ -252,8 +339,11 @@ impl State {
             let Some(open) = self.path.pop() else { break };
             // A closed element is never matched again (a later element's
             // ancestors are all open): only its name is kept, for the tree
-            // builder.
-            self.nodes[open.id].attrs = Vec::new();
+            // builder, and a formatting element's attributes, for the one
+            // it may recreate.
+            if !is_formatting(&self.nodes[open.id].name) {
+                self.nodes[open.id].attrs = Vec::new();
+            }
             let at = self.path.len();
             while self.captures.last().is_some_and(|c| c.depth == at) {
                 if let Some(c) = self.captures.pop() {
@@ -949,6 +1039,18 @@ pub(super) mod tests {
         assert!(both("<body><body class=b>", &plan).0.is_err());
         // A repeated <body> that adds nothing changes nothing.
         assert!(both("<body class=a><body class=b>", &plan).0.is_ok());
+    }
+
+    #[test]
+    fn the_atom_lists_agree_with_the_text_reader() {
+        let others = [
+            "span", "a", "body", "html", "noscript", "svg", "textarea", "menu", "dir",
+        ];
+        for name in dom::BLOCKS.iter().chain(&dom::HIDDEN).chain(&others) {
+            let atom = LocalName::from(*name);
+            assert_eq!(is_block(&atom), dom::BLOCKS.contains(name), "{name}");
+            assert_eq!(is_hidden(&atom), dom::HIDDEN.contains(name), "{name}");
+        }
     }
 
     #[test]
