@@ -4,7 +4,7 @@
 
 use super::dom::{self, Base};
 use scraper::ElementRef;
-use scraper::selector::{Parser, Simple};
+use scraper::selector::{CssLocalName, Parser, Simple};
 use selectors::Element;
 use selectors::matching::{
     self, MatchingContext, MatchingForInvalidation, MatchingMode, NeedsSelectorFlags, QuirksMode,
@@ -27,6 +27,8 @@ pub struct Selection {
     /// The selector as written, for messages.
     pub css: String,
     selector: SelectorList<Simple>,
+    /// The only element names it can match, when it names them.
+    subjects: Option<Vec<CssLocalName>>,
 }
 
 /// What a selection takes from a matching element.
@@ -71,6 +73,7 @@ impl FromStr for Selection {
             many,
             want,
             css: css.to_owned(),
+            subjects: subjects(&selector),
             selector,
         })
     }
@@ -128,6 +131,30 @@ fn compile(css: &str) -> Result<SelectorList<Simple>, String> {
         let e = scraper::error::SelectorErrorKind::from(e);
         format!("invalid CSS selector '{css}': {}", describe(&e))
     })
+}
+
+/// The element names `list` can match (each selector's type selector in
+/// its rightmost compound, as written and in lower case); `None` when a
+/// selector there has none, and can match any element.
+fn subjects(list: &SelectorList<Simple>) -> Option<Vec<CssLocalName>> {
+    let mut out = Vec::new();
+    for sel in list.slice() {
+        let name = sel.iter().find_map(|c| match c {
+            Component::LocalName(n) => Some(n),
+            _ => None,
+        })?;
+        out.push(name.name.clone());
+        out.push(name.lower_name.clone());
+    }
+    Some(out)
+}
+
+/// Whether `el` can be matched at all by a list whose subjects are
+/// `subjects`: a cheap test before the matcher's own.
+fn may_match<E: Element<Impl = Simple>>(subjects: &Option<Vec<CssLocalName>>, el: &E) -> bool {
+    subjects
+        .as_ref()
+        .is_none_or(|names| names.iter().any(|n| el.has_local_name(n)))
 }
 
 /// Tells whether `el` matches `list`, as scraper's `Selector::matches`
@@ -192,10 +219,63 @@ fn selector_not_streamable(sel: &Selector<Simple>) -> Option<&'static str> {
     })
 }
 
+/// Attributes a selector can look at (lower case), and on which elements:
+/// `elements` (lower case) when it looks at no other element than the one
+/// it matches and names it, `None` for any element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AttributeUse {
+    pub elements: Option<Vec<String>>,
+    pub attributes: Vec<String>,
+}
+
+/// Adds to `out` what each selector of `list` looks at (and `want`, the
+/// attribute a field takes from its matches); false when a selector has a
+/// part this does not know, which may look at anything.
+fn attribute_uses(
+    list: &SelectorList<Simple>,
+    want: Option<&str>,
+    out: &mut Vec<AttributeUse>,
+) -> bool {
+    for sel in list.slice() {
+        let mut attributes = Vec::new();
+        if !attribute_names(std::slice::from_ref(sel), &mut attributes) {
+            return false;
+        }
+        attributes.extend(want.map(str::to_ascii_lowercase));
+        let elements = if has_combinator(sel) {
+            None
+        } else {
+            sel.iter().find_map(|c| match c {
+                Component::LocalName(n) => Some(vec![
+                    n.name.0.to_ascii_lowercase().to_string(),
+                    n.lower_name.0.to_ascii_lowercase().to_string(),
+                ]),
+                _ => None,
+            })
+        };
+        out.push(AttributeUse {
+            elements,
+            attributes,
+        });
+    }
+    true
+}
+
+/// Whether `sel`, or a selector nested in it, looks past its element.
+fn has_combinator(sel: &Selector<Simple>) -> bool {
+    sel.iter_raw_match_order().any(|c| match c {
+        Component::Combinator(_) => true,
+        Component::Negation(list) | Component::Is(list) | Component::Where(list) => {
+            list.slice().iter().any(has_combinator)
+        }
+        _ => false,
+    })
+}
+
 /// Adds to `out` the name (lower case) of every attribute `list` can look
 /// at; false when it has a part this does not know, which may look at any.
-pub(super) fn attribute_names(list: &SelectorList<Simple>, out: &mut Vec<String>) -> bool {
-    list.slice().iter().all(|sel| {
+fn attribute_names(list: &[Selector<Simple>], out: &mut Vec<String>) -> bool {
+    list.iter().all(|sel| {
         sel.iter_raw_match_order().all(|c| match c {
             Component::ID(_) => {
                 out.push("id".into());
@@ -223,7 +303,7 @@ pub(super) fn attribute_names(list: &SelectorList<Simple>, out: &mut Vec<String>
                 true
             }
             Component::Negation(list) | Component::Is(list) | Component::Where(list) => {
-                attribute_names(list, out)
+                attribute_names(list.slice(), out)
             }
             Component::Combinator(_)
             | Component::LocalName(_)
@@ -283,6 +363,7 @@ impl Selection {
         has_attr: impl Fn(&str) -> bool,
     ) -> bool {
         (self.many || found == 0)
+            && may_match(&self.subjects, el)
             && match &self.want {
                 Want::Attr(a) => has_attr(a),
                 _ => true,
@@ -292,11 +373,12 @@ impl Selection {
 
     /// Adds the attributes this field can look at to `out`; false when it
     /// may look at any.
-    pub(super) fn attribute_names(&self, out: &mut Vec<String>) -> bool {
-        if let Want::Attr(a) = &self.want {
-            out.push(a.to_ascii_lowercase());
-        }
-        attribute_names(&self.selector, out)
+    pub(super) fn attribute_uses(&self, out: &mut Vec<AttributeUse>) -> bool {
+        let want = match &self.want {
+            Want::Attr(a) => Some(a.as_str()),
+            _ => None,
+        };
+        attribute_uses(&self.selector, want, out)
     }
 
     /// Why the stream cannot fill this field exactly, or `None`.
@@ -333,6 +415,7 @@ pub struct Expect {
     /// The selector as written, for messages.
     pub css: String,
     selector: SelectorList<Simple>,
+    subjects: Option<Vec<CssLocalName>>,
 }
 
 impl FromStr for Expect {
@@ -346,6 +429,7 @@ impl FromStr for Expect {
         let selector = compile(css)?;
         Ok(Expect {
             css: css.to_owned(),
+            subjects: subjects(&selector),
             selector,
         })
     }
@@ -359,7 +443,7 @@ impl Expect {
 
     /// As [`Expect::matches`], for any element.
     pub(super) fn matches_any<E: Element<Impl = Simple>>(&self, el: &E) -> bool {
-        matches(&self.selector, el)
+        may_match(&self.subjects, el) && matches(&self.selector, el)
     }
 
     /// Why the stream cannot check this exactly, or `None`.
@@ -369,8 +453,8 @@ impl Expect {
 
     /// Adds the attributes this selector can look at to `out`; false when
     /// it may look at any.
-    pub(super) fn attribute_names(&self, out: &mut Vec<String>) -> bool {
-        attribute_names(&self.selector, out)
+    pub(super) fn attribute_uses(&self, out: &mut Vec<AttributeUse>) -> bool {
+        attribute_uses(&self.selector, None, out)
     }
 }
 

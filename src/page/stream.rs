@@ -221,13 +221,6 @@ impl<'p> Sink<'p> {
         self.state.borrow().nodes[id].attrs.clone()
     }
 
-    /// Whether element `id` has exactly `attrs`, in any order.
-    pub(super) fn same_attrs(&self, id: usize, attrs: &[Attribute]) -> bool {
-        let st = self.state.borrow();
-        let mine = &st.nodes[id].attrs;
-        mine.len() == attrs.len() && attrs.iter().all(|a| mine.contains(a))
-    }
-
     /// The answer, once the whole page went through.
     pub(super) fn answer(self, url: &Url, plan: &Plan) -> Result<Extracted, GaveUp> {
         self.state.into_inner().finish(url, plan)
