@@ -347,14 +347,19 @@ fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
         if href.trim_start_matches(|c: char| c <= ' ').starts_with('#') {
             continue;
         }
-        let Some(mut url) = base.join(href) else {
-            continue;
+        let url = match base.join_simple(href, false) {
+            Some(url) => url,
+            None => {
+                let Some(mut url) = base.join(href) else {
+                    continue;
+                };
+                if !matches!(url.scheme(), "http" | "https") {
+                    continue;
+                }
+                url.set_fragment(None);
+                String::from(url)
+            }
         };
-        if !matches!(url.scheme(), "http" | "https") {
-            continue;
-        }
-        url.set_fragment(None);
-        let url = String::from(url);
         if seen.insert(url.clone()) {
             out.push(url);
         }

@@ -117,8 +117,8 @@ where
     let started = Instant::now();
     match cfg.plan.tree_only_because() {
         None => tracing::debug!(
-            "extraction streams each page (no tree), falling back to a tree on pages the \
-             stream cannot answer exactly"
+            "extraction streams each page (no tree): trawl's fast reader, html5ever's tree \
+             builder for pages it does not follow, a tree for pages neither answers exactly"
         ),
         Some(why) => tracing::debug!("extraction parses each page into a tree: {why}"),
     }
