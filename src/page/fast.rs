@@ -26,7 +26,7 @@
 //! (`bench/differential/stream.sh`).
 
 use super::select::AttributeUse;
-use super::stream::{GaveUp, Sink};
+use super::stream::{GaveUp, Sink, formatting};
 use super::{Extracted, ParseTimeout, Plan};
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
 use html5ever::tree_builder::{ElementFlags, NodeOrText, TreeSink};
@@ -1182,26 +1182,6 @@ fn table_outer(name: &LocalName) -> bool {
             | local_name!("tfoot")
             | local_name!("thead")
             | local_name!("tr")
-    )
-}
-
-fn formatting(name: &LocalName) -> bool {
-    matches!(
-        *name,
-        local_name!("a")
-            | local_name!("b")
-            | local_name!("big")
-            | local_name!("code")
-            | local_name!("em")
-            | local_name!("font")
-            | local_name!("i")
-            | local_name!("nobr")
-            | local_name!("s")
-            | local_name!("small")
-            | local_name!("strike")
-            | local_name!("strong")
-            | local_name!("tt")
-            | local_name!("u")
     )
 }
 
@@ -2643,10 +2623,9 @@ impl<'p> Builder<'p> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::stream::tests::{SELECTIONS, plan};
+    use super::super::stream::tests::{SELECTIONS, pages, plan};
     use super::super::{from_dom, parse};
     use super::*;
-    use crate::content::sniff_encoding;
     use proptest::prelude::*;
 
     fn page_url() -> Url {
@@ -2684,27 +2663,12 @@ mod tests {
         (fast, tree)
     }
 
-    fn fixture_pages(dir: &str) -> Vec<(String, String)> {
-        let dir = format!("{}/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "html") {
-                continue;
-            }
-            let bytes = std::fs::read(&path).unwrap();
-            let text = sniff_encoding(&bytes, None).decode(&bytes).0.into_owned();
-            out.push((path.display().to_string(), text));
-        }
-        out
-    }
-
     /// The differential check on every fixture page and every deliberately
     /// broken one: the fast reader gives up or says what the tree says.
     #[test]
     fn the_fast_reader_agrees_with_the_tree_or_gives_up() {
-        let mut all = fixture_pages("pages");
-        all.extend(fixture_pages("broken"));
+        let mut all = pages("pages");
+        all.extend(pages("broken"));
         let (mut answered, mut gave_up) = (0, Vec::new());
         for (name, page) in &all {
             let [plan, without_meta, few] = plans();

@@ -303,26 +303,31 @@ fn is_hidden(name: &LocalName) -> bool {
 }
 
 /// The formatting elements (`<a>`, `<b>`, `<code>` …) that the tree
-/// builder may recreate after they close: their attributes are kept.
+/// builder may recreate after they close.
+pub(super) fn formatting(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("a")
+            | local_name!("b")
+            | local_name!("big")
+            | local_name!("code")
+            | local_name!("em")
+            | local_name!("font")
+            | local_name!("i")
+            | local_name!("nobr")
+            | local_name!("s")
+            | local_name!("small")
+            | local_name!("strike")
+            | local_name!("strong")
+            | local_name!("tt")
+            | local_name!("u")
+    )
+}
+
+/// An HTML formatting element: its attributes are kept once it closes,
+/// for the copy the tree builder may make.
 fn is_formatting(name: &QualName) -> bool {
-    name.ns == ns!(html)
-        && matches!(
-            name.local,
-            local_name!("a")
-                | local_name!("b")
-                | local_name!("big")
-                | local_name!("code")
-                | local_name!("em")
-                | local_name!("font")
-                | local_name!("i")
-                | local_name!("nobr")
-                | local_name!("s")
-                | local_name!("small")
-                | local_name!("strike")
-                | local_name!("strong")
-                | local_name!("tt")
-                | local_name!("u")
-        )
+    name.ns == ns!(html) && formatting(&name.local)
 }
 
 impl State {
@@ -929,11 +934,15 @@ pub(super) mod tests {
         (stream, tree)
     }
 
-    fn pages(dir: &str) -> Vec<(String, String)> {
+    /// The HTML pages of `fixtures/DIR`: their names and decoded text.
+    pub(in crate::page) fn pages(dir: &str) -> Vec<(String, String)> {
         let dir = format!("{}/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "html") {
+                continue;
+            }
             let bytes = std::fs::read(&path).unwrap();
             let text = sniff_encoding(&bytes, None).decode(&bytes).0.into_owned();
             out.push((path.display().to_string(), text));
