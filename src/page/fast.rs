@@ -92,9 +92,18 @@ type R<T = ()> = Result<T, GaveUp>;
 /// Tokens between checks of the deadline (and of the sink giving up).
 const CHECK_EVERY: u32 = 64;
 
+/// ASCII whitespace as the tree builder tests it. The input has no CR (it
+/// was normalized), but `&#13;` makes one, and html5ever counts it.
 fn is_ws(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\x0c' | b' ')
+    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
+
+/// Right after `<pre>`, `<listing>` or `<textarea>`, a parse error the
+/// tokenizer reports before the first character (a character reference
+/// without its `;`, a dropped `</>`) makes the tree builder keep a
+/// leading newline it would otherwise drop (`&#10` is one); this reader
+/// does not track the tokenizer's errors, so it hands such a page on.
+const ERROR_BEFORE_NEWLINE: GaveUp = "a parse error before the newline after <pre>";
 
 fn all_ws(s: &str) -> bool {
     s.bytes().all(is_ws)
@@ -197,6 +206,10 @@ impl Lexer<'_> {
             if bytes[at] == b'&' {
                 match char_ref(s, at, false) {
                     Some((decoded, end)) => {
+                        if b.ignore_lf && at == run && text.buf.is_empty() && bytes[end - 1] != b';'
+                        {
+                            return Err(Stop::GaveUp(ERROR_BEFORE_NEWLINE));
+                        }
                         text.buf.push_str(&s[run..at]);
                         decoded.push_to(&mut text.buf);
                         text.decoded = true;
@@ -231,6 +244,9 @@ impl Lexer<'_> {
                     }
                     // `</>` is dropped; the text around it is one run.
                     Some(b'>') => {
+                        if b.ignore_lf && at == run && text.buf.is_empty() {
+                            return Err(Stop::GaveUp(ERROR_BEFORE_NEWLINE));
+                        }
                         text.buf.push_str(&s[run..at]);
                         text.decoded = true;
                         i = at + 3;
@@ -310,6 +326,12 @@ impl Lexer<'_> {
             && contains_ignore_case(&content[open..], "<script")
         {
             return Err(Stop::GaveUp("a script's escaped text"));
+        }
+        if b.ignore_lf
+            && let Some((_, end)) = char_ref(content, 0, false)
+            && !content[..end].ends_with(';')
+        {
+            return Err(Stop::GaveUp(ERROR_BEFORE_NEWLINE));
         }
         if !content.is_empty() {
             if kind == Raw::Rcdata && content.contains('&') {
@@ -2765,6 +2787,10 @@ mod tests {
             "\u{feff}<p>bom</p>",
             "<p>< not a tag <3 <> </ x> <? pi ?> <!bogus> <![CDATA[c]]> <!--> <!---> <!-- a --!> b",
             "<DIV CLASS=x><P>Upper</P></DIV>",
+            "<head>&#13;<title>T</title></head><p>x",
+            "&#13;<!DOCTYPE html><p><table><tr><td>x</table>",
+            "<html>&#13;<head>&#xD;</head>&#13;<body>&#13;<table>&#13;<tr><td>c</table>",
+            "<pre>\n&#10x</pre><pre>a</>\nb</pre><textarea>&lt;t</textarea>",
             "<p>icon <svg xmlns=\"http://www.w3.org/2000/svg\" viewbox=\"0 0 24 24\" class=search-icon>\
              <circle cx=11 cy=11 r=8/><line x1=21 y1=21></line><title>search</title></svg> after</p>",
             "<svg><a xlink:href=/x href=/y><text>t</text></a><foreignObject><p>html <b>in</b> svg</p></foreignObject>\
@@ -2802,6 +2828,9 @@ mod tests {
             ("<a href=1>x<div><a href=2>y</a></div>", "nested <a>"),
             ("<a href=x>1<p>2</a>3", "adoption"),
             ("<b>1<b>2<b>3<b>4</b></b></b></b>", "Noah"),
+            ("<pre>&#10x</pre>", "newline"),
+            ("<pre></>\nx</pre>", "newline"),
+            ("<textarea>&#10x</textarea>", "newline"),
             ("<body><p>x<body class=b>", "<body>"),
             ("<p>x<frameset>", "frameset"),
             (
@@ -3004,6 +3033,11 @@ mod tests {
             "</font>",
             "<span>",
             "<clippath>",
+            "&#13;",
+            "&#10",
+            "&#10;",
+            "</>",
+            "<listing>",
         ]);
         prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
     }
