@@ -25,7 +25,6 @@
 //! check compares it with the tree on every fixture and on whole corpora
 //! (`bench/differential/stream.sh`).
 
-use super::select::AttributeUse;
 use super::stream::{GaveUp, Sink, formatting};
 use super::{Extracted, ParseTimeout, Plan};
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
@@ -110,47 +109,57 @@ fn all_ws(s: &str) -> bool {
 }
 
 /// The attributes the sink can look at, by the run's plan: the rest are
-/// skipped unread (values not decoded, names not interned). A formatting
-/// element keeps all of its own (the tree builder compares them).
-struct Keep {
+/// skipped unread (values not decoded, names not interned). What each
+/// selector looks at was worked out when it was compiled
+/// ([`super::select::AttributeUse`]); this is a view of the plan.
+struct Keep<'p> {
+    /// `--meta`, or a selector that may look at any attribute.
     all: bool,
-    /// What the selectors look at, on which elements.
-    uses: Vec<AttributeUse>,
+    plan: &'p Plan,
 }
 
-impl Keep {
-    fn for_plan(plan: &Plan) -> Keep {
-        let on = |elements: &[&str], attributes: &[&str]| AttributeUse {
-            elements: Some(elements.iter().map(|e| (*e).to_owned()).collect()),
-            attributes: attributes.iter().map(|a| (*a).to_owned()).collect(),
-        };
-        // Links and `<base>`; `<input type=hidden>` in a table; a `<font>`
-        // that leaves SVG.
-        let mut uses = vec![
-            on(&["a", "area", "base"], &["href"]),
-            on(&["input"], &["type"]),
-            on(&["font"], &["color", "face", "size"]),
-        ];
-        let known = !plan.meta
-            && plan.selections.iter().all(|s| s.attribute_uses(&mut uses))
-            && plan.expect.iter().all(|e| e.attribute_uses(&mut uses));
-        Keep { all: !known, uses }
+/// What trawl itself looks at, whatever the selectors: links and `<base>`;
+/// `<input type=hidden>` in a table; a `<font>` that leaves SVG.
+const ALWAYS: [(&[&str], &[&str]); 3] = [
+    (&["a", "area", "base"], &["href"]),
+    (&["input"], &["type"]),
+    (&["font"], &["color", "face", "size"]),
+];
+
+impl<'p> Keep<'p> {
+    fn for_plan(plan: &'p Plan) -> Keep<'p> {
+        let all = plan.meta
+            || plan.selections.iter().any(|s| s.attribute_uses().is_none())
+            || plan.expect.iter().any(|e| e.attribute_uses().is_none());
+        Keep { all, plan }
     }
 
     /// Attribute `name` (as written, any case) of element `tag` (lower
     /// case). One with a `:` may become a foreign attribute
     /// (`xlink:href`), so it is kept.
     fn wants(&self, tag: &str, name: &str) -> bool {
+        if self.all || name.contains(':') {
+            return true;
+        }
         // `<image>` becomes `<img>`.
         let tag = if tag == "image" { "img" } else { tag };
-        self.all
-            || name.contains(':')
-            || self.uses.iter().any(|u| {
-                u.elements
-                    .as_ref()
-                    .is_none_or(|e| e.iter().any(|e| e == tag))
-                    && u.attributes.iter().any(|a| a.eq_ignore_ascii_case(name))
-            })
+        let named = |a: &str| a.eq_ignore_ascii_case(name);
+        ALWAYS
+            .iter()
+            .any(|(tags, attrs)| tags.contains(&tag) && attrs.iter().copied().any(named))
+            || self
+                .plan
+                .selections
+                .iter()
+                .filter_map(|s| s.attribute_uses())
+                .chain(self.plan.expect.iter().filter_map(|e| e.attribute_uses()))
+                .flatten()
+                .any(|u| {
+                    u.elements
+                        .as_ref()
+                        .is_none_or(|e| e.iter().any(|e| e == tag))
+                        && u.attributes.iter().any(|a| named(a))
+                })
     }
 }
 
@@ -176,7 +185,7 @@ enum Raw {
 
 struct Lexer<'s> {
     s: &'s str,
-    keep: &'s Keep,
+    keep: &'s Keep<'s>,
     deadline: Option<Instant>,
     tokens: u32,
 }
@@ -2858,10 +2867,11 @@ mod tests {
 
     #[test]
     fn only_the_attributes_a_run_can_look_at_are_kept() {
-        let keep = Keep::for_plan(&Plan {
+        let selective = Plan {
             meta: false,
             ..plan(&["x=a.reference@data-x", "y=[lang|=en]", "z=#top"])
-        });
+        };
+        let keep = Keep::for_plan(&selective);
         assert!(!keep.all);
         // `a.reference@data-x` looks only at <a>s; the others at any
         // element.
@@ -2885,10 +2895,11 @@ mod tests {
         ] {
             assert!(!keep.wants(tag, name), "{tag} {name}");
         }
-        let nested = Keep::for_plan(&Plan {
+        let nested = Plan {
             meta: false,
             ..plan(&["x=a:not(.nav a)", "y=img@src"])
-        });
+        };
+        let nested = Keep::for_plan(&nested);
         assert!(nested.wants("div", "class"), "an ancestor's class");
         assert!(nested.wants("image", "src"), "<image> is an <img>");
         let [with_meta, ..] = plans();

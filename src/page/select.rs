@@ -29,6 +29,9 @@ pub struct Selection {
     selector: SelectorList<Simple>,
     /// The only element names it can match, when it names them.
     subjects: Option<Vec<CssLocalName>>,
+    /// The attributes it can look at (and the one `@attr` takes), on which
+    /// elements; `None`: it may look at any.
+    uses: Option<Vec<AttributeUse>>,
 }
 
 /// What a selection takes from a matching element.
@@ -68,9 +71,14 @@ impl FromStr for Selection {
             return Err(format!("the selector of field '{name}' is empty"));
         }
         let selector = compile(css)?;
+        let taken = match &want {
+            Want::Attr(a) => Some(a.as_str()),
+            _ => None,
+        };
         Ok(Selection {
             name: name.to_owned(),
             many,
+            uses: attribute_uses(&selector, taken),
             want,
             css: css.to_owned(),
             subjects: subjects(&selector),
@@ -139,14 +147,19 @@ fn compile(css: &str) -> Result<SelectorList<Simple>, String> {
 fn subjects(list: &SelectorList<Simple>) -> Option<Vec<CssLocalName>> {
     let mut out = Vec::new();
     for sel in list.slice() {
-        let name = sel.iter().find_map(|c| match c {
-            Component::LocalName(n) => Some(n),
-            _ => None,
-        })?;
-        out.push(name.name.clone());
-        out.push(name.lower_name.clone());
+        let [name, lower] = subject(sel)?;
+        out.extend([name.clone(), lower.clone()]);
     }
     Some(out)
+}
+
+/// The type selector of `sel`'s rightmost compound (the element it
+/// matches), as written and in lower case; `None` when it has none.
+fn subject(sel: &Selector<Simple>) -> Option<[&CssLocalName; 2]> {
+    sel.iter().find_map(|c| match c {
+        Component::LocalName(n) => Some([&n.name, &n.lower_name]),
+        _ => None,
+    })
 }
 
 /// Whether `el` can be matched at all by a list whose subjects are
@@ -228,29 +241,26 @@ pub(super) struct AttributeUse {
     pub attributes: Vec<String>,
 }
 
-/// Adds to `out` what each selector of `list` looks at (and `want`, the
-/// attribute a field takes from its matches); false when a selector has a
-/// part this does not know, which may look at anything.
-fn attribute_uses(
-    list: &SelectorList<Simple>,
-    want: Option<&str>,
-    out: &mut Vec<AttributeUse>,
-) -> bool {
+/// What each selector of `list` looks at (and `want`, the attribute a
+/// field takes from its matches), worked out once when it is compiled;
+/// `None` when a selector has a part this does not know, which may look
+/// at anything.
+fn attribute_uses(list: &SelectorList<Simple>, want: Option<&str>) -> Option<Vec<AttributeUse>> {
+    let mut out = Vec::new();
     for sel in list.slice() {
         let mut attributes = Vec::new();
         if !attribute_names(std::slice::from_ref(sel), &mut attributes) {
-            return false;
+            return None;
         }
         attributes.extend(want.map(str::to_ascii_lowercase));
         let elements = if has_combinator(sel) {
             None
         } else {
-            sel.iter().find_map(|c| match c {
-                Component::LocalName(n) => Some(vec![
-                    n.name.0.to_ascii_lowercase().to_string(),
-                    n.lower_name.0.to_ascii_lowercase().to_string(),
-                ]),
-                _ => None,
+            subject(sel).map(|names| {
+                names
+                    .iter()
+                    .map(|n| n.0.to_ascii_lowercase().to_string())
+                    .collect()
             })
         };
         out.push(AttributeUse {
@@ -258,7 +268,7 @@ fn attribute_uses(
             attributes,
         });
     }
-    true
+    Some(out)
 }
 
 /// Whether `sel`, or a selector nested in it, looks past its element.
@@ -371,14 +381,10 @@ impl Selection {
             && matches(&self.selector, el)
     }
 
-    /// Adds the attributes this field can look at to `out`; false when it
-    /// may look at any.
-    pub(super) fn attribute_uses(&self, out: &mut Vec<AttributeUse>) -> bool {
-        let want = match &self.want {
-            Want::Attr(a) => Some(a.as_str()),
-            _ => None,
-        };
-        attribute_uses(&self.selector, want, out)
+    /// The attributes this field can look at, on which elements; `None`
+    /// when it may look at any.
+    pub(super) fn attribute_uses(&self) -> Option<&[AttributeUse]> {
+        self.uses.as_deref()
     }
 
     /// Why the stream cannot fill this field exactly, or `None`.
@@ -416,6 +422,7 @@ pub struct Expect {
     pub css: String,
     selector: SelectorList<Simple>,
     subjects: Option<Vec<CssLocalName>>,
+    uses: Option<Vec<AttributeUse>>,
 }
 
 impl FromStr for Expect {
@@ -430,6 +437,7 @@ impl FromStr for Expect {
         Ok(Expect {
             css: css.to_owned(),
             subjects: subjects(&selector),
+            uses: attribute_uses(&selector, None),
             selector,
         })
     }
@@ -451,10 +459,10 @@ impl Expect {
         not_streamable(&self.selector)
     }
 
-    /// Adds the attributes this selector can look at to `out`; false when
-    /// it may look at any.
-    pub(super) fn attribute_uses(&self, out: &mut Vec<AttributeUse>) -> bool {
-        attribute_uses(&self.selector, None, out)
+    /// The attributes this selector can look at, on which elements; `None`
+    /// when it may look at any.
+    pub(super) fn attribute_uses(&self) -> Option<&[AttributeUse]> {
+        self.uses.as_deref()
     }
 }
 
