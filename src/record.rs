@@ -240,14 +240,28 @@ impl serde_json::ser::Formatter for LineSafe {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        let mut rest = fragment;
-        while let Some(at) = rest.find(['\u{85}', '\u{2028}', '\u{2029}']) {
-            writer.write_all(&rest.as_bytes()[..at])?;
-            let c = rest[at..].chars().next().unwrap_or_default();
-            write!(writer, "\\u{:04x}", u32::from(c))?;
-            rest = &rest[at + c.len_utf8()..];
+        // U+0085 is C2 85 in UTF-8, U+2028 and U+2029 are E2 80 A8/A9: a
+        // search for the two lead bytes skips the rest (ASCII, mostly)
+        // without decoding it.
+        let bytes = fragment.as_bytes();
+        let (mut from, mut at) = (0, 0);
+        while let Some(k) = memchr::memchr2(0xC2, 0xE2, &bytes[at..]) {
+            let i = at + k;
+            let escape = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+                (0xC2, Some(0x85), _) => Some(('\u{85}', 2)),
+                (0xE2, Some(0x80), Some(0xA8)) => Some(('\u{2028}', 3)),
+                (0xE2, Some(0x80), Some(0xA9)) => Some(('\u{2029}', 3)),
+                _ => None,
+            };
+            at = i + 1;
+            if let Some((c, len)) = escape {
+                writer.write_all(&bytes[from..i])?;
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                from = i + len;
+                at = from;
+            }
         }
-        writer.write_all(rest.as_bytes())
+        writer.write_all(&bytes[from..])
     }
 }
 
@@ -281,7 +295,11 @@ mod tests {
 
     #[test]
     fn records_stay_on_one_line_for_every_line_splitter() {
-        let nasty = "a\u{0}b\u{85}c\u{2028}d\u{2029}e\r\nf\u{1b}[31mg\n::error::x";
+        // Characters that share the escaped ones' lead bytes (¢ C2 A2, €
+        // E2 82 AC, U+2027 E2 80 A7) stay as they are; one at the very end
+        // of a string is still escaped.
+        let nasty =
+            "a\u{0}b\u{85}c\u{2028}d\u{2029}e\r\nf\u{1b}[31mg\n::error::x ¢€\u{2027}é\u{85}";
         let mut rec = Record::failed(nasty.into(), ErrorKind::Io, nasty);
         rec.title = Some(nasty.into());
         let mut line = Vec::new();
@@ -295,6 +313,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r"b\u0085c\u2028d\u2029e"), "{text}");
+        assert!(text.contains("x ¢€\u{2027}é\\u0085\""), "{text}");
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["title"], nasty);
         assert_eq!(back["error"]["message"], nasty);
