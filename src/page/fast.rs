@@ -25,6 +25,7 @@
 //! check compares it with the tree on every fixture and on whole corpora
 //! (`bench/differential/stream.sh`).
 
+use super::reuse::Reused;
 use super::stream::{GaveUp, Sink, formatting};
 use super::{Extracted, ParseTimeout, Plan};
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
@@ -111,11 +112,16 @@ fn all_ws(s: &str) -> bool {
 /// The attributes the sink can look at, by the run's plan: the rest are
 /// skipped unread (values not decoded, names not interned). What each
 /// selector looks at was worked out when it was compiled
-/// ([`super::select::AttributeUse`]); this is a view of the plan.
+/// ([`super::select::AttributeUse`]); this turns it into a table by
+/// element, once a page.
 struct Keep<'p> {
     /// `--meta`, or a selector that may look at any attribute.
     all: bool,
-    plan: &'p Plan,
+    /// Kept on every element.
+    any: Vec<&'p str>,
+    /// Elements with attributes of their own kept: each with all it keeps
+    /// (`any` included).
+    tags: Vec<(LocalName, Vec<&'p str>)>,
 }
 
 /// What trawl itself looks at, whatever the selectors: links and `<base>`;
@@ -128,38 +134,89 @@ const ALWAYS: [(&[&str], &[&str]); 3] = [
 
 impl<'p> Keep<'p> {
     fn for_plan(plan: &'p Plan) -> Keep<'p> {
-        let all = plan.meta
-            || plan.selections.iter().any(|s| s.attribute_uses().is_none())
-            || plan.expect.iter().any(|e| e.attribute_uses().is_none());
-        Keep { all, plan }
+        let uses = || {
+            plan.selections
+                .iter()
+                .map(|s| s.attribute_uses())
+                .chain(plan.expect.iter().map(|e| e.attribute_uses()))
+        };
+        let all = plan.meta || uses().any(|u| u.is_none());
+        let uses = || uses().flatten().flatten();
+        let mut any: Vec<&str> = Vec::new();
+        for u in uses().filter(|u| u.elements.is_none()) {
+            any.extend(u.attributes.iter().map(String::as_str));
+        }
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        for (tags, attrs) in ALWAYS {
+            for tag in tags {
+                pairs.extend(attrs.iter().map(|a| (*tag, *a)));
+            }
+        }
+        for u in uses() {
+            for tag in u.elements.iter().flatten() {
+                pairs.extend(u.attributes.iter().map(|a| (tag.as_str(), a.as_str())));
+            }
+        }
+        let mut tags: Vec<(LocalName, Vec<&str>)> = Vec::new();
+        for (tag, attr) in pairs {
+            let tag = LocalName::from(tag);
+            let at = match tags.iter().position(|(t, _)| *t == tag) {
+                Some(at) => at,
+                None => {
+                    tags.push((tag, any.clone()));
+                    tags.len() - 1
+                }
+            };
+            tags[at].1.push(attr);
+        }
+        Keep { all, any, tags }
     }
 
     /// Attribute `name` (as written, any case) of element `tag` (lower
-    /// case). One with a `:` may become a foreign attribute
-    /// (`xlink:href`), so it is kept.
+    /// case).
+    #[cfg(test)]
     fn wants(&self, tag: &str, name: &str) -> bool {
-        if self.all || name.contains(':') {
-            return true;
-        }
+        self.for_tag(&LocalName::from(tag)).wants(name)
+    }
+
+    /// The attributes kept of element `tag`.
+    fn for_tag(&self, tag: &LocalName) -> TagKeep<'_> {
         // `<image>` becomes `<img>`.
-        let tag = if tag == "image" { "img" } else { tag };
-        let named = |a: &str| a.eq_ignore_ascii_case(name);
-        ALWAYS
-            .iter()
-            .any(|(tags, attrs)| tags.contains(&tag) && attrs.iter().copied().any(named))
-            || self
-                .plan
-                .selections
-                .iter()
-                .filter_map(|s| s.attribute_uses())
-                .chain(self.plan.expect.iter().filter_map(|e| e.attribute_uses()))
-                .flatten()
-                .any(|u| {
-                    u.elements
-                        .as_ref()
-                        .is_none_or(|e| e.iter().any(|e| e == tag))
-                        && u.attributes.iter().any(|a| named(a))
-                })
+        let tag = if *tag == local_name!("image") {
+            &local_name!("img")
+        } else {
+            tag
+        };
+        let names = match self.tags.iter().find(|(t, _)| t == tag) {
+            Some((_, names)) => names,
+            None => &self.any,
+        };
+        TagKeep {
+            all: self.all,
+            names,
+        }
+    }
+}
+
+/// The attributes kept of one element ([`Keep::for_tag`]).
+struct TagKeep<'k> {
+    all: bool,
+    names: &'k [&'k str],
+}
+
+impl TagKeep<'_> {
+    /// Nothing kept: an end tag's attributes.
+    const NONE: TagKeep<'static> = TagKeep {
+        all: false,
+        names: &[],
+    };
+
+    /// Attribute `name` (as written, any case). One with a `:` may become
+    /// a foreign attribute (`xlink:href`), so it is kept.
+    fn wants(&self, name: &str) -> bool {
+        self.all
+            || self.names.iter().any(|a| a.eq_ignore_ascii_case(name))
+            || name.as_bytes().contains(&b':')
     }
 }
 
@@ -436,6 +493,7 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
         return Err(CUT);
     }
     let name = tag_atom(&s[start..i]);
+    let keep = keep.map_or(TagKeep::NONE, |k| k.for_tag(&name));
     let mut attrs: Vec<Attribute> = Vec::new();
     loop {
         // Before an attribute's name.
@@ -480,7 +538,7 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
             i += 1;
         }
         let attr_name = &s[name_start..i];
-        let keep = keep.is_some_and(|k| k.wants(&name, attr_name));
+        let keep = keep.wants(attr_name);
         while i < bytes.len() && is_ws(bytes[i]) {
             i += 1;
         }
@@ -1004,10 +1062,15 @@ fn adjust_foreign_attributes(attrs: &mut [Attribute]) {
     }
 }
 
+thread_local! {
+    static SPARE_OPEN: std::cell::Cell<Vec<Open>> = const { std::cell::Cell::new(Vec::new()) };
+    static SPARE_ACTIVE: std::cell::Cell<Vec<Fmt>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 struct Builder<'p> {
     sink: Sink<'p>,
-    open: Vec<Open>,
-    active: Vec<Fmt>,
+    open: Reused<Open>,
+    active: Reused<Fmt>,
     mode: Mode,
     quirks: Quirks,
     head: bool,
@@ -1226,8 +1289,8 @@ impl<'p> Builder<'p> {
     fn new(plan: &'p Plan) -> Self {
         Builder {
             sink: Sink::new(plan),
-            open: Vec::with_capacity(32),
-            active: Vec::new(),
+            open: Reused::take(&SPARE_OPEN),
+            active: Reused::take(&SPARE_ACTIVE),
             mode: Mode::Initial,
             quirks: Quirks::Yes,
             head: false,

@@ -20,6 +20,7 @@ pub mod dom;
 mod fast;
 pub mod meta;
 pub mod pool;
+mod reuse;
 pub mod select;
 mod stream;
 mod title;
@@ -334,9 +335,9 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
 /// `mailto:`, `whatsapp:`, `ftp:`, `#fragment` and hrefs that do not
 /// resolve are left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
-    let mut seen = HashSet::new();
+    type Set<'a> = HashSet<&'a str, foldhash::fast::RandomState>;
     // The same href joins to the same URL: each is resolved once.
-    let mut joined = HashSet::new();
+    let mut joined = Set::with_capacity_and_hasher(hrefs.len(), Default::default());
     let mut out = Vec::new();
     for href in hrefs {
         if !joined.insert(*href) {
@@ -360,11 +361,17 @@ fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
                 String::from(url)
             }
         };
-        if seen.insert(url.clone()) {
-            out.push(url);
-        }
+        out.push(url);
     }
-    out
+    // Different hrefs may join to one URL: the first place it was found
+    // counts.
+    let mut seen = Set::with_capacity_and_hasher(out.len(), Default::default());
+    let first: Vec<bool> = out.iter().map(|u| seen.insert(u.as_str())).collect();
+    drop(seen);
+    out.into_iter()
+        .zip(first)
+        .filter_map(|(u, first)| first.then_some(u))
+        .collect()
 }
 
 #[cfg(test)]

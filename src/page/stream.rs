@@ -22,6 +22,7 @@
 
 use super::dom::{self, Base};
 use super::meta::MetaScan;
+use super::reuse::Reused;
 use super::select::{Fields, Want};
 use super::{Extracted, ParseTimeout, Plan, links, missing_text};
 use html5ever::tendril::{StrTendril, TendrilSink};
@@ -142,8 +143,12 @@ enum Taken {
     Attr(String),
 }
 
+thread_local! {
+    static SPARE_NODES: std::cell::Cell<Vec<Node>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 struct State {
-    nodes: Vec<Node>,
+    nodes: Reused<Node>,
     path: Vec<Open>,
     captures: Vec<Capture>,
     gave_up: Option<GaveUp>,
@@ -173,10 +178,12 @@ impl<'p> Sink<'p> {
             contents: None,
             place: Place::Document,
         };
+        let mut nodes = Reused::take(&SPARE_NODES);
+        nodes.push(document);
         Sink {
             plan,
             state: RefCell::new(State {
-                nodes: vec![document],
+                nodes,
                 path: Vec::new(),
                 captures: Vec::new(),
                 gave_up: None,
@@ -1115,6 +1122,46 @@ mod corpus {
     fn median(mut v: Vec<f64>) -> f64 {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
+    }
+
+    /// The benchmark's extraction (three selectors and the links) by the
+    /// fast reader alone, `TRAWL_ROUNDS` passes (default 20) over the
+    /// pages of `TRAWL_CORPUS` (one folder), one thread: something steady
+    /// to hold `perf record` to. Prints ms a page, the median pass.
+    #[test]
+    #[ignore = "needs a corpus of real pages; for profiling by hand"]
+    fn fast_reader_alone() {
+        let root = std::env::var("TRAWL_CORPUS").expect("set TRAWL_CORPUS to a folder of HTML");
+        let rounds: usize = std::env::var("TRAWL_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(20);
+        let url = Url::parse("http://h.test/dir/page.html").unwrap();
+        let bench = Plan {
+            meta: false,
+            expect: Vec::new(),
+            expect_text: Vec::new(),
+            ..plan(&["h1=h1", "headings[]=h2", "refs[]=a.reference@href"])
+        };
+        let bodies: Vec<Vec<u8>> = files(&root)
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        let times: Vec<f64> = (0..rounds.max(1))
+            .map(|_| {
+                let t = Instant::now();
+                for body in &bodies {
+                    let got = extract_via(body, Some("text/html"), &url, &bench, Via::Fast);
+                    std::hint::black_box(got.unwrap());
+                }
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        println!(
+            "{root}: {} pages, fast reader {:.3} ms a page",
+            bodies.len(),
+            1e3 * median(times) / bodies.len() as f64
+        );
     }
 
     /// `TRAWL_CORPUS=DIR[:DIR…]`, each a folder searched for `.html` files;
