@@ -29,6 +29,7 @@ use super::reuse::Reused;
 use super::stream::{GaveUp, Sink, formatting};
 use super::{Extracted, ParseTimeout, Plan};
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
+use html5ever::tendril::StrTendril;
 use html5ever::tree_builder::{ElementFlags, NodeOrText, TreeSink};
 use html5ever::{Attribute, LocalName, Namespace, Prefix, QualName, local_name, ns};
 use std::borrow::Cow;
@@ -61,6 +62,7 @@ pub(super) fn extract(
     let keep = Keep::for_plan(plan);
     let mut lexer = Lexer {
         s: html,
+        page: StrTendril::from_slice(html),
         keep: &keep,
         deadline,
         tokens: 0,
@@ -242,6 +244,8 @@ enum Raw {
 
 struct Lexer<'s> {
     s: &'s str,
+    /// The page as a tendril, which kept attribute values share.
+    page: StrTendril,
     keep: &'s Keep<'s>,
     deadline: Option<Instant>,
     tokens: u32,
@@ -290,7 +294,7 @@ impl Lexer<'_> {
             match next {
                 Some(c) if c.is_ascii_alphabetic() => {
                     text.flush(&s[run..at], b)?;
-                    let (tag, end) = lex_tag(s, at + 1, Some(self.keep))?;
+                    let (tag, end) = lex_tag(s, at + 1, Some((self.keep, &self.page)))?;
                     self.tick(b)?;
                     let raw = b.start(tag)?;
                     i = end;
@@ -482,7 +486,7 @@ fn bogus_comment(bytes: &[u8], from: usize) -> usize {
 /// Reads a tag whose name starts at `i`; returns it and where it ends
 /// (after its `>`). `keep`: which attributes are wanted (none of an end
 /// tag's).
-fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
+fn lex_tag(s: &str, mut i: usize, keep: Option<(&Keep, &StrTendril)>) -> R<(Tag, usize)> {
     const CUT: GaveUp = "a tag cut off by the end of the page";
     let bytes = s.as_bytes();
     let start = i;
@@ -493,7 +497,24 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
         return Err(CUT);
     }
     let name = tag_atom(&s[start..i]);
-    let keep = keep.map_or(TagKeep::NONE, |k| k.for_tag(&name));
+    let (keep, page) = match keep {
+        Some((k, page)) => (k.for_tag(&name), Some(page)),
+        None => (TagKeep::NONE, None),
+    };
+    // A value as written is a slice of the page's tendril, which shares
+    // its buffer (one allocation a page instead of one a value); a decoded
+    // one is a new tendril.
+    let value_of = |from: usize, to: usize| -> StrTendril {
+        let raw = &s[from..to];
+        match (decode_attr(raw), page) {
+            (Cow::Borrowed(_), Some(page)) => match (u32::try_from(from), u32::try_from(to - from))
+            {
+                (Ok(at), Ok(len)) => page.subtendril(at, len),
+                _ => StrTendril::from_slice(raw),
+            },
+            (value, _) => StrTendril::from_slice(&value),
+        }
+    };
     let mut attrs: Vec<Attribute> = Vec::new();
     loop {
         // Before an attribute's name.
@@ -542,7 +563,7 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
         while i < bytes.len() && is_ws(bytes[i]) {
             i += 1;
         }
-        let mut value: Option<Cow<str>> = None;
+        let mut value: Option<StrTendril> = None;
         if bytes.get(i) == Some(&b'=') {
             i += 1;
             while i < bytes.len() && is_ws(bytes[i]) {
@@ -555,7 +576,7 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
                         return Err(CUT);
                     };
                     if keep {
-                        value = Some(decode_attr(&s[i + 1..i + 1 + k]));
+                        value = Some(value_of(i + 1, i + 1 + k));
                     }
                     i += k + 2;
                 }
@@ -570,7 +591,7 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
                         return Err(CUT);
                     }
                     if keep {
-                        value = Some(decode_attr(&s[from..i]));
+                        value = Some(value_of(from, i));
                     }
                 }
             }
@@ -581,7 +602,7 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<&Keep>) -> R<(Tag, usize)> {
             if !attrs.iter().any(|a| a.name.local == local) {
                 attrs.push(Attribute {
                     name: QualName::new(None, ns!(), local),
-                    value: value.as_deref().unwrap_or_default().into(),
+                    value: value.unwrap_or_default(),
                 });
             }
         }
@@ -2968,10 +2989,25 @@ mod tests {
         let [with_meta, ..] = plans();
         assert!(Keep::for_plan(&with_meta).all);
         // Only the wanted ones.
-        let (tag, _) = lex_tag("a title=t class=c>", 0, Some(&keep)).unwrap();
-        assert_eq!(tag.attrs.len(), 1);
-        let (tag, _) = lex_tag("div title=t class=c id=i>", 0, Some(&keep)).unwrap();
-        assert_eq!(tag.attrs.len(), 1);
+        for (src, kept) in [
+            ("a title=t class=c>", &[("class", "c")][..]),
+            ("div title=t class=c id=i>", &[("id", "i")]),
+            // Values longer than a tendril keeps inline: slices of the
+            // page; one with a character reference: decoded.
+            (
+                "a title=t class='a long class name' href=x&amp;y>",
+                &[("class", "a long class name"), ("href", "x&y")][..],
+            ),
+        ] {
+            let page = StrTendril::from_slice(src);
+            let (tag, _) = lex_tag(src, 0, Some((&keep, &page))).unwrap();
+            let got: Vec<(&str, &str)> = tag
+                .attrs
+                .iter()
+                .map(|a| (&*a.name.local, &*a.value))
+                .collect();
+            assert_eq!(got, kept, "{src}");
+        }
     }
 
     /// Attribute values and text decode as html5ever decodes them.

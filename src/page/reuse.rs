@@ -60,6 +60,22 @@ impl<T> DerefMut for Reused<T> {
     }
 }
 
+impl<'a, T> IntoIterator for &'a Reused<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a mut Reused<T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter_mut()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

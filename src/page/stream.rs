@@ -140,21 +140,25 @@ enum Target {
 /// attribute is resolved once the page's `<base>` is known.
 enum Taken {
     Text(String),
-    Attr(String),
+    /// The attribute's value shares the node's buffer: no copy.
+    Attr(StrTendril),
 }
 
 thread_local! {
     static SPARE_NODES: std::cell::Cell<Vec<Node>> = const { std::cell::Cell::new(Vec::new()) };
+    static SPARE_PATH: std::cell::Cell<Vec<Open>> = const { std::cell::Cell::new(Vec::new()) };
+    static SPARE_CAPTURES: std::cell::Cell<Vec<Capture>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 struct State {
     nodes: Reused<Node>,
-    path: Vec<Open>,
-    captures: Vec<Capture>,
+    path: Reused<Open>,
+    captures: Reused<Capture>,
     gave_up: Option<GaveUp>,
     title: Option<Option<String>>,
     base_href: Option<String>,
-    hrefs: Vec<String>,
+    /// Shared with the nodes' attributes: no copy.
+    hrefs: Vec<StrTendril>,
     hits: Vec<Vec<Taken>>,
     met: Vec<bool>,
     meta: Option<MetaScan>,
@@ -184,8 +188,8 @@ impl<'p> Sink<'p> {
             plan,
             state: RefCell::new(State {
                 nodes,
-                path: Vec::new(),
-                captures: Vec::new(),
+                path: Reused::take(&SPARE_PATH),
+                captures: Reused::take(&SPARE_CAPTURES),
                 gave_up: None,
                 title: None,
                 base_href: None,
@@ -428,14 +432,15 @@ impl State {
                     .map(|(sel, hits)| {
                         let values = hits.into_iter().map(|t| match (t, &sel.want) {
                             (Taken::Attr(raw), Want::Attr(a)) => base.attr_value(a, &raw),
-                            (Taken::Text(s) | Taken::Attr(s), _) => s,
+                            (Taken::Attr(raw), _) => String::from(&*raw),
+                            (Taken::Text(s), _) => s,
                         });
                         (sel.name.clone(), sel.field(values))
                     })
                     .collect(),
             )
         });
-        let hrefs: Vec<&str> = self.hrefs.iter().map(String::as_str).collect();
+        let hrefs: Vec<&str> = self.hrefs.iter().map(|h| &**h).collect();
         Ok(Extracted {
             title: self.title.flatten(),
             fields,
@@ -509,9 +514,9 @@ impl Sink<'_> {
         } else if plan.links
             && html
             && (*local == local_name!("a") || *local == local_name!("area"))
-            && let Some(href) = attr("href")
+            && let Some(href) = attr_tendril(node, "href")
         {
-            st.hrefs.push(href.to_owned());
+            st.hrefs.push(href.clone());
         }
         if html
             && let Some(m) = st.meta.as_mut()
@@ -541,7 +546,7 @@ impl Sink<'_> {
             }
             match &sel.want {
                 Want::Attr(a) => {
-                    let raw = attr(a).unwrap_or_default().to_owned();
+                    let raw = attr_tendril(node, a).cloned().unwrap_or_default();
                     st.hits[i].push(Taken::Attr(raw));
                 }
                 _ => {
@@ -562,10 +567,15 @@ impl Sink<'_> {
 /// The value of attribute `name` (no namespace), as scraper's
 /// `Element::attr` finds it.
 fn attr<'n>(node: &'n Node, name: &str) -> Option<&'n str> {
+    attr_tendril(node, name).map(|v| &**v)
+}
+
+/// As [`attr`], the value as the node holds it.
+fn attr_tendril<'n>(node: &'n Node, name: &str) -> Option<&'n StrTendril> {
     node.attrs
         .iter()
         .find(|a| a.name.ns == ns!() && a.name.prefix.is_none() && &*a.name.local == name)
-        .map(|a| &*a.value)
+        .map(|a| &a.value)
 }
 
 impl TreeSink for Sink<'_> {
