@@ -336,11 +336,20 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
 /// resolve are left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
     type Set<'a> = HashSet<&'a str, foldhash::fast::RandomState>;
-    // The same href joins to the same URL: each is resolved once.
-    let mut joined = Set::with_capacity_and_hasher(hrefs.len(), Default::default());
+    // The same href joins to the same URL, and so do hrefs that differ only
+    // after a `#` (what comes before it is read the same whatever follows:
+    // the URL parser trims only the ends of the whole href, and a `#` is
+    // not trimmed): each is resolved once. A page of the Python docs has
+    // some 310 hrefs, 188 different and 42 before their `#`.
+    let mut joined: HashSet<(&str, bool), foldhash::fast::RandomState> =
+        HashSet::with_capacity_and_hasher(hrefs.len(), Default::default());
     let mut out = Vec::new();
     for href in hrefs {
-        if !joined.insert(*href) {
+        let key = match memchr::memchr(b'#', href.as_bytes()) {
+            Some(at) => (&href[..at], true),
+            None => (*href, false),
+        };
+        if !joined.insert(key) {
             continue;
         }
         // What the URL parser strips (C0 controls and space) comes off
@@ -401,6 +410,69 @@ mod tests {
             ..Plan::default()
         };
         full(page, &plan).links.unwrap()
+    }
+
+    /// Resolving hrefs once by what comes before their `#` lists the
+    /// same URLs, in the same order, as resolving every href.
+    #[test]
+    fn links_resolved_once_a_fragment_are_every_hrefs_links() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let naive = |hrefs: &[&str], base: &Base| {
+            let mut out: Vec<String> = Vec::new();
+            for href in hrefs {
+                if href.trim_start_matches(|c: char| c <= ' ').starts_with('#') {
+                    continue;
+                }
+                let Some(mut url) = base.join(href) else {
+                    continue;
+                };
+                if !matches!(url.scheme(), "http" | "https") {
+                    continue;
+                }
+                url.set_fragment(None);
+                let url = String::from(url);
+                if !out.contains(&url) {
+                    out.push(url);
+                }
+            }
+            out
+        };
+        let base = Base::new(&page_url(), None);
+        let piece = prop::sample::select(vec![
+            "a",
+            "b/",
+            "../",
+            "#",
+            "#x",
+            "?q",
+            " ",
+            "\t",
+            "\n",
+            "%20",
+            "é",
+            "mailto:x",
+            "//h.test/",
+            "http://o.test/",
+            "\u{1}",
+            "..",
+        ]);
+        let href = prop::collection::vec(piece, 0..6).prop_map(|v| v.concat());
+        let mut runner = TestRunner::new(Config {
+            cases: std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(2048),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&prop::collection::vec(href, 0..12), |hrefs| {
+                let hrefs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
+                prop_assert_eq!(links(&hrefs, &base), naive(&hrefs, &base), "{:?}", hrefs);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
