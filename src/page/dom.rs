@@ -491,10 +491,7 @@ mod tests {
         }
         let mut runner = TestRunner::new(Config {
             // PROPTEST_CASES for a longer run by hand.
-            cases: std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(4096),
+            cases: crate::props::cases(4096),
             failure_persistence: None,
             ..Config::default()
         });

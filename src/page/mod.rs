@@ -459,10 +459,7 @@ mod tests {
         ]);
         let href = prop::collection::vec(piece, 0..6).prop_map(|v| v.concat());
         let mut runner = TestRunner::new(Config {
-            cases: std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(2048),
+            cases: crate::props::cases(2048),
             failure_persistence: None,
             ..Config::default()
         });

@@ -1129,6 +1129,24 @@ mod corpus {
         files
     }
 
+    /// `TRAWL_ROUNDS`, timing rounds, or `default`.
+    fn rounds(default: usize) -> usize {
+        std::env::var("TRAWL_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// The benchmark's extraction: three selectors and the links.
+    fn bench_plan() -> Plan {
+        Plan {
+            meta: false,
+            expect: Vec::new(),
+            expect_text: Vec::new(),
+            ..plan(&["h1=h1", "headings[]=h2", "refs[]=a.reference@href"])
+        }
+    }
+
     fn median(mut v: Vec<f64>) -> f64 {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
@@ -1142,17 +1160,9 @@ mod corpus {
     #[ignore = "needs a corpus of real pages; for profiling by hand"]
     fn fast_reader_alone() {
         let root = std::env::var("TRAWL_CORPUS").expect("set TRAWL_CORPUS to a folder of HTML");
-        let rounds: usize = std::env::var("TRAWL_ROUNDS")
-            .ok()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(20);
+        let rounds = rounds(20);
         let url = Url::parse("http://h.test/dir/page.html").unwrap();
-        let bench = Plan {
-            meta: false,
-            expect: Vec::new(),
-            expect_text: Vec::new(),
-            ..plan(&["h1=h1", "headings[]=h2", "refs[]=a.reference@href"])
-        };
+        let bench = bench_plan();
         let bodies: Vec<Vec<u8>> = files(&root)
             .iter()
             .map(|p| std::fs::read(p).unwrap())
@@ -1184,18 +1194,9 @@ mod corpus {
     #[ignore = "needs corpora of real pages; run by bench/extract-differential.sh"]
     fn stream_corpus() {
         let roots = std::env::var("TRAWL_CORPUS").expect("set TRAWL_CORPUS to folders of HTML");
-        let rounds: usize = std::env::var("TRAWL_ROUNDS")
-            .ok()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(5);
+        let rounds = rounds(5);
         let url = Url::parse("http://h.test/dir/page.html").unwrap();
-        let bench = plan(&["h1=h1", "headings[]=h2", "refs[]=a.reference@href"]);
-        let bench = Plan {
-            meta: false,
-            expect: Vec::new(),
-            expect_text: Vec::new(),
-            ..bench
-        };
+        let bench = bench_plan();
         let broad = plan(SELECTIONS);
         let (mut all_pages, mut all_differ) = (0usize, 0usize);
         // A folder reached twice (Debian links python3.11-dev to python3.11)
