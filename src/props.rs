@@ -16,20 +16,12 @@ use url::Url;
 /// Cases a property: `PROPTEST_CASES`, else 64.
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: cases(64),
+        cases: crate::page::proptest_cases(64),
         // Failures are reported with their shrunk input; they are not
         // written into the source tree.
         failure_persistence: None,
         ..ProptestConfig::default()
     }
-}
-
-/// `PROPTEST_CASES`, or `default`: the cases a property test runs.
-pub(crate) fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
 }
 
 /// Text that looks like what people paste as URLs, with the characters

@@ -491,7 +491,7 @@ mod tests {
         }
         let mut runner = TestRunner::new(Config {
             // PROPTEST_CASES for a longer run by hand.
-            cases: crate::props::cases(4096),
+            cases: crate::page::proptest_cases(4096),
             failure_persistence: None,
             ..Config::default()
         });

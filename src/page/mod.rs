@@ -383,6 +383,17 @@ fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
         .collect()
 }
 
+/// `PROPTEST_CASES`, or `default`: the cases a property test runs. Here,
+/// not in `props`, so that page's tests need nothing from the modules
+/// that depend on page.
+#[cfg(test)]
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
 #[cfg(test)]
 mod tests {
     use super::title::{title, title_from_dom};
@@ -459,7 +470,7 @@ mod tests {
         ]);
         let href = prop::collection::vec(piece, 0..6).prop_map(|v| v.concat());
         let mut runner = TestRunner::new(Config {
-            cases: crate::props::cases(2048),
+            cases: proptest_cases(2048),
             failure_persistence: None,
             ..Config::default()
         });
