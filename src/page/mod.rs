@@ -335,14 +335,14 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
 /// `mailto:`, `whatsapp:`, `ftp:`, `#fragment` and hrefs that do not
 /// resolve are left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
-    type Set<'a> = HashSet<&'a str, foldhash::fast::RandomState>;
+    type Set<T> = HashSet<T, foldhash::fast::RandomState>;
     // The same href joins to the same URL, and so do hrefs that differ only
     // after a `#` (what comes before it is read the same whatever follows:
     // the URL parser trims only the ends of the whole href, and a `#` is
     // not trimmed): each is resolved once. A page of the Python docs has
     // some 310 hrefs, 188 different and 42 before their `#`.
-    let mut joined: HashSet<(&str, bool), foldhash::fast::RandomState> =
-        HashSet::with_capacity_and_hasher(hrefs.len(), Default::default());
+    let mut joined: Set<(&str, bool)> =
+        Set::with_capacity_and_hasher(hrefs.len(), Default::default());
     let mut out = Vec::new();
     for href in hrefs {
         let key = match memchr::memchr(b'#', href.as_bytes()) {
@@ -374,7 +374,7 @@ fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
     }
     // Different hrefs may join to one URL: the first place it was found
     // counts.
-    let mut seen = Set::with_capacity_and_hasher(out.len(), Default::default());
+    let mut seen: Set<&str> = Set::with_capacity_and_hasher(out.len(), Default::default());
     let first: Vec<bool> = out.iter().map(|u| seen.insert(u.as_str())).collect();
     drop(seen);
     out.into_iter()
