@@ -615,6 +615,9 @@ fn lex_tag(s: &str, mut i: usize, keep: Option<(&Keep, Option<&StrTendril>)>) ->
                 None => attrs.iter().any(|a| a.name.local == local),
             };
             if !repeated {
+                if attrs.capacity() == 0 {
+                    attrs = super::stream::take_tag_attrs();
+                }
                 attrs.push(Attribute {
                     name: QualName::new(None, ns!(), local),
                     value: value.unwrap_or_default(),

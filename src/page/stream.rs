@@ -81,9 +81,9 @@ const DOCUMENT: usize = 0;
 /// and the selectors.
 struct Node {
     name: QualName,
-    /// Sorted by name, as scraper keeps them (the first `id` is the one
-    /// that counts).
-    attrs: Vec<Attribute>,
+    /// Where its attributes lie in the page's list of them, sorted by name
+    /// as scraper keeps them (the first `id` is the one that counts).
+    attrs: Span,
     /// The parent element; `None` for the root and for nodes not (yet)
     /// in the document.
     parent: Option<usize>,
@@ -92,6 +92,23 @@ struct Node {
     /// The template's contents, for a `<template>`.
     contents: Option<usize>,
     place: Place,
+}
+
+/// A run of the page's attribute list: one list a page instead of one
+/// allocation an element, and a node a third smaller.
+#[derive(Clone, Copy, Default)]
+struct Span {
+    from: u32,
+    len: u32,
+}
+
+impl Span {
+    fn of(self, attrs: &[Attribute]) -> &[Attribute] {
+        let from = self.from as usize;
+        attrs
+            .get(from..from + self.len as usize)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -148,10 +165,32 @@ thread_local! {
     static SPARE_NODES: std::cell::Cell<Vec<Node>> = const { std::cell::Cell::new(Vec::new()) };
     static SPARE_PATH: std::cell::Cell<Vec<Open>> = const { std::cell::Cell::new(Vec::new()) };
     static SPARE_CAPTURES: std::cell::Cell<Vec<Capture>> = const { std::cell::Cell::new(Vec::new()) };
+    static SPARE_ATTRS: std::cell::Cell<Vec<Attribute>> = const { std::cell::Cell::new(Vec::new()) };
+    /// An emptied list of a tag's attributes, for the next tag that keeps
+    /// some ([`take_tag_attrs`]).
+    static TAG_ATTRS: std::cell::Cell<Vec<Attribute>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty list for a tag's attributes, with the room the last tag's
+/// had: the attributes move to the page's list and the list comes back,
+/// so reading a tag allocates nothing.
+pub(super) fn take_tag_attrs() -> Vec<Attribute> {
+    TAG_ATTRS
+        .try_with(std::cell::Cell::take)
+        .unwrap_or_default()
+}
+
+fn give_back_tag_attrs(mut attrs: Vec<Attribute>) {
+    attrs.clear();
+    if attrs.capacity() <= 64 {
+        let _ = TAG_ATTRS.try_with(|s| s.set(attrs));
+    }
 }
 
 struct State {
     nodes: Reused<Node>,
+    /// Every node's attributes, one run a node ([`Span`]).
+    attrs: Reused<Attribute>,
     path: Reused<Open>,
     captures: Reused<Capture>,
     gave_up: Option<GaveUp>,
@@ -176,7 +215,7 @@ impl<'p> Sink<'p> {
     pub(super) fn new(plan: &'p Plan) -> Self {
         let document = Node {
             name: QualName::new(None, ns!(), local_name!("")),
-            attrs: Vec::new(),
+            attrs: Span::default(),
             parent: None,
             prev: None,
             contents: None,
@@ -188,6 +227,7 @@ impl<'p> Sink<'p> {
             plan,
             state: RefCell::new(State {
                 nodes,
+                attrs: Reused::take(&SPARE_ATTRS),
                 path: Reused::take(&SPARE_PATH),
                 captures: Reused::take(&SPARE_CAPTURES),
                 gave_up: None,
@@ -229,7 +269,8 @@ impl<'p> Sink<'p> {
 
     /// The attributes of element `id`, for a copy of it.
     pub(super) fn attrs_of(&self, id: usize) -> Vec<Attribute> {
-        self.state.borrow().nodes[id].attrs.clone()
+        let st = self.state.borrow();
+        st.nodes[id].attrs.of(&st.attrs).to_vec()
     }
 
     /// The answer, once the whole page went through.
@@ -237,11 +278,20 @@ impl<'p> Sink<'p> {
         self.state.into_inner().finish(url, plan)
     }
 
-    fn add(&self, name: QualName, attrs: Vec<Attribute>, place: Place) -> usize {
+    fn add(&self, name: QualName, mut attrs: Vec<Attribute>, place: Place) -> usize {
         let mut st = self.state.borrow_mut();
+        let span = match (u32::try_from(st.attrs.len()), u32::try_from(attrs.len())) {
+            (Ok(from), Ok(len)) => Span { from, len },
+            // Past 4 billion attributes a page: the rest are not kept.
+            _ => Span::default(),
+        };
+        if span.len > 0 {
+            st.attrs.append(&mut attrs);
+        }
+        give_back_tag_attrs(attrs);
         st.nodes.push(Node {
             name,
-            attrs,
+            attrs: span,
             parent: None,
             prev: None,
             contents: None,
@@ -337,22 +387,11 @@ pub(super) fn formatting(name: &LocalName) -> bool {
 
 /// An HTML formatting element: its attributes are kept once it closes,
 /// for the copy the tree builder may make.
-fn is_formatting(name: &QualName) -> bool {
-    name.ns == ns!(html) && formatting(&name.local)
-}
-
 impl State {
     /// Closes path entries deeper than `depth`.
     fn close_to(&mut self, depth: usize) {
         while self.path.len() > depth {
             let Some(open) = self.path.pop() else { break };
-            // A closed element is never matched again (a later element's
-            // ancestors are all open): only its name is kept, for the tree
-            // builder, and a formatting element's attributes, for the one
-            // it may recreate.
-            if !is_formatting(&self.nodes[open.id].name) {
-                self.nodes[open.id].attrs = Vec::new();
-            }
             let at = self.path.len();
             while self.captures.last().is_some_and(|c| c.depth == at) {
                 if let Some(c) = self.captures.pop() {
@@ -492,9 +531,11 @@ impl Sink<'_> {
                 }
             }
         }
-        let attr = |name: &str| attr(node, name);
+        let attrs = node.attrs.of(&st.attrs);
+        let attr = |name: &str| attr(attrs, name);
         let el = El {
             nodes: &st.nodes,
+            attrs: &st.attrs,
             id,
         };
         for (e, met) in plan.expect.iter().zip(st.met.iter_mut()) {
@@ -514,7 +555,7 @@ impl Sink<'_> {
         } else if plan.links
             && html
             && (*local == local_name!("a") || *local == local_name!("area"))
-            && let Some(href) = attr_tendril(node, "href")
+            && let Some(href) = attr_tendril(attrs, "href")
         {
             st.hrefs.push(href.clone());
         }
@@ -546,7 +587,7 @@ impl Sink<'_> {
             }
             match &sel.want {
                 Want::Attr(a) => {
-                    let raw = attr_tendril(node, a).cloned().unwrap_or_default();
+                    let raw = attr_tendril(attrs, a).cloned().unwrap_or_default();
                     st.hits[i].push(Taken::Attr(raw));
                 }
                 _ => {
@@ -566,13 +607,13 @@ impl Sink<'_> {
 
 /// The value of attribute `name` (no namespace), as scraper's
 /// `Element::attr` finds it.
-fn attr<'n>(node: &'n Node, name: &str) -> Option<&'n str> {
-    attr_tendril(node, name).map(|v| &**v)
+fn attr<'n>(attrs: &'n [Attribute], name: &str) -> Option<&'n str> {
+    attr_tendril(attrs, name).map(|v| &**v)
 }
 
 /// As [`attr`], the value as the node holds it.
-fn attr_tendril<'n>(node: &'n Node, name: &str) -> Option<&'n StrTendril> {
-    node.attrs
+fn attr_tendril<'n>(attrs: &'n [Attribute], name: &str) -> Option<&'n StrTendril> {
+    attrs
         .iter()
         .find(|a| a.name.ns == ns!() && a.name.prefix.is_none() && &*a.name.local == name)
         .map(|a| &a.value)
@@ -701,11 +742,8 @@ impl TreeSink for Sink<'_> {
 
     fn add_attrs_if_missing(&self, target: &usize, attrs: Vec<Attribute>) {
         let st = self.state.borrow();
-        let node = &st.nodes[*target];
-        if attrs
-            .iter()
-            .any(|a| !node.attrs.iter().any(|b| b.name == a.name))
-        {
+        let have = st.nodes[*target].attrs.of(&st.attrs);
+        if attrs.iter().any(|a| !have.iter().any(|b| b.name == a.name)) {
             drop(st);
             self.give_up("attributes added to an element already looked at");
         }
@@ -725,6 +763,7 @@ impl TreeSink for Sink<'_> {
 #[derive(Clone, Copy)]
 struct El<'a> {
     nodes: &'a [Node],
+    attrs: &'a [Attribute],
     id: usize,
 }
 
@@ -738,6 +777,10 @@ impl<'a> El<'a> {
     fn node(&self) -> &'a Node {
         &self.nodes[self.id]
     }
+
+    fn attrs(&self) -> &'a [Attribute] {
+        self.node().attrs.of(self.attrs)
+    }
 }
 
 impl Element for El<'_> {
@@ -750,6 +793,7 @@ impl Element for El<'_> {
     fn parent_element(&self) -> Option<Self> {
         self.node().parent.map(|id| El {
             nodes: self.nodes,
+            attrs: self.attrs,
             id,
         })
     }
@@ -785,6 +829,7 @@ impl Element for El<'_> {
     fn prev_sibling_element(&self) -> Option<Self> {
         self.node().prev.map(|id| El {
             nodes: self.nodes,
+            attrs: self.attrs,
             id,
         })
     }
@@ -815,7 +860,7 @@ impl Element for El<'_> {
         local_name: &CssLocalName,
         operation: &AttrSelectorOperation<&CssString>,
     ) -> bool {
-        self.node().attrs.iter().any(|a| {
+        self.attrs().iter().any(|a| {
             !matches!(*ns, NamespaceConstraint::Specific(url) if *url != a.name.ns)
                 && local_name.0 == a.name.local
                 && operation.eval_str(&a.value)
@@ -847,16 +892,14 @@ impl Element for El<'_> {
     }
 
     fn has_id(&self, id: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
-        self.node()
-            .attrs
+        self.attrs()
             .iter()
             .find(|a| &*a.name.local == "id")
             .is_some_and(|a| case_sensitivity.eq(id.0.as_bytes(), a.value.as_bytes()))
     }
 
     fn has_class(&self, name: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
-        self.node()
-            .attrs
+        self.attrs()
             .iter()
             .filter(|a| &*a.name.local == "class")
             .flat_map(|a| a.value.split_ascii_whitespace())
