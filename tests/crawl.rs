@@ -800,10 +800,14 @@ fn a_host_with_a_long_backlog_holds_back_no_other() {
     // dispatcher looks ahead (10,000); the small site's two pages are
     // found just after (its pages are slower), behind all of them in the
     // frontier. They start at once all the same: the big host has
-    // enough waiting, and the frontier is read past its pages.
+    // enough waiting, and the frontier is read past its pages. The big
+    // site's pages take 5 ms each, so that its 298 cannot all be done
+    // (at two at a time, 0.75 s) before the small site's links are found
+    // at 0.1 s: an optimised build is fast enough for that otherwise.
     let big = Server::start();
+    big.set_site_delay(5);
     let small = Server::start_on("127.0.0.2");
-    small.set_site_delay(300);
+    small.set_site_delay(100);
     let (recs, stderr, _) = run(
         &[
             "--crawl",
