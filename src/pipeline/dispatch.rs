@@ -25,7 +25,7 @@ use crate::crawl::frontier::{Found, Frontier};
 use crate::crawl::{CrawlStats, Lineage};
 use crate::fetch::{Chain, Fetched, Step};
 use crate::hosts::{HostSlot, Hosts};
-use crate::input::{Entry, Job};
+use crate::input::{Entry, Job, Seen};
 use crate::record::{ErrorKind, Record};
 use crate::revalidate::Prior;
 use std::cmp::Reverse;
@@ -521,7 +521,7 @@ async fn task(
         let links = if l.external {
             Vec::new()
         } else {
-            record.links.clone().flatten().unwrap_or_default()
+            unseen(record.links.as_ref(), &shared.seen)
         };
         Box::new(Found::new(
             *l,
@@ -534,6 +534,26 @@ async fn task(
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
     Then::Recorded(found)
+}
+
+/// The links of a crawled page not in the seen-set yet. A link in it is
+/// either fetched already or queued, or was counted when first skipped, so
+/// the frontier would do nothing with it: on a site whose pages share
+/// their navigation, that is nearly every link, and each would otherwise
+/// be parsed again as a URL and judged. The links are absolute and
+/// serialised, so the part before `#` is their key.
+fn unseen(links: Option<&Option<Vec<String>>>, seen: &std::sync::Mutex<Seen>) -> Vec<String> {
+    let Some(Some(links)) = links else {
+        return Vec::new();
+    };
+    let seen = seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    links
+        .iter()
+        .filter(|link| !seen.contains(link.split('#').next().unwrap_or(link)))
+        .cloned()
+        .collect()
 }
 
 /// The record `line` has in the `--revalidate` file, if any, read off the

@@ -74,6 +74,9 @@ pub struct Outcome {
 struct Shared {
     /// `--crawl`'s settings (the default when there is no crawl).
     crawl: Arc<crate::crawl::CrawlOptions>,
+    /// The repeat check's set, which a crawled page's links are checked
+    /// against before they are judged.
+    seen: Arc<std::sync::Mutex<input::Seen>>,
     fetcher: Fetcher,
     /// `--revalidate`: the earlier run's records.
     previous: Option<Previous>,
@@ -204,7 +207,7 @@ where
         window,
         progress.clone(),
         Exclusions {
-            seen,
+            seen: seen.clone(),
             shard: cfg.shard,
             done,
         },
@@ -215,6 +218,7 @@ where
     let renderer = cfg.render.clone().map(|o| Arc::new(Renderer::new(o)));
     let shared = Shared {
         crawl: Arc::new(cfg.crawl.clone().unwrap_or_default()),
+        seen,
         fetcher: Fetcher::new(cfg.fetch_options())?,
         parser: ParsePool::new(parse_threads()).context("cannot start the parsing threads")?,
         judge: Judge {
