@@ -180,6 +180,12 @@ const URL_ATTRS: [&str; 7] = [
     "formaction",
 ];
 
+/// Attributes whose value is one URL, resolved against the page (not
+/// `srcset`, a list of them).
+pub(super) fn is_url_attr(attr: &str) -> bool {
+    URL_ATTRS.contains(&attr)
+}
+
 /// What relative URLs on a page are resolved against: the first
 /// `<base href>` (itself resolved against the page's URL), else the
 /// page's URL after redirects.
@@ -301,7 +307,7 @@ impl Base {
         if attr == "srcset" || attr == "imagesrcset" {
             return self.srcset(raw);
         }
-        if URL_ATTRS.contains(&attr) {
+        if is_url_attr(attr) {
             if let Some(url) = self.join_simple(raw, true) {
                 return url;
             }

@@ -221,9 +221,13 @@ impl TagKeep<'_> {
 
     /// Attribute `name` (as written, any case). One with a `:` may become
     /// a foreign attribute (`xlink:href`), so it is kept.
+    #[inline]
     fn wants(&self, name: &str) -> bool {
         self.all
-            || self.names.iter().any(|a| a.eq_ignore_ascii_case(name))
+            || self
+                .names
+                .iter()
+                .any(|a| a.len() == name.len() && a.eq_ignore_ascii_case(name))
             || (self.foreign && name.as_bytes().contains(&b':'))
     }
 }

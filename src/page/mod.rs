@@ -32,7 +32,7 @@ use html5ever::tendril::StrTendril;
 use meta::{MetaScan, PageMeta};
 use scraper::{ElementRef, Html};
 use select::{Expect, Fields, Selection};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use title::{Scan, scan_title, title_in};
 use url::Url;
@@ -335,52 +335,105 @@ pub fn unmet_without_html(body: &[u8], content_type: Option<&str>, plan: &Plan) 
 /// `mailto:`, `whatsapp:`, `ftp:`, `#fragment` and hrefs that do not
 /// resolve are left out.
 fn links(hrefs: &[&str], base: &Base) -> Vec<String> {
-    type Set<T> = HashSet<T, foldhash::fast::RandomState>;
-    // The same href joins to the same URL, and so do hrefs that differ only
-    // after a `#` (what comes before it is read the same whatever follows:
-    // the URL parser trims only the ends of the whole href, and a `#` is
-    // not trimmed): each is resolved once. A page of the Python docs has
-    // some 310 hrefs, 188 different and 42 before their `#`.
-    let mut joined: Set<(&str, bool)> =
-        Set::with_capacity_and_hasher(hrefs.len(), Default::default());
-    let mut out = Vec::new();
-    for href in hrefs {
-        let key = match memchr::memchr(b'#', href.as_bytes()) {
-            Some(at) => (&href[..at], true),
-            None => (*href, false),
-        };
-        if !joined.insert(key) {
-            continue;
+    Joined::new(hrefs, base).into_links()
+}
+
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+
+/// A page's hrefs joined to URLs, for `--links`. The same href joins to
+/// the same URL, and so do hrefs that differ only after a `#` (what comes
+/// before it is read the same whatever follows: the URL parser trims only
+/// the ends of the whole href, and a `#` is not trimmed): each is resolved
+/// once. A page of the Python docs has some 310 hrefs, 188 different and
+/// 42 before their `#`.
+struct Joined<'h> {
+    /// By what comes before an href's `#` (and whether it has one): where
+    /// its URL is in `urls`; `None` when it lists none (a fragment of the
+    /// page itself, another scheme, no URL at all).
+    by_key: HashMap<(&'h str, bool), Option<usize>, foldhash::fast::RandomState>,
+    /// In the order first found, without fragments; repeats possible.
+    urls: Vec<String>,
+}
+
+impl<'h> Joined<'h> {
+    fn new(hrefs: &[&'h str], base: &Base) -> Joined<'h> {
+        let mut by_key: HashMap<(&str, bool), Option<usize>, _> =
+            HashMap::with_capacity_and_hasher(hrefs.len(), Default::default());
+        let mut urls = Vec::new();
+        for href in hrefs {
+            let key = match memchr::memchr(b'#', href.as_bytes()) {
+                Some(at) => (&href[..at], true),
+                None => (*href, false),
+            };
+            let std::collections::hash_map::Entry::Vacant(slot) = by_key.entry(key) else {
+                continue;
+            };
+            let url = Self::join(href, base);
+            slot.insert(url.map(|u| {
+                urls.push(u);
+                urls.len() - 1
+            }));
         }
+        Joined { by_key, urls }
+    }
+
+    /// The URL `href` lists, without its fragment.
+    fn join(href: &str, base: &Base) -> Option<String> {
         // What the URL parser strips (C0 controls and space) comes off
         // first; a no-break space does not, so "&nbsp;#x" is a path.
         if href.trim_start_matches(|c: char| c <= ' ').starts_with('#') {
-            continue;
+            return None;
         }
-        let url = match base.join_simple(href, false) {
-            Some(url) => url,
-            None => {
-                let Some(mut url) = base.join(href) else {
-                    continue;
-                };
-                if !matches!(url.scheme(), "http" | "https") {
-                    continue;
-                }
-                url.set_fragment(None);
-                String::from(url)
-            }
-        };
-        out.push(url);
+        if let Some(url) = base.join_simple(href, false) {
+            return Some(url);
+        }
+        let mut url = base.join(href)?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return None;
+        }
+        url.set_fragment(None);
+        Some(String::from(url))
     }
-    // Different hrefs may join to one URL: the first place it was found
-    // counts.
-    let mut seen: Set<&str> = Set::with_capacity_and_hasher(out.len(), Default::default());
-    let first: Vec<bool> = out.iter().map(|u| seen.insert(u.as_str())).collect();
-    drop(seen);
-    out.into_iter()
-        .zip(first)
-        .filter_map(|(u, first)| first.then_some(u))
-        .collect()
+
+    /// The value of a URL attribute written `raw` (an `-s` field's
+    /// `@href`), as [`Base::attr_value`] gives it, when a link resolved
+    /// what comes before its `#` already and its fragment needs no
+    /// escaping: most `a@href` fields of a page are its links.
+    fn attr_value(&self, raw: &str) -> Option<String> {
+        let (key, fragment) = match memchr::memchr(b'#', raw.as_bytes()) {
+            Some(at) => ((&raw[..at], true), Some(&raw[at + 1..])),
+            None => ((raw, false), None),
+        };
+        let url = self.urls.get((*self.by_key.get(&key)?)?)?;
+        let Some(fragment) = fragment else {
+            return Some(url.clone());
+        };
+        let plain = |b: u8| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'=' | b'&')
+        };
+        if !fragment.bytes().all(plain) {
+            return None;
+        }
+        let mut out = String::with_capacity(url.len() + 1 + fragment.len());
+        out.push_str(url);
+        out.push('#');
+        out.push_str(fragment);
+        Some(out)
+    }
+
+    /// The links: different hrefs may join to one URL, and the first place
+    /// it was found counts.
+    fn into_links(self) -> Vec<String> {
+        let out = self.urls;
+        let mut seen: FastSet<&str> =
+            FastSet::with_capacity_and_hasher(out.len(), Default::default());
+        let first: Vec<bool> = out.iter().map(|u| seen.insert(u.as_str())).collect();
+        drop(seen);
+        out.into_iter()
+            .zip(first)
+            .filter_map(|(u, first)| first.then_some(u))
+            .collect()
+    }
 }
 
 /// `PROPTEST_CASES`, or `default`: the cases a property test runs. Here,
@@ -424,7 +477,8 @@ mod tests {
     }
 
     /// Resolving hrefs once by what comes before their `#` lists the
-    /// same URLs, in the same order, as resolving every href.
+    /// same URLs, in the same order, as resolving every href; and a URL
+    /// field's value taken from them is the one it has on its own.
     #[test]
     fn links_resolved_once_a_fragment_are_every_hrefs_links() {
         use proptest::prelude::*;
@@ -456,6 +510,8 @@ mod tests {
             "../",
             "#",
             "#x",
+            "#x y",
+            "=&",
             "?q",
             " ",
             "\t",
@@ -478,6 +534,14 @@ mod tests {
             .run(&prop::collection::vec(href, 0..12), |hrefs| {
                 let hrefs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
                 prop_assert_eq!(links(&hrefs, &base), naive(&hrefs, &base), "{:?}", hrefs);
+                // An `a@href` field that takes a link's resolution gets what
+                // joining it on its own gives.
+                let joined = Joined::new(&hrefs, &base);
+                for href in &hrefs {
+                    if let Some(value) = joined.attr_value(href) {
+                        prop_assert_eq!(value, base.attr_value("href", href), "{:?}", href);
+                    }
+                }
                 Ok(())
             })
             .unwrap();
