@@ -58,6 +58,7 @@ mod report;
 mod resume;
 mod revalidate;
 mod robots;
+pub mod sched;
 mod shard;
 mod sitemap;
 mod summary;

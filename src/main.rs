@@ -20,6 +20,10 @@ macro_rules! say {
 const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
+    // Before any thread starts, so that every one inherits it.
+    if std::env::var_os("TRAWL_SCHED").is_none_or(|v| v != "normal") {
+        trawl::sched::batch();
+    }
     let args = cli::Args::parse();
     // Before the input is looked at: `--generate` works with no URLs and a
     // terminal on stdin.
