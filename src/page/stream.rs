@@ -385,8 +385,6 @@ pub(super) fn formatting(name: &LocalName) -> bool {
     )
 }
 
-/// An HTML formatting element: its attributes are kept once it closes,
-/// for the copy the tree builder may make.
 impl State {
     /// Closes path entries deeper than `depth`.
     fn close_to(&mut self, depth: usize) {
@@ -1190,7 +1188,6 @@ mod corpus {
             .unwrap_or(default)
     }
 
-    /// The benchmark's extraction: three selectors and the links.
     /// The benchmark's extraction; with `TRAWL_PLAN=crawl`, what a crawl
     /// asks of each page (the title and the links).
     fn bench_plan() -> Plan {
