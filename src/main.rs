@@ -4,6 +4,24 @@
 
 mod cli;
 
+/// jemalloc, not the system's allocator (see Cargo.toml for why).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, read before `main`: one arena shared by every
+/// thread (each keeps its own cache in front of it). With an arena a
+/// thread, memory freed by a parsing thread went back to the reactor's
+/// arena and the peak grew with the number of arenas. `_RJEM_MALLOC_CONF`
+/// in the environment still overrides it.
+#[cfg(not(target_env = "msvc"))]
+#[allow(unsafe_code, non_upper_case_globals)]
+// SAFETY: jemalloc declares `const char *malloc_conf` (prefixed `_rjem_` by
+// tikv-jemalloc-sys) and only reads it; this is a pointer to a
+// NUL-terminated string that lives as long as the process.
+#[unsafe(export_name = "_rjem_malloc_conf")]
+pub static malloc_conf: &[u8; 10] = b"narenas:1\0";
+
 use clap::Parser;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
