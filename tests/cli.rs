@@ -795,3 +795,66 @@ fn connect_timeout_cuts_off_a_handshake_that_never_completes() {
     );
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
+
+/// The scheduling policy (field 41 of `stat`) of each thread of `pid`.
+#[cfg(target_os = "linux")]
+fn thread_policies(pid: u32) -> Vec<u32> {
+    let policy = |stat: &str| -> u32 {
+        // Fields after the command name, which is in parentheses and may
+        // hold spaces: the first of them is field 3.
+        let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+        let field = rest.split(' ').nth(41 - 3).expect("policy field");
+        field.parse().expect("policy number")
+    };
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("task dir")
+        .map(|task| {
+            let path = task.expect("task").path().join("stat");
+            policy(&std::fs::read_to_string(path).expect("stat"))
+        })
+        .collect()
+}
+
+/// Every thread of a running trawl is `SCHED_BATCH` (3) unless the user
+/// chose another policy or set `TRAWL_SCHED=normal`.
+#[cfg(target_os = "linux")]
+#[test]
+fn every_thread_runs_as_a_batch_job_unless_told_not_to() {
+    let ours = thread_policies(std::process::id())[0];
+    let s = Server::start();
+    for (normal, want) in [(false, if ours == 0 { 3 } else { ours }), (true, ours)] {
+        let mut cmd = trawl();
+        if normal {
+            cmd.env("TRAWL_SCHED", "normal");
+        }
+        let mut child = cmd
+            .args([
+                "-q",
+                "-c",
+                "4",
+                "-t",
+                "60s",
+                "-s",
+                "h=h1",
+                s.url("/hang").as_str(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn trawl");
+        // Once the request is in, the reactor and the parsing pool run.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while s.hits() < usize::from(normal) + 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let policies = thread_policies(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(policies.len() >= 3, "threads: {policies:?}");
+        assert!(
+            policies.iter().all(|p| *p == want),
+            "TRAWL_SCHED=normal: {normal}, want {want}: {policies:?}"
+        );
+    }
+}
