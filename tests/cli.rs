@@ -796,23 +796,15 @@ fn connect_timeout_cuts_off_a_handshake_that_never_completes() {
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
-/// The scheduling policy (field 41 of `stat`) of each thread of `pid`.
+/// The scheduling policy in a thread's `stat` file (field 41).
 #[cfg(target_os = "linux")]
-fn thread_policies(pid: u32) -> Vec<u32> {
-    let policy = |stat: &str| -> u32 {
-        // Fields after the command name, which is in parentheses and may
-        // hold spaces: the first of them is field 3.
-        let rest = &stat[stat.rfind(')').expect("comm") + 2..];
-        let field = rest.split(' ').nth(41 - 3).expect("policy field");
-        field.parse().expect("policy number")
-    };
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .expect("task dir")
-        .map(|task| {
-            let path = task.expect("task").path().join("stat");
-            policy(&std::fs::read_to_string(path).expect("stat"))
-        })
-        .collect()
+fn policy_in(stat: impl AsRef<std::path::Path>) -> u32 {
+    let stat = std::fs::read_to_string(stat).expect("stat");
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: the first of them is field 3.
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let field = rest.split(' ').nth(41 - 3).expect("policy field");
+    field.parse().expect("policy number")
 }
 
 /// Every thread of a running trawl is `SCHED_BATCH` (3) unless the user
@@ -820,13 +812,15 @@ fn thread_policies(pid: u32) -> Vec<u32> {
 #[cfg(target_os = "linux")]
 #[test]
 fn every_thread_runs_as_a_batch_job_unless_told_not_to() {
-    let ours = thread_policies(std::process::id())[0];
+    // A child starts under the policy of the thread that spawns it.
+    let ours = policy_in("/proc/thread-self/stat");
     let s = Server::start();
     for (normal, want) in [(false, if ours == 0 { 3 } else { ours }), (true, ours)] {
         let mut cmd = trawl();
         if normal {
             cmd.env("TRAWL_SCHED", "normal");
         }
+        let before = s.hits();
         let mut child = cmd
             .args([
                 "-q",
@@ -845,12 +839,22 @@ fn every_thread_runs_as_a_batch_job_unless_told_not_to() {
             .expect("spawn trawl");
         // Once the request is in, the reactor and the parsing pool run.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while s.hits() < usize::from(normal) + 1 && Instant::now() < deadline {
+        while s.hits() == before && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let policies = thread_policies(child.id());
+        let reached = s.hits() > before;
+        // Read before the kill, asserted after it: a failed read leaves no
+        // trawl behind.
+        let policies = std::panic::catch_unwind(|| {
+            std::fs::read_dir(format!("/proc/{}/task", child.id()))
+                .expect("task dir")
+                .map(|task| policy_in(task.expect("task").path().join("stat")))
+                .collect::<Vec<u32>>()
+        });
         let _ = child.kill();
         let _ = child.wait();
+        assert!(reached, "trawl never asked for /hang");
+        let policies = policies.expect("the threads' policies");
         assert!(policies.len() >= 3, "threads: {policies:?}");
         assert!(
             policies.iter().all(|p| *p == want),
