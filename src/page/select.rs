@@ -6,6 +6,7 @@ use super::dom::{self, Base};
 use scraper::ElementRef;
 use scraper::selector::{CssLocalName, Parser, Simple};
 use selectors::Element;
+use selectors::attr::CaseSensitivity;
 use selectors::matching::{
     self, MatchingContext, MatchingForInvalidation, MatchingMode, NeedsSelectorFlags, QuirksMode,
     SelectorCaches,
@@ -173,6 +174,44 @@ fn may_match<E: Element<Impl = Simple>>(subjects: &Option<Vec<CssLocalName>>, el
 /// Tells whether `el` matches `list`, as scraper's `Selector::matches`
 /// does, for a tree's element or the stream's.
 fn matches<E: Element<Impl = Simple>>(list: &SelectorList<Simple>, el: &E) -> bool {
+    let mut undecided = false;
+    for sel in list.slice() {
+        match rightmost_match(sel, el) {
+            Some(true) => return true,
+            Some(false) => {}
+            None => undecided = true,
+        }
+    }
+    undecided && matches_in_context(list, el)
+}
+
+/// What the type, class and id selectors that begin `sel`'s rightmost
+/// compound (its subject) say of `el`, read as the general matcher reads
+/// them (no quirks mode: classes and ids case-sensitive) but without
+/// setting up its context: `Some(false)` once one fails (the selector
+/// cannot match), `Some(true)` when they are the whole selector and all
+/// hold (`a.reference`, `h2`, `#main`), `None` when something else comes
+/// first (a combinator, an attribute, a pseudo-class), for the general
+/// matcher to decide.
+fn rightmost_match<E: Element<Impl = Simple>>(sel: &Selector<Simple>, el: &E) -> Option<bool> {
+    for part in sel.iter_raw_match_order() {
+        let holds = match part {
+            Component::LocalName(n) => {
+                el.has_local_name(matching::select_name(el, &n.name, &n.lower_name))
+            }
+            Component::Class(class) => el.has_class(class, CaseSensitivity::CaseSensitive),
+            Component::ID(id) => el.has_id(id, CaseSensitivity::CaseSensitive),
+            _ => return None,
+        };
+        if !holds {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// [`matches`] by the selectors crate's general matcher.
+fn matches_in_context<E: Element<Impl = Simple>>(list: &SelectorList<Simple>, el: &E) -> bool {
     let mut caches = SelectorCaches::default();
     let mut context = MatchingContext::new(
         MatchingMode::Normal,
@@ -381,6 +420,12 @@ impl Selection {
             && matches(&self.selector, el)
     }
 
+    /// The only element names it can match (as written and in lower
+    /// case); `None` when it may match any element.
+    pub(super) fn subjects(&self) -> Option<&[CssLocalName]> {
+        self.subjects.as_deref()
+    }
+
     /// The attributes this field can look at, on which elements; `None`
     /// when it may look at any.
     pub(super) fn attribute_uses(&self) -> Option<&[AttributeUse]> {
@@ -546,6 +591,87 @@ mod tests {
 
     fn sel(spec: &str) -> Selection {
         spec.parse().unwrap()
+    }
+
+    /// The short cut for a selector's subject (type, class, id) agrees
+    /// with the general matcher on every element, in HTML and in foreign
+    /// content, whatever the case, and decides the plain selectors itself.
+    #[test]
+    fn the_subject_short_cut_matches_as_the_general_matcher_does() {
+        let page = scraper::Html::parse_document(
+            r#"<!doctype html><html><body>
+            <div id="Main" class="a B c"><a class="reference internal" href="x">x</a>
+            <A CLASS="Reference">y</A><span class=" reference  other ">s</span>
+            <svg><foreignObject class="f"><p id="p1" class="x">p</p></foreignObject>
+            <linearGradient id="g" class="reference"/><clipPath/><a class="reference">l</a></svg>
+            <math><mi class="reference">m</mi></math><p ID="main">q</p><h2 class="">h</h2></div>"#,
+        );
+        let elements: Vec<ElementRef> = page
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .collect();
+        let plain = [
+            "a",
+            "A",
+            "a.reference",
+            "a.Reference",
+            ".reference",
+            ".REFERENCE",
+            "#Main",
+            "#main",
+            "div#Main.a.B",
+            "linearGradient",
+            "lineargradient",
+            "LINEARGRADIENT",
+            "foreignObject.f",
+            "clipPath",
+            "mi.reference",
+            "span.reference.other",
+            "p.x",
+            "a, h2",
+            "h2, .nothing",
+        ];
+        let other = [
+            "*",
+            "*.reference",
+            "div a",
+            "svg > a",
+            "a[href]",
+            "a.reference[href]",
+            ":root",
+            "h2:first-child",
+            "a:not(.internal)",
+            "p, div a",
+        ];
+        let mut hits = 0;
+        for css in plain.iter().chain(&other) {
+            let list = compile(css).unwrap();
+            for el in &elements {
+                let short = matches(&list, el);
+                assert_eq!(
+                    short,
+                    matches_in_context(&list, el),
+                    "'{css}' on {:?}",
+                    el.value()
+                );
+                hits += usize::from(short);
+            }
+        }
+        assert!(hits > 30, "the selectors matched only {hits} times");
+        for css in plain {
+            let list = compile(css).unwrap();
+            for el in &elements {
+                for sel in list.slice() {
+                    assert!(rightmost_match(sel, el).is_some(), "'{css}' left undecided");
+                }
+            }
+        }
+        // A selector that goes on past its subject is decided by the
+        // general matcher, unless its subject already fails.
+        let list = compile("div a").unwrap();
+        let a = elements.iter().find(|e| e.value().name() == "a").unwrap();
+        assert_eq!(rightmost_match(&list.slice()[0], a), None);
     }
 
     #[test]

@@ -208,6 +208,9 @@ struct State {
 /// [`super::fast`].
 pub(super) struct Sink<'p> {
     plan: &'p Plan,
+    /// The element names any `-s` field can take (all its selectors'
+    /// [`Selection::subjects`] together); `None`: any element.
+    takes: Option<Vec<LocalName>>,
     state: RefCell<State>,
 }
 
@@ -223,8 +226,20 @@ impl<'p> Sink<'p> {
         };
         let mut nodes = Reused::take(&SPARE_NODES);
         nodes.push(document);
+        let takes = plan
+            .selections
+            .iter()
+            .try_fold(Vec::new(), |mut names, sel| {
+                for n in sel.subjects()? {
+                    if !names.contains(&n.0) {
+                        names.push(n.0.clone());
+                    }
+                }
+                Some(names)
+            });
         Sink {
             plan,
+            takes,
             state: RefCell::new(State {
                 nodes,
                 attrs: Reused::take(&SPARE_ATTRS),
@@ -587,6 +602,13 @@ impl Sink<'_> {
                 raw: false,
                 to: Target::Root,
             });
+        }
+        if self
+            .takes
+            .as_ref()
+            .is_some_and(|names| !names.contains(local))
+        {
+            return;
         }
         for (i, sel) in plan.selections.iter().enumerate() {
             let found = st.hits[i].len();
