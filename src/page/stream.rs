@@ -26,8 +26,8 @@ use super::reuse::Reused;
 use super::select::{Fields, Want};
 use super::{Extracted, Joined, ParseTimeout, Plan, missing_text};
 use html5ever::tendril::{StrTendril, TendrilSink};
-use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
-use html5ever::{Attribute, LocalName, QualName, local_name, ns};
+use html5ever::tree_builder::{ElemName, ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::{Attribute, LocalName, Namespace, QualName, local_name, ns};
 use scraper::selector::{CssLocalName, CssString, NonTSPseudoClass, PseudoElement, Simple};
 use selectors::attr::{AttrSelectorOperation, CaseSensitivity, NamespaceConstraint};
 use selectors::bloom::BloomFilter;
@@ -35,6 +35,7 @@ use selectors::matching::{ElementSelectorFlags, MatchingContext};
 use selectors::{Element, OpaqueElement};
 use std::borrow::Cow;
 use std::cell::{Ref, RefCell};
+use std::num::NonZeroU32;
 use std::time::Instant;
 use url::Url;
 
@@ -79,19 +80,92 @@ const DOCUMENT: usize = 0;
 
 /// What the sink remembers of a node: enough to answer the tree builder
 /// and the selectors.
+/// Kept small (32 bytes: a page of 2,000 elements writes 64 KB of them,
+/// not 176 KB): a name is its local part and one of four namespaces, a
+/// link to another node is its 32-bit index (the document's, 0, is never
+/// linked to).
 struct Node {
-    name: QualName,
+    local: LocalName,
+    ns: Ns,
+    place: Place,
     /// Where its attributes lie in the page's list of them, sorted by name
     /// as scraper keeps them (the first `id` is the one that counts).
     attrs: Span,
     /// The parent element; `None` for the root and for nodes not (yet)
     /// in the document.
-    parent: Option<usize>,
+    parent: Link,
     /// The previous sibling element, for `:nth-child()` and the like.
-    prev: Option<usize>,
+    prev: Link,
     /// The template's contents, for a `<template>`.
-    contents: Option<usize>,
-    place: Place,
+    contents: Link,
+}
+
+const _: () = assert!(std::mem::size_of::<Node>() == 32);
+
+/// Another node, by its index; `None`: no node.
+type Link = Option<NonZeroU32>;
+
+/// Node `id` as a [`Link`]. Past 4 billion nodes a page, the sink gives
+/// up ([`Sink::add`]) before a link is made that this could not hold.
+fn link(id: usize) -> Link {
+    u32::try_from(id).ok().and_then(NonZeroU32::new)
+}
+
+fn linked(link: Link) -> Option<usize> {
+    link.map(|id| id.get() as usize)
+}
+
+/// The namespaces an HTML parser puts elements in (and none, for the
+/// document, comments and a template's contents).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    None,
+    Html,
+    Svg,
+    MathMl,
+}
+
+static NO_NS: Namespace = ns!();
+static HTML_NS: Namespace = ns!(html);
+static SVG_NS: Namespace = ns!(svg);
+static MATHML_NS: Namespace = ns!(mathml);
+
+impl Ns {
+    fn of(ns: &Namespace) -> Option<Ns> {
+        match *ns {
+            ns!() => Some(Ns::None),
+            ns!(html) => Some(Ns::Html),
+            ns!(svg) => Some(Ns::Svg),
+            ns!(mathml) => Some(Ns::MathMl),
+            _ => None,
+        }
+    }
+
+    fn atom(self) -> &'static Namespace {
+        match self {
+            Ns::None => &NO_NS,
+            Ns::Html => &HTML_NS,
+            Ns::Svg => &SVG_NS,
+            Ns::MathMl => &MATHML_NS,
+        }
+    }
+}
+
+/// An element's name, as the tree builder asks for it.
+#[derive(Debug)]
+pub(super) struct Name<'a> {
+    ns: &'static Namespace,
+    local: Ref<'a, LocalName>,
+}
+
+impl ElemName for Name<'_> {
+    fn ns(&self) -> &Namespace {
+        self.ns
+    }
+
+    fn local_name(&self) -> &LocalName {
+        &self.local
+    }
 }
 
 /// A run of the page's attribute list: one list a page instead of one
@@ -217,12 +291,13 @@ pub(super) struct Sink<'p> {
 impl<'p> Sink<'p> {
     pub(super) fn new(plan: &'p Plan) -> Self {
         let document = Node {
-            name: QualName::new(None, ns!(), local_name!("")),
+            local: local_name!(""),
+            ns: Ns::None,
+            place: Place::Document,
             attrs: Span::default(),
             parent: None,
             prev: None,
             contents: None,
-            place: Place::Document,
         };
         let mut nodes = Reused::take(&SPARE_NODES);
         nodes.push(document);
@@ -295,6 +370,15 @@ impl<'p> Sink<'p> {
 
     fn add(&self, name: QualName, mut attrs: Vec<Attribute>, place: Place) -> usize {
         let mut st = self.state.borrow_mut();
+        let Some(ns) = Ns::of(&name.ns) else {
+            st.gave_up
+                .get_or_insert("an element in a namespace HTML does not use");
+            return DOCUMENT;
+        };
+        if st.nodes.len() >= u32::MAX as usize {
+            st.gave_up.get_or_insert("over 4 billion nodes");
+            return DOCUMENT;
+        }
         let span = match (u32::try_from(st.attrs.len()), u32::try_from(attrs.len())) {
             (Ok(from), Ok(len)) => Span { from, len },
             // Past 4 billion attributes a page: the rest are not kept.
@@ -305,12 +389,13 @@ impl<'p> Sink<'p> {
         }
         give_back_tag_attrs(attrs);
         st.nodes.push(Node {
-            name,
+            local: name.local,
+            ns,
+            place,
             attrs: span,
             parent: None,
             prev: None,
             contents: None,
-            place,
         });
         st.nodes.len() - 1
     }
@@ -480,10 +565,11 @@ impl State {
         let joined = plan.links.then(|| Joined::new(&hrefs, &base));
         // A URL field (`a@href`) whose value is a link's takes the link's
         // resolution instead of joining it again.
-        let value_of = |a: &str, raw: &str| {
+        // (`url_attr`: whether `a` is one, asked once a field.)
+        let value_of = |a: &str, url_attr: bool, raw: &str| {
             joined
                 .as_ref()
-                .filter(|_| dom::is_url_attr(a))
+                .filter(|_| url_attr)
                 .and_then(|j| j.attr_value(raw))
                 .unwrap_or_else(|| base.attr_value(a, raw))
         };
@@ -493,8 +579,9 @@ impl State {
                     .iter()
                     .zip(std::mem::take(&mut self.hits))
                     .map(|(sel, hits)| {
+                        let url_attr = matches!(&sel.want, Want::Attr(a) if dom::is_url_attr(a));
                         let values = hits.into_iter().map(|t| match (t, &sel.want) {
-                            (Taken::Attr(raw), Want::Attr(a)) => value_of(a, &raw),
+                            (Taken::Attr(raw), Want::Attr(a)) => value_of(a, url_attr, &raw),
                             (Taken::Attr(raw), _) => String::from(&*raw),
                             (Taken::Text(s), _) => s,
                         });
@@ -526,15 +613,15 @@ impl Sink<'_> {
         let plan = self.plan;
         let mut st = self.state.borrow_mut();
         let st = &mut *st;
-        st.nodes[id].parent = (parent != DOCUMENT).then_some(parent);
+        st.nodes[id].parent = link(parent);
         st.nodes[id].place = Place::Document;
         if let Some(p) = st.path.last_mut() {
-            st.nodes[id].prev = p.last_child.replace(id);
+            st.nodes[id].prev = p.last_child.replace(id).and_then(link);
         }
         let depth = st.path.len();
         let node = &st.nodes[id];
-        let local = &node.name.local;
-        let html = node.name.ns == ns!(html);
+        let local = &node.local;
+        let html = node.ns == Ns::Html;
         let hidden = if is_hidden(local) {
             Some(depth)
         } else {
@@ -653,7 +740,7 @@ impl TreeSink for Sink<'_> {
     type Handle = usize;
     type Output = Self;
     type ElemName<'a>
-        = Ref<'a, QualName>
+        = Name<'a>
     where
         Self: 'a;
 
@@ -667,8 +754,13 @@ impl TreeSink for Sink<'_> {
         DOCUMENT
     }
 
-    fn elem_name<'a>(&'a self, target: &'a usize) -> Ref<'a, QualName> {
-        Ref::map(self.state.borrow(), |st| &st.nodes[*target].name)
+    fn elem_name<'a>(&'a self, target: &'a usize) -> Name<'a> {
+        let st = self.state.borrow();
+        let ns = st.nodes[*target].ns.atom();
+        Name {
+            ns,
+            local: Ref::map(st, |st| &st.nodes[*target].local),
+        }
     }
 
     fn create_element(
@@ -685,7 +777,7 @@ impl TreeSink for Sink<'_> {
                 Vec::new(),
                 Place::Inert,
             );
-            self.state.borrow_mut().nodes[id].contents = Some(contents);
+            self.state.borrow_mut().nodes[id].contents = link(contents);
         }
         id
     }
@@ -757,7 +849,7 @@ impl TreeSink for Sink<'_> {
         let st = self.state.borrow();
         // The tree builder asks only for a template's; a handle to an
         // inert node keeps whatever it appends out of the document.
-        st.nodes[*target].contents.unwrap_or(*target)
+        linked(st.nodes[*target].contents).unwrap_or(*target)
     }
 
     fn same_node(&self, x: &usize, y: &usize) -> bool {
@@ -799,7 +891,7 @@ struct El<'a> {
 
 impl std::fmt::Debug for El<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<{}>", self.node().name.local)
+        write!(f, "<{}>", self.node().local)
     }
 }
 
@@ -821,7 +913,7 @@ impl Element for El<'_> {
     }
 
     fn parent_element(&self) -> Option<Self> {
-        self.node().parent.map(|id| El {
+        linked(self.node().parent).map(|id| El {
             nodes: self.nodes,
             attrs: self.attrs,
             id,
@@ -845,7 +937,8 @@ impl Element for El<'_> {
     }
 
     fn is_same_type(&self, other: &Self) -> bool {
-        self.node().name == other.node().name
+        let (a, b) = (self.node(), other.node());
+        a.local == b.local && a.ns == b.ns
     }
 
     fn imported_part(&self, _: &CssLocalName) -> Option<CssLocalName> {
@@ -857,7 +950,7 @@ impl Element for El<'_> {
     // children and emptiness are not known on arrival, and selectors that
     // ask for them are never streamed (`select::not_streamable`).
     fn prev_sibling_element(&self) -> Option<Self> {
-        self.node().prev.map(|id| El {
+        linked(self.node().prev).map(|id| El {
             nodes: self.nodes,
             attrs: self.attrs,
             id,
@@ -873,15 +966,15 @@ impl Element for El<'_> {
     }
 
     fn is_html_element_in_html_document(&self) -> bool {
-        self.node().name.ns == ns!(html)
+        self.node().ns == Ns::Html
     }
 
     fn has_local_name(&self, name: &CssLocalName) -> bool {
-        self.node().name.local == name.0
+        self.node().local == name.0
     }
 
     fn has_namespace(&self, namespace: &html5ever::Namespace) -> bool {
-        self.node().name.ns == *namespace
+        self.node().ns.atom() == namespace
     }
 
     fn attr_matches(
@@ -914,7 +1007,7 @@ impl Element for El<'_> {
     }
 
     fn is_link(&self) -> bool {
-        &*self.node().name.local == "link"
+        &*self.node().local == "link"
     }
 
     fn is_html_slot_element(&self) -> bool {
@@ -924,14 +1017,14 @@ impl Element for El<'_> {
     fn has_id(&self, id: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
         self.attrs()
             .iter()
-            .find(|a| &*a.name.local == "id")
+            .find(|a| a.name.local == local_name!("id"))
             .is_some_and(|a| case_sensitivity.eq(id.0.as_bytes(), a.value.as_bytes()))
     }
 
     fn has_class(&self, name: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
         self.attrs()
             .iter()
-            .filter(|a| &*a.name.local == "class")
+            .filter(|a| a.name.local == local_name!("class"))
             .flat_map(|a| a.value.split_ascii_whitespace())
             .any(|c| case_sensitivity.eq(c.as_bytes(), name.0.as_bytes()))
     }
