@@ -497,6 +497,7 @@ fn bogus_comment(bytes: &[u8], from: usize) -> usize {
 /// Reads a tag whose name starts at `i`; returns it and where it ends
 /// (after its `>`). `keep`: which attributes are wanted (none of an end
 /// tag's).
+#[inline(always)]
 fn lex_tag(s: &str, mut i: usize, keep: Option<(&Keep, Option<&StrTendril>)>) -> R<(Tag, usize)> {
     const CUT: GaveUp = "a tag cut off by the end of the page";
     let bytes = s.as_bytes();
