@@ -690,14 +690,12 @@ impl Sink<'_> {
                 to: Target::Root,
             });
         }
-        if self
+        let may_take = self
             .takes
             .as_ref()
-            .is_some_and(|names| !names.contains(local))
-        {
-            return;
-        }
-        for (i, sel) in plan.selections.iter().enumerate() {
+            .is_none_or(|names| names.contains(local));
+        let selections = if may_take { &plan.selections[..] } else { &[] };
+        for (i, sel) in selections.iter().enumerate() {
             let found = st.hits[i].len();
             if !sel.takes_with(&el, found, |a| attr(a).is_some()) {
                 continue;
@@ -1089,6 +1087,13 @@ pub(super) mod tests {
         "oftype[]=p:first-of-type",
         "odd[]=li:nth-of-type(2n+1)",
         "notfirst[]=:not(:first-child) > b",
+        // Subjects the matcher's short cut decides: ids and classes are
+        // case-sensitive, element names are not in HTML but are in SVG.
+        "idlower[]=#main",
+        "idmixed[]=#Main",
+        "classupper[]=.X",
+        "svgname[]=linearGradient",
+        "mixedcase[]=A.Reference@href",
     ];
 
     pub(in crate::page) fn plan(selections: &[&str]) -> Plan {
@@ -1191,6 +1196,9 @@ pub(super) mod tests {
             "<pre>\nline</pre>",
             "",
             "just text, the end",
+            "<div id=Main class='a X'><p id=main class=x>p</p><a class='reference Reference' \
+             href=r>r</a><A CLASS=Reference href=s>s</A><svg><linearGradient class=X id=main/>\
+             <lineargradient/></svg></div>",
         ];
         for page in cases {
             if let (Ok(stream), tree) = both(page, &plan) {
