@@ -80,6 +80,7 @@ const DOCUMENT: usize = 0;
 
 /// What the sink remembers of a node: enough to answer the tree builder
 /// and the selectors.
+///
 /// Kept small (32 bytes: a page of 2,000 elements writes 64 KB of them,
 /// not 176 KB): a name is its local part and one of four namespaces, a
 /// link to another node is its 32-bit index (the document's, 0, is never
