@@ -6,11 +6,11 @@
 //! blocking pool: that pool grows to hundreds of threads and hands jobs to
 //! whichever is idle, so each thread's buffers kept for the next page (and,
 //! under an allocator with an arena a thread, its freed DOMs) multiply with
-//! the threads; a fixed pool keeps them to one set per core. The queue holds sixteen jobs per thread, so that a
-//! thread that finishes a page finds the next one waiting rather than
-//! going to sleep and being woken for it (a quarter fewer context switches
-//! and 5 % less CPU a page in the extraction benchmark than one job per
-//! thread). Every queued job is a fetch task holding its `--concurrency`
+//! the threads; a fixed pool keeps them to one set per core. The queue
+//! holds sixteen jobs per thread, so that a thread that finishes a page
+//! finds the next one waiting rather than going to sleep and being woken
+//! for it (a quarter fewer context switches and 5 % less CPU a page in the
+//! extraction benchmark than one job per thread). Every queued job is a fetch task holding its `--concurrency`
 //! slot and its body, and one whose page cannot be queued waits, so pages
 //! in memory stay within `-c` whatever the queue's length.
 

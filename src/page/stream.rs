@@ -1049,6 +1049,7 @@ impl Element for El<'_> {
 
 #[cfg(test)]
 pub(super) mod tests {
+    use super::super::select::Field;
     use super::super::{from_dom, parse};
     use super::*;
     use crate::content::sniff_encoding;
@@ -1198,7 +1199,7 @@ pub(super) mod tests {
             "",
             "just text, the end",
             "<div id=Main class='a X'><p id=main class=x>p</p><a class='reference Reference' \
-             href=r>r</a><A CLASS=Reference href=s>s</A><svg><linearGradient class=X id=main/>\
+             href=r>r</a><A CLASS=Reference href=s>s</A><svg><linearGradient class=X id=main />\
              <lineargradient/></svg></div>",
         ];
         for page in cases {
@@ -1208,6 +1209,21 @@ pub(super) mod tests {
             }
         }
         assert!(streamed >= cases.len() - 2, "{streamed}");
+        // The page for the subject short cut streams, and its selectors
+        // find what the case rules say they find.
+        let subjects = cases[cases.len() - 1];
+        let (Ok(stream), _) = both(subjects, &plan) else {
+            panic!("the stream gave up on {subjects}");
+        };
+        let fields = stream.fields.expect("fields");
+        let count = |name: &str| match fields.0.iter().find(|(n, _)| n == name) {
+            Some((_, Field::Many(values))) => values.len(),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(
+            ["idlower", "idmixed", "classupper", "svgname", "mixedcase"].map(count),
+            [2, 1, 2, 2, 2]
+        );
     }
 
     #[test]
