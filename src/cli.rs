@@ -633,7 +633,16 @@ pub enum ProgressArg {
 fn read_cacert(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    use std::io::Read;
+    // Read in bounded memory: a bundle of every public CA is about 200 KiB.
+    const MAX_CA_FILE: u64 = 10 << 20;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CA_FILE + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if bytes.len() as u64 > MAX_CA_FILE {
+        return Err("it is larger than 10 MiB; a file of CA certificates is far smaller".into());
+    }
     let mut certs = Vec::new();
     for (i, der) in CertificateDer::pem_slice_iter(&bytes).enumerate() {
         let der = der.map_err(|e| format!("certificate {} is not valid PEM: {e}", i + 1))?;
@@ -686,9 +695,14 @@ impl Args {
                 inputs.push(Source::Stdin);
                 continue;
             }
-            let unreadable = match std::fs::File::open(&path) {
+            // Each input is opened once, by the reader: a FIFO opened here
+            // and closed again would kill a writer that already wrote (with
+            // SIGPIPE) and leave the reader's open waiting for another. So
+            // only a regular file is opened to see that it can be read.
+            let unreadable = match std::fs::metadata(&path) {
                 Err(e) => Some(e.to_string()),
-                Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => Some("it is a directory".into()),
+                Ok(m) if m.is_dir() => Some("it is a directory".into()),
+                Ok(m) if m.is_file() => std::fs::File::open(&path).err().map(|e| e.to_string()),
                 Ok(_) => None,
             };
             if let Some(why) = unreadable {
@@ -742,6 +756,20 @@ impl Args {
                 ClapErrorKind::ValueValidation,
                 format!("field '{}' is given twice by -s", dup.name),
             ));
+        }
+        for (flag, rate) in [("--rate", self.rate), ("--host-rate", self.host_rate)] {
+            if let Some(rate) = rate
+                && !rate.allows_burst(self.burst)
+            {
+                return Err(usage(
+                    ClapErrorKind::ValueValidation,
+                    format!(
+                        "--burst {} at {flag} {rate} takes more than 365 days to refill; \
+                         use a faster rate or a smaller burst",
+                        self.burst
+                    ),
+                ));
+            }
         }
         let ca_certs = match &self.cacert {
             Some(path) => read_cacert(path).map_err(|why| {

@@ -4,8 +4,8 @@
 //! Redirects are followed here rather than by reqwest, so that every hop
 //! is counted, loops are caught as soon as a URL repeats, a hop to another
 //! host goes back to the dispatcher to wait for that host's slot (holding
-//! no global slot meanwhile), and credentials given with `-H` never travel
-//! to another origin. One deadline (`--timeout`) bounds the attempt's time
+//! no global slot meanwhile), and the user's credentials go only where the
+//! attempt's [`Keys`] admit them, never to another origin. One deadline (`--timeout`) bounds the attempt's time
 //! in flight over all its hops: DNS, connecting, headers and the last byte
 //! of the body, however slowly the server drips it.
 //!
@@ -14,6 +14,7 @@
 use crate::content::may_be_html;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
+use crate::keys::{CREDENTIALS, Keys, without_userinfo};
 use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
 use crate::robots::RobotsCache;
@@ -121,8 +122,8 @@ pub struct Conditional {
 /// step to the next when a redirect leaves a host.
 #[derive(Debug)]
 pub struct Chain {
-    /// The origin that may receive credentials given with `-H`.
-    first_origin: url::Origin,
+    /// The origin that may receive the user's credentials.
+    keys: Keys,
     /// URLs requested so far, to catch loops.
     visited: Vec<Url>,
     /// Time spent in flight so far; `--timeout` bounds the sum.
@@ -135,10 +136,11 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// Starts an attempt at `url`, conditional on `conditional` when given.
-    pub fn new(url: &Url, conditional: Option<Conditional>) -> Chain {
+    /// Starts an attempt, whose requests carry the user's credentials where
+    /// `keys` admit them; conditional on `conditional` when given.
+    pub fn new(keys: Keys, conditional: Option<Conditional>) -> Chain {
         Chain {
-            first_origin: url.origin(),
+            keys,
             visited: Vec::new(),
             spent: Duration::ZERO,
             so_far: Fetched::default(),
@@ -156,13 +158,6 @@ pub enum Step {
     /// that host, carrying the chain on.
     Elsewhere(Url, Chain),
 }
-
-/// Request headers that carry credentials: sent to the first host only.
-const CREDENTIALS: [HeaderName; 3] = [
-    header::AUTHORIZATION,
-    header::COOKIE,
-    header::PROXY_AUTHORIZATION,
-];
 
 impl Fetcher {
     /// Builds the one client of the run.
@@ -307,11 +302,19 @@ impl Fetcher {
         out: &mut Fetched,
     ) -> Result<Option<Url>, Failure> {
         let mut headers = self.headers.clone();
-        if current.origin() != chain.first_origin {
+        let admitted = chain.keys.admit(current);
+        if !admitted {
             for name in &CREDENTIALS {
                 headers.remove(name);
             }
         }
+        // A `user:password@` that is not the user's to send here is not
+        // sent (reqwest would send it as Basic credentials).
+        let target = if admitted || !has_userinfo(current) {
+            current.clone()
+        } else {
+            without_userinfo(current)
+        };
         let conditional = chain
             .conditional
             .as_ref()
@@ -325,7 +328,7 @@ impl Fetcher {
         let sent = Instant::now();
         let first = self
             .client
-            .get(current.clone())
+            .get(target.clone())
             .headers(headers.clone())
             .send()
             .await;
@@ -339,11 +342,7 @@ impl Fetcher {
                 tracing::debug!(
                     "GET {current}: closed before a response; once more, on a fresh connection"
                 );
-                self.fresh
-                    .get(current.clone())
-                    .headers(headers)
-                    .send()
-                    .await
+                self.fresh.get(target).headers(headers).send().await
             }
             other => other,
         }
@@ -442,6 +441,11 @@ impl Fetcher {
     }
 }
 
+/// Tells whether `url` holds a `user:password@`.
+fn has_userinfo(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
 /// Adds `If-None-Match` and `If-Modified-Since` from `c` to `headers`,
 /// unless `-H` set them; tells whether either was added. An ETag is opaque:
 /// it goes back byte for byte as it came.
@@ -479,7 +483,8 @@ fn redirect_target(
     let Some(location) = headers.get(header::LOCATION) else {
         return Ok(None);
     };
-    let location = location_text(location.as_bytes());
+    // Read as an input line is: raw bytes above ASCII percent-encoded.
+    let location = crate::input::url_text(location.as_bytes());
     let Ok(mut next) = base.join(location.trim()) else {
         return Ok(None);
     };
@@ -493,26 +498,6 @@ fn redirect_target(
     // original's (RFC 9110, 10.2.2), which does not matter to a fetch.
     next.set_fragment(None);
     Ok(Some(next))
-}
-
-/// A `Location` value as browsers read it: UTF-8 when it is (the URL
-/// parser then percent-encodes it), else its bytes above ASCII
-/// percent-encoded one by one.
-fn location_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.into(),
-        Err(_) => {
-            let mut text = String::with_capacity(bytes.len() * 3);
-            for &b in bytes {
-                if b.is_ascii() {
-                    text.push(char::from(b));
-                } else {
-                    text.push_str(&format!("%{b:02X}"));
-                }
-            }
-            text.into()
-        }
-    }
 }
 
 /// A `Content-Encoding` that reqwest left in place although it names a

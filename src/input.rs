@@ -6,6 +6,7 @@
 //! holds more than one line of a source in memory: the bounded channel it
 //! feeds is what paces it.
 
+use crate::keys::{Keys, Named};
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
 use crate::shard::Shard;
@@ -51,6 +52,8 @@ pub struct Job {
     pub attempts: u32,
     /// When the first attempt began.
     pub first_start: Option<Instant>,
+    /// The origin that may receive the user's credentials.
+    pub keys: Keys,
 }
 
 /// What the reader hands on: a job, or a record that needs no fetch.
@@ -115,6 +118,9 @@ pub struct Exclusions {
     pub shard: Option<Shard>,
     /// URLs already done (`--resume`).
     pub done: Seen,
+    /// The origins of the input's URL lines, done or not (see
+    /// [`Keys::Named`]).
+    pub named: Named,
 }
 
 /// What one non-blank line means.
@@ -268,7 +274,7 @@ pub async fn read_all(
     for source in sources {
         let open = match source {
             Source::Arg(s) => {
-                if !reader.line(&s).await || !reader.discover(&s).await {
+                if !reader.line(&s, None).await || !reader.discover(&s).await {
                     return Ok(());
                 }
                 continue;
@@ -283,7 +289,16 @@ pub async fn read_all(
             }
             Source::Sitemap(url) => {
                 let Some(client) = &sitemaps else { continue };
-                if !reader.sitemap(client, &url, true).await {
+                // The sitemap's URLs may have the credentials where the
+                // sitemap itself may.
+                let keys = match Url::parse(url.trim()) {
+                    Ok(u) => {
+                        reader.skip.named.add(&u);
+                        Keys::of(&u)
+                    }
+                    Err(_) => Keys::None,
+                };
+                if !reader.sitemap(client, &url, true, &keys).await {
                     return Ok(());
                 }
                 continue;
@@ -320,13 +335,20 @@ impl Reader {
     /// Reads one source to its end; false when the receiver is gone.
     async fn lines<R: AsyncBufRead + Unpin>(&mut self, mut src: R) -> io::Result<bool> {
         let mut buf = Vec::with_capacity(256);
+        let mut first = true;
         loop {
             buf.clear();
             let (n, too_long) = read_line_capped(&mut src, &mut buf).await?;
             if n == 0 {
                 return Ok(true);
             }
-            let text = String::from_utf8_lossy(&buf);
+            // A byte-order mark starts some files (Windows editors, `Out-File`).
+            let line = match buf.strip_prefix(BOM) {
+                Some(rest) if first => rest,
+                _ => &buf[..],
+            };
+            first = false;
+            let text = url_text(line);
             let keep_going = if too_long {
                 // Shown cut short, two different lines could look alike:
                 // each gets its own record, with no repeat check.
@@ -346,7 +368,7 @@ impl Reader {
                     true
                 }
             } else {
-                self.line(&text).await && self.discover(&text).await
+                self.line(&text, None).await && self.discover(&text).await
             };
             if !keep_going {
                 return Ok(false);
@@ -370,10 +392,11 @@ impl Reader {
         if !self.origins.insert(origin.clone()) {
             return true;
         }
-        match client.listed_in_robots(&origin).await {
+        let keys = Keys::of(&url);
+        match client.listed_in_robots(&origin, &keys).await {
             Some(listed) => {
                 for sitemap in listed {
-                    if !self.sitemap(&client, &sitemap, true).await {
+                    if !self.sitemap(&client, &sitemap, true, &keys).await {
                         return false;
                     }
                 }
@@ -381,26 +404,33 @@ impl Reader {
             }
             None => {
                 let guess = format!("{origin}/sitemap.xml");
-                self.sitemap(&client, &guess, false).await
+                self.sitemap(&client, &guess, false, &keys).await
             }
         }
     }
 
     /// Reads the URLs of a sitemap, following a sitemap index to the
     /// sitemaps it lists; each sitemap that fails gets a `sitemap` record
-    /// when `report` (not for one guessed at). False when the receiver is
-    /// gone.
-    async fn sitemap(&mut self, client: &SitemapClient, root: &str, report: bool) -> bool {
+    /// when `report` (not for one guessed at). The sitemaps and their URLs
+    /// have the credentials only where `keys` admits them. False when the
+    /// receiver is gone.
+    async fn sitemap(
+        &mut self,
+        client: &SitemapClient,
+        root: &str,
+        report: bool,
+        keys: &Keys,
+    ) -> bool {
         let mut todo = vec![(root.to_owned(), 0)];
         let mut fetched = std::collections::HashSet::new();
         while let Some((url, depth)) = todo.pop() {
             if !fetched.insert(url.clone()) {
                 continue;
             }
-            let failure = match client.get(&url).await {
+            let failure = match client.get(&url, keys).await {
                 Ok(Sitemap::Urls(locs)) => {
                     for loc in locs {
-                        if !self.line(&loc).await {
+                        if !self.line(&loc, Some(keys)).await {
                             return false;
                         }
                     }
@@ -435,10 +465,15 @@ impl Reader {
         true
     }
 
-    /// Handles one line; false when the receiver is gone.
-    async fn line(&mut self, raw: &str) -> bool {
+    /// Handles one line: a line of the input (`keys`: `None`, its own
+    /// origin's) or a sitemap's URL (the sitemap's `keys`). False when the
+    /// receiver is gone.
+    async fn line(&mut self, raw: &str, keys: Option<&Keys>) -> bool {
         let line = raw.trim();
         let class = classify(line);
+        if let (Line::Url(url), None) = (&class, keys) {
+            self.skip.named.add(url);
+        }
         if !self.ours(&class, line) {
             return true;
         }
@@ -449,12 +484,14 @@ impl Reader {
                     return true;
                 }
                 let seq = self.next_seq().await;
+                let keys = keys.cloned().unwrap_or_else(|| Keys::of(&url));
                 let job = Job {
                     seq,
                     line: line.to_owned(),
                     url,
                     attempts: 0,
                     first_start: None,
+                    keys,
                 };
                 self.tx.send(Entry::Fetch(job)).await.is_ok()
             }
@@ -568,8 +605,34 @@ async fn read_line_capped<R: AsyncBufRead + Unpin>(
     }
 }
 
+/// A line ends at `\n`, `\r\n` or a lone `\r` (old Mac files); the
+/// empty line between `\r` and `\n` is skipped as blank lines are.
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr2(b'\n', b'\r', b)
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A URL's raw bytes as text, as browsers read them: UTF-8 when they are
+/// (the URL parser then percent-encodes what needs it), else each byte
+/// above ASCII percent-encoded, so that two lines that differ in such a
+/// byte stay two URLs rather than both becoming U+FFFD.
+pub fn url_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len() * 3);
+            for &b in bytes {
+                if b.is_ascii() {
+                    text.push(char::from(b));
+                } else {
+                    text.push_str(&format!("%{b:02X}"));
+                }
+            }
+            text.into()
+        }
+    }
 }
 
 /// Counts the lines that will get a record or count as read (repeats
@@ -584,23 +647,54 @@ pub fn count_lines(sources: &[Source]) -> Option<u64> {
             Source::Arg(a) => n += u64::from(classify(a) != Line::Skip),
             Source::Stdin | Source::Sitemap(_) => return None,
             Source::File(p) => {
-                let f = std::fs::File::open(p).ok()?;
-                if !f.metadata().ok()?.is_file() {
+                // Looked at before it is opened: opening a FIFO would
+                // block, and its writer would see it closed.
+                if !std::fs::metadata(p).ok()?.is_file() {
                     return None;
                 }
-                let mut r = io::BufReader::with_capacity(64 * 1024, f);
-                let mut line = Vec::new();
-                while r.read_until(b'\n', &mut line).ok()? > 0 {
-                    let t = line.trim_ascii();
-                    if !t.is_empty() && t[0] != b'#' {
-                        n += 1;
-                    }
-                    line.clear();
-                }
+                let f = std::fs::File::open(p).ok()?;
+                n += count_file(io::BufReader::with_capacity(64 * 1024, f)).ok()?;
             }
         }
     }
     Some(n)
+}
+
+/// Counts the lines of `r` that are neither blank nor comments, line ends
+/// and a byte-order mark read as the reader reads them, in constant memory
+/// however long a line is.
+fn count_file(mut r: impl BufRead) -> io::Result<u64> {
+    // What the current line holds so far: only blanks (`None`), a comment
+    // (`Some(false)`), or a URL line (`Some(true)`).
+    let mut line: Option<bool> = None;
+    let (mut n, mut start) = (0, true);
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(n + u64::from(line == Some(true)));
+        }
+        let mut from = 0;
+        if start {
+            start = false;
+            if chunk.starts_with(BOM) {
+                from = BOM.len();
+            }
+        }
+        for &b in &chunk[from..] {
+            match b {
+                b'\n' | b'\r' => {
+                    n += u64::from(line == Some(true));
+                    line = None;
+                }
+                b if b.is_ascii_whitespace() => {}
+                b => {
+                    line.get_or_insert(b != b'#');
+                }
+            }
+        }
+        let len = chunk.len();
+        r.consume(len);
+    }
 }
 
 #[cfg(test)]

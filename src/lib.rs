@@ -19,11 +19,13 @@
 //! * `crawl`: `--crawl`, its scope and filters, and its frontier on disk.
 //! * `shard`: `--shard`, which part of the list a run takes.
 //! * `resume`: `--resume`, reading and repairing an earlier output file.
+//! * `outfile`: reading trawl's own output back, a line at a time.
 //! * `revalidate`: `--revalidate`, an earlier output file as the cache:
 //!   its index, and what its records allow.
 //! * `pipeline`: the dispatcher, retries, and judging a fetch into a record.
 //! * `hosts`: per-host slots (`--per-host`).
 //! * `fetch`: one attempt at one URL, its redirects and its capped body.
+//! * `keys`: which origin may receive the user's credentials.
 //! * `http`: what every client shares: settings, capped reads, error kinds.
 //! * `rate`: `--rate`, `--host-rate`, `--burst`.
 //! * `robots`: `--robots`, robots.txt per origin, and its Crawl-delay.
@@ -46,7 +48,9 @@ mod fetch;
 mod hosts;
 mod http;
 mod input;
+mod keys;
 mod logging;
+mod outfile;
 mod output;
 mod page;
 mod pipeline;

@@ -16,6 +16,7 @@ use crate::summary::Tally;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio_util::sync::CancellationToken;
@@ -41,6 +42,9 @@ pub struct WriterOptions {
     /// `--changed-only`: an ok record whose content did not change is
     /// counted (and reported) but not written.
     pub changed_only: bool,
+    /// Set by [`watch_stdout`] when the reader of stdout has gone: the
+    /// output is closed, as a failed write would have found.
+    pub hung_up: Arc<AtomicBool>,
 }
 
 /// Writes every record received on `rx` to `out` until all senders are
@@ -81,6 +85,9 @@ pub fn write_all<W: Write>(
                 }
             }
         };
+        if w.opts.hung_up.load(Ordering::Relaxed) {
+            w.tally.closed = true;
+        }
         if w.tally.closed {
             continue;
         }
@@ -105,8 +112,57 @@ pub fn write_all<W: Write>(
         w.write(&rec)?;
     }
     w.flush()?;
+    if w.opts.hung_up.load(Ordering::Relaxed) {
+        w.tally.closed = true;
+    }
     Ok((w.tally, w.opts.reports))
 }
+
+/// Watches standard output for its reader leaving (`trawl … | head -1`
+/// once `head` has its line) while no record is being written: a run whose
+/// next record is minutes away would otherwise go on until it tried to
+/// write it. On a hang-up or error of the pipe it sets `hung_up` and
+/// cancels `gone`, which stops the run as a failed write does. Ends when
+/// `gone` is cancelled, by it or by the writer ending.
+#[cfg(unix)]
+pub fn watch_stdout(gone: CancellationToken, hung_up: Arc<AtomicBool>) {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let watch = move || {
+        let stdout = io::stdout();
+        // Checked five times a second: within a second of the reader leaving.
+        let tick = Timespec {
+            tv_sec: 0,
+            tv_nsec: 200_000_000,
+        };
+        while !gone.is_cancelled() {
+            // No events asked for: poll reports only errors and hang-ups.
+            let mut fds = [PollFd::new(&stdout, PollFlags::empty())];
+            let revents = match poll(&mut fds, Some(&tick)) {
+                Ok(0) => continue,
+                Ok(_) => fds[0].revents(),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(_) => return,
+            };
+            if revents.intersects(PollFlags::ERR | PollFlags::HUP) {
+                hung_up.store(true, Ordering::Relaxed);
+                gone.cancel();
+                return;
+            }
+            // Not a descriptor poll can watch (closed, say): nothing to do.
+            return;
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("stdout-watch".into())
+        .spawn(watch)
+    {
+        tracing::debug!("cannot watch stdout for its reader leaving: {e}");
+    }
+}
+
+/// Elsewhere, a closed stdout is found by the next write.
+#[cfg(not(unix))]
+pub fn watch_stdout(_gone: CancellationToken, _hung_up: Arc<AtomicBool>) {}
 
 struct Writer<W: Write> {
     out: io::BufWriter<W>,
@@ -225,6 +281,7 @@ mod tests {
             failures_reached: CancellationToken::new(),
             reports: None,
             changed_only: false,
+            hung_up: Arc::default(),
         }
     }
 

@@ -33,10 +33,17 @@ impl FromStr for Rate {
         let per = per.trim();
         // A bare unit means one of it: `/s` is `/1s`.
         let per = if per.starts_with(|c: char| c.is_ascii_digit()) {
-            crate::units::parse_duration(per).map_err(|_| bad())?
+            crate::units::parse_duration(per)
         } else {
-            crate::units::parse_duration(&format!("1{per}")).map_err(|_| bad())?
+            crate::units::parse_duration(&format!("1{per}"))
         };
+        let per = per.map_err(|e| {
+            if e.contains("out of range") {
+                format!("'{s}': the period is more than zero and at most 365 days (8760h)")
+            } else {
+                bad()
+            }
+        })?;
         if n == 0 || per.is_zero() || per / n < Duration::from_nanos(1) {
             return Err(bad());
         }
@@ -51,6 +58,16 @@ impl fmt::Display for Rate {
 }
 
 impl Rate {
+    /// Tells whether `burst` tokens at this rate refill within
+    /// [`MAX_DURATION`](crate::units::MAX_DURATION), the longest span the
+    /// limiter is asked to count (and far from where its arithmetic would
+    /// overflow).
+    pub fn allows_burst(self, burst: u32) -> bool {
+        (self.per / self.n)
+            .checked_mul(burst)
+            .is_some_and(|d| d <= crate::units::MAX_DURATION)
+    }
+
     /// The governor quota: one token every `per / n`, up to `burst` at once.
     pub(crate) fn quota(self, burst: NonZeroU32) -> Option<Quota> {
         Quota::with_period(self.per / self.n).map(|q| q.allow_burst(burst))

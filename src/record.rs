@@ -220,9 +220,12 @@ impl ErrorKind {
 /// Appends `rec` to `out` as JSON on one line, without the newline.
 ///
 /// JSON escapes every control character below U+0020; this also escapes
-/// U+0085, U+2028 and U+2029, which some line splitters (Python's
-/// `str.splitlines`, JavaScript before ES2019) take for line ends, so a
-/// page cannot split its record into two lines.
+/// DEL and the C1 controls (U+007F to U+009F: U+009B is the 8-bit CSI,
+/// which some terminals act on as ESC [ does), and U+2028 and U+2029. U+0085
+/// among them and the last two are line ends to some line splitters
+/// (Python's `str.splitlines`, JavaScript before ES2019), so a page can
+/// neither split its record into two lines nor drive a terminal that shows
+/// it.
 ///
 /// # Errors
 /// Only if the record cannot be serialised, which it always can.
@@ -231,7 +234,8 @@ pub fn write_json_line(rec: &Record, out: &mut Vec<u8>) -> serde_json::Result<()
     rec.serialize(&mut ser)
 }
 
-/// serde_json's compact format, with the line separators escaped.
+/// serde_json's compact format, with DEL, the C1 controls and the line
+/// separators escaped.
 struct LineSafe;
 
 impl serde_json::ser::Formatter for LineSafe {
@@ -240,23 +244,24 @@ impl serde_json::ser::Formatter for LineSafe {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        // U+0085 is C2 85 in UTF-8, U+2028 and U+2029 are E2 80 A8/A9: a
-        // search for the two lead bytes skips the rest (ASCII, mostly)
-        // without decoding it.
+        // DEL is 7F; U+0080 to U+009F are C2 80 to C2 9F in UTF-8, U+2028
+        // and U+2029 are E2 80 A8/A9: a search for these three bytes skips
+        // the rest (ASCII, mostly) without decoding it.
         let bytes = fragment.as_bytes();
         let (mut from, mut at) = (0, 0);
-        while let Some(k) = memchr::memchr2(0xC2, 0xE2, &bytes[at..]) {
+        while let Some(k) = memchr::memchr3(0x7F, 0xC2, 0xE2, &bytes[at..]) {
             let i = at + k;
             let escape = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-                (0xC2, Some(0x85), _) => Some(('\u{85}', 2)),
-                (0xE2, Some(0x80), Some(0xA8)) => Some(('\u{2028}', 3)),
-                (0xE2, Some(0x80), Some(0xA9)) => Some(('\u{2029}', 3)),
+                (0x7F, _, _) => Some((0x7F, 1)),
+                (0xC2, Some(&b @ 0x80..=0x9F), _) => Some((u32::from(b), 2)),
+                (0xE2, Some(0x80), Some(0xA8)) => Some((0x2028, 3)),
+                (0xE2, Some(0x80), Some(0xA9)) => Some((0x2029, 3)),
                 _ => None,
             };
             at = i + 1;
             if let Some((c, len)) = escape {
                 writer.write_all(&bytes[from..i])?;
-                write!(writer, "\\u{:04x}", u32::from(c))?;
+                write!(writer, "\\u{c:04x}")?;
                 from = i + len;
                 at = from;
             }
@@ -296,10 +301,10 @@ mod tests {
     #[test]
     fn records_stay_on_one_line_for_every_line_splitter() {
         // Characters that share the escaped ones' lead bytes (¢ C2 A2, €
-        // E2 82 AC, U+2027 E2 80 A7) stay as they are; one at the very end
+        // E2 82 AC, U+2027 E2 80 A7, U+00A0 C2 A0) stay as they are; one at the very end
         // of a string is still escaped.
-        let nasty =
-            "a\u{0}b\u{85}c\u{2028}d\u{2029}e\r\nf\u{1b}[31mg\n::error::x ¢€\u{2027}é\u{85}";
+        let nasty = "a\u{0}b\u{85}c\u{2028}d\u{2029}e\r\nf\u{1b}[31mg\u{7f}h\u{9b}31m\u{80}\u{9f}\u{a0}\u{a9}\
+             \n::error::x ¢€\u{2027}é\u{85}";
         let mut rec = Record::failed(nasty.into(), ErrorKind::Io, nasty);
         rec.title = Some(nasty.into());
         let mut line = Vec::new();
@@ -314,6 +319,12 @@ mod tests {
         );
         assert!(text.contains(r"b\u0085c\u2028d\u2029e"), "{text}");
         assert!(text.contains("x ¢€\u{2027}é\\u0085\""), "{text}");
+        // DEL and the C1 controls (U+009B is the 8-bit CSI); U+00A0 and ©
+        // (C2 A0, C2 A9) are text.
+        assert!(
+            text.contains("g\\u007fh\\u009b31m\\u0080\\u009f\u{a0}\u{a9}"),
+            "{text}"
+        );
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["title"], nasty);
         assert_eq!(back["error"]["message"], nasty);

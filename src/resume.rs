@@ -4,12 +4,14 @@
 //! the writer appends. A crash (SIGKILL, power loss) can leave the last line
 //! half-written: it is cut off the file before anything is appended, and
 //! its bytes are reported on stderr, never kept in the file. A complete line
-//! that is not a record means the file is not trawl's output (or was
-//! edited): resuming refuses it rather than guess.
+//! that is not a record, or a last line that is not the beginning of one,
+//! means the file is not trawl's output (or was edited): resuming refuses
+//! it, untouched, rather than guess (see [`crate::outfile`]).
 
 use crate::input::{Seen, classify};
+use crate::outfile::{Line, Lines};
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::io::{self, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 /// What an earlier run left in the output file.
@@ -46,27 +48,23 @@ pub fn prepare(path: &Path) -> io::Result<Resumed> {
     };
     let mut found = Resumed::default();
     let mut reader = BufReader::with_capacity(256 * 1024, &mut file);
-    let mut line = Vec::new();
+    let mut lines = Lines::new(&mut reader, path);
     let mut good_end = 0u64;
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        if line.last() != Some(&b'\n') {
-            // The last line, without its newline: torn by a crash.
-            let shown = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
-            found.torn = Some((n as u64, shown));
-            break;
-        }
-        let (url, ok) = record_of(&line).ok_or_else(|| {
+    while let Some((line, at)) = lines.next_line()? {
+        let line = match line {
+            Line::Whole(line) => line,
+            Line::Torn(line) => {
+                let shown = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
+                found.torn = Some((line.len() as u64, shown));
+                break;
+            }
+        };
+        let (url, ok) = record_of(line).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "line {number} of {} is not a trawl record; not resuming into it",
+                    "line {} of {} is not a trawl record; not resuming into it",
+                    at.number,
                     path.display()
                 ),
             )
@@ -76,7 +74,7 @@ pub fn prepare(path: &Path) -> io::Result<Resumed> {
         }
         found.records += 1;
         found.not_ok += u64::from(!ok);
-        good_end += n as u64;
+        good_end = at.offset + line.len() as u64 + 1;
     }
     drop(reader);
     if found.torn.is_some() {

@@ -14,6 +14,7 @@
 //! carries the earlier record's parts forward.
 
 use crate::fetch::Conditional;
+use crate::outfile::{Line, Lines};
 use crate::page::Plan;
 use crate::page::meta::Meta;
 use crate::page::select::{Field, Fields};
@@ -21,7 +22,7 @@ use crate::resume::key_of;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use url::Url;
 
@@ -90,35 +91,39 @@ impl Previous {
     /// record (the message names the line).
     pub fn open(path: &Path) -> io::Result<Previous> {
         let file = File::open(path)?;
+        // Records are read back by their offsets.
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is not a regular file (an earlier run's -o output is)",
+            ));
+        }
         let mut reader = BufReader::with_capacity(256 * 1024, &file);
+        let mut lines = Lines::new(&mut reader, path);
         let mut index = Vec::new();
-        let mut line = Vec::new();
-        let (mut offset, mut number, mut torn) = (0u64, 0u64, None);
-        loop {
-            line.clear();
-            let n = reader.read_until(b'\n', &mut line)?;
-            if n == 0 {
-                break;
-            }
-            number += 1;
-            if line.last() != Some(&b'\n') {
-                torn = Some(n as u64);
-                break;
-            }
+        let (mut number, mut torn) = (0u64, None);
+        while let Some((line, at)) = lines.next_line()? {
+            number = at.number;
+            let line = match line {
+                Line::Whole(line) => line,
+                Line::Torn(line) => {
+                    torn = Some(line.len() as u64);
+                    break;
+                }
+            };
             #[derive(Deserialize)]
             struct Head {
                 url: String,
             }
-            let head: Head = serde_json::from_slice(&line).map_err(|_| {
+            let head: Head = serde_json::from_slice(line).map_err(|_| {
                 io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!("line {number} of {} is not a trawl record", path.display()),
                 )
             })?;
             if let Some(key) = key_of(&head.url) {
-                index.push((hash(&key), offset));
+                index.push((hash(&key), at.offset));
             }
-            offset += n as u64;
         }
         drop(reader);
         index.sort_unstable();

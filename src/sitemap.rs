@@ -8,6 +8,7 @@
 //! a record of kind `sitemap`; the run goes on.
 
 use crate::http::{self, ClientOptions};
+use crate::keys::Keys;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use reqwest::header::HeaderMap;
@@ -22,6 +23,8 @@ pub const MAX_DEPTH: usize = 4;
 /// Fetches sitemaps with the run's User-Agent, headers and timeouts.
 pub struct SitemapClient {
     client: reqwest::Client,
+    /// `-H` credentials, sent only where a sitemap's keys admit them.
+    credentials: HeaderMap,
     timeout: Duration,
 }
 
@@ -44,8 +47,13 @@ impl SitemapClient {
         headers: HeaderMap,
         timeout: Duration,
     ) -> reqwest::Result<SitemapClient> {
+        let (headers, credentials) = crate::keys::split(headers);
         let client = client.builder().default_headers(headers).build()?;
-        Ok(SitemapClient { client, timeout })
+        Ok(SitemapClient {
+            client,
+            credentials,
+            timeout,
+        })
     }
 
     /// Fetches and parses one sitemap.
@@ -54,8 +62,8 @@ impl SitemapClient {
     /// A message for the `sitemap` record: the fetch failed, the status was
     /// not 2xx, the body was too large, not gzip it claimed to be, or not a
     /// sitemap.
-    pub async fn get(&self, url: &str) -> Result<Sitemap, String> {
-        let body = tokio::time::timeout(self.timeout, self.body(url))
+    pub async fn get(&self, url: &str, keys: &Keys) -> Result<Sitemap, String> {
+        let body = tokio::time::timeout(self.timeout, self.body(url, keys))
             .await
             .map_err(|_| {
                 format!(
@@ -76,10 +84,10 @@ impl SitemapClient {
 
     /// `--discover-sitemaps`: the sitemaps `origin`'s robots.txt lists
     /// (`Sitemap:` lines), or `None` when it lists none or cannot be read.
-    pub async fn listed_in_robots(&self, origin: &str) -> Option<Vec<String>> {
+    pub async fn listed_in_robots(&self, origin: &str, keys: &Keys) -> Option<Vec<String>> {
         let url = format!("{origin}/robots.txt");
         // RFC 9309: at least 500 KiB of robots.txt is read; no more.
-        let body = tokio::time::timeout(self.timeout, self.body_capped(&url, 500 * 1024))
+        let body = tokio::time::timeout(self.timeout, self.body_capped(&url, 500 * 1024, keys))
             .await
             .ok()?
             .ok()?;
@@ -100,14 +108,21 @@ impl SitemapClient {
         (!listed.is_empty()).then_some(listed)
     }
 
-    async fn body(&self, url: &str) -> Result<Vec<u8>, String> {
-        self.body_capped(url, MAX_SITEMAP).await
+    async fn body(&self, url: &str, keys: &Keys) -> Result<Vec<u8>, String> {
+        self.body_capped(url, MAX_SITEMAP, keys).await
     }
 
-    async fn body_capped(&self, url: &str, cap: u64) -> Result<Vec<u8>, String> {
-        let mut resp = self
-            .client
-            .get(url)
+    /// Fetches `url`'s body, up to `cap`, with the credentials where `keys`
+    /// admit them (a redirect to another origin drops them, as reqwest
+    /// does).
+    async fn body_capped(&self, url: &str, cap: u64, keys: &Keys) -> Result<Vec<u8>, String> {
+        let url = url::Url::parse(url).map_err(|e| format!("not a valid sitemap URL: {e}"))?;
+        let request = if keys.admit(&url) {
+            self.client.get(url).headers(self.credentials.clone())
+        } else {
+            self.client.get(crate::keys::without_userinfo(&url))
+        };
+        let mut resp = request
             .send()
             .await
             .map_err(|e| format!("cannot fetch the sitemap: {}", http::describe(&e)))?;

@@ -112,8 +112,18 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if d.is_zero() {
         return Err("the duration must be more than zero".into());
     }
+    if d > MAX_DURATION {
+        return Err(format!(
+            "'{t}' is out of range: a duration is more than zero and at most 365 days (8760h)"
+        ));
+    }
     Ok(d)
 }
+
+/// The longest duration any flag takes: long enough for any deadline or
+/// rate anyone means, and short enough that no deadline computed from it
+/// (now plus it, times a burst) can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Parses a size in bytes: `1048576`, `512KiB`, `5MB`, `1GiB` (case does
 /// not matter; `K`/`KB` are 1000, `KiB` is 1024).

@@ -862,3 +862,184 @@ fn every_thread_runs_as_a_batch_job_unless_told_not_to() {
         );
     }
 }
+
+#[test]
+fn a_closed_stdout_is_noticed_while_no_record_is_due() {
+    // One fast URL, then twenty that answer after 20 s: `| head -1` has its
+    // line at once, and trawl must not wait for the next record to find
+    // the pipe closed.
+    let s = Server::start();
+    let mut list = vec![s.url("/page/simple.html")];
+    list.extend((0..20).map(|i| s.url(&format!("/delay/20000?i={i}"))));
+    let mut child = trawl()
+        .args(["-c", "30", "--per-host", "30"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn trawl");
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(list.join("\n").as_bytes())
+        .expect("write the list");
+    drop(input);
+    // Read one line, then close our end of the pipe, as `head -1` does.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the fast record");
+    assert!(line.contains("A simple page"), "{line}");
+    drop(stdout);
+    let closed = Instant::now();
+    let status = wait_exit(&mut child, Duration::from_secs(8)).unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("trawl waited for its next record to find stdout closed")
+    });
+    let stderr = stderr_of(&mut child);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "no error spew: {stderr}");
+    assert!(closed.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn side_files_are_read_in_bounded_memory_or_refused() {
+    let s = Server::start();
+    let url = s.url("/page/simple.html");
+    for args in [["--cacert", "/dev/zero"], ["--revalidate", "/dev/zero"]] {
+        let out = assert_cmd::Command::from_std(trawl())
+            .args(args)
+            .arg(&url)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("trawl");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("/dev/zero"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    // A regular file of 20 MiB with no newline is no CA file either.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.pem");
+    std::fs::write(&big, vec![b'A'; 20 << 20]).expect("write");
+    let (recs, stderr, code) = run(&["--cacert", big.to_str().expect("path"), &url], "");
+    assert_eq!((recs.len(), code), (0, 2), "{stderr}");
+    assert!(stderr.contains("larger than 10 MiB"), "{stderr}");
+}
+
+#[test]
+fn extreme_durations_and_rates_are_usage_errors_not_panics() {
+    let s = Server::start();
+    let url = s.url("/page/simple.html");
+    for args in [
+        vec!["--rate", "1/99999999h"],
+        vec!["--host-rate", "1/99999999h"],
+        vec!["-t", "18446744073709551615s"],
+        vec!["--connect-timeout", "99999999h"],
+        vec!["--max-time", "400d"],
+        vec!["--rate", "1/8760h", "--burst", "4294967295"],
+    ] {
+        let mut all = args.clone();
+        all.push(&url);
+        let (recs, stderr, code) = run(&all, "");
+        assert_eq!((recs.len(), code), (0, 2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.contains("365 days"), "{args:?}: {stderr}");
+    }
+    // The longest allowed deadline is a deadline, not an overflow.
+    let (recs, stderr, code) = run(&["-t", "8760h", "--max-time", "8760h", &url], "");
+    assert_eq!((recs.len(), code), (1, 0), "{stderr}");
+    assert_eq!(recs[0]["title"], "A simple page");
+}
+
+#[test]
+fn input_lines_keep_their_bytes_and_their_ends() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = s.url("/page/simple.html");
+    // Latin-1 bytes are not UTF-8: two lines that differ in one stay two.
+    let mut latin1 = Vec::new();
+    for tail in [b"?caf\xe9".as_slice(), b"?caf\xe8"] {
+        latin1.extend_from_slice(base.as_bytes());
+        latin1.extend_from_slice(tail);
+        latin1.push(b'\n');
+    }
+    // A byte-order mark, then old Mac line ends (a lone CR each).
+    let mut mac = b"\xEF\xBB\xBF".to_vec();
+    mac.extend_from_slice(format!("{base}?m=1\r{base}?m=2\r\r{base}?m=3\r").as_bytes());
+    // Windows line ends, with a mark too.
+    let mut dos = b"\xEF\xBB\xBF".to_vec();
+    dos.extend_from_slice(format!("{base}?d=1\r\n# note\r\n{base}?d=2\r\n").as_bytes());
+    let mut args = vec!["--progress".to_owned(), "always".to_owned()];
+    for (name, bytes) in [("latin1", &latin1), ("mac", &mac), ("dos", &dos)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        args.push("-i".into());
+        args.push(path.to_str().expect("path").into());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (recs, stderr, code) = run(&args, "");
+    let urls: Vec<&str> = recs.iter().filter_map(|r| r["url"].as_str()).collect();
+    assert_eq!((recs.len(), code), (7, 0), "{urls:?}\n{stderr}");
+    let by = by_url(&recs);
+    for want in [
+        format!("{base}?caf%E9"),
+        format!("{base}?caf%E8"),
+        format!("{base}?m=1"),
+        format!("{base}?m=2"),
+        format!("{base}?m=3"),
+        format!("{base}?d=1"),
+        format!("{base}?d=2"),
+    ] {
+        assert_eq!(by[&want]["ok"], true, "{want}: {urls:?}");
+    }
+    assert!(stderr.contains("0 duplicates skipped"), "{stderr}");
+    let asked: std::collections::BTreeSet<String> = s.paths().into_iter().collect();
+    assert!(asked.contains("/page/simple.html?caf%E9"), "{asked:?}");
+    assert!(asked.contains("/page/simple.html?caf%E8"), "{asked:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_given_with_i_is_opened_once() {
+    // A writer that opens the FIFO, writes and closes, as `-i <(cmd)` and
+    // `mkfifo` users do. Opened twice, the first open takes its lines and
+    // drops them, and the second waits for a writer that never comes.
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("urls");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    for round in 0..4 {
+        let list = format!(
+            "{}\n{}\n",
+            s.url(&format!("/page/simple.html?r={round}")),
+            s.url(&format!("/page/other.html?r={round}"))
+        );
+        let path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .expect("open the FIFO");
+            let _ = f.write_all(list.as_bytes());
+        });
+        let mut child = trawl()
+            .args(["--progress", "always", "-i"])
+            .arg(&fifo)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn trawl");
+        let status = wait_exit(&mut child, Duration::from_secs(20));
+        if status.is_none() {
+            let _ = child.kill();
+            panic!("round {round}: trawl hung on the FIFO");
+        }
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out);
+        assert_eq!(records(out.as_bytes()).len(), 2, "round {round}: {out}");
+        writer.join().expect("writer");
+    }
+}

@@ -484,3 +484,41 @@ fn hostile_text_stays_inside_its_record_and_out_of_terminals_and_ci_logs() {
         "{xml:?}"
     );
 }
+
+#[test]
+fn c1_controls_and_del_are_escaped_in_records_and_logs() {
+    let s = support::Server::start();
+    let url = s.url("/c1");
+    let out = assert_cmd::Command::from_std(support::trawl())
+        .args(["-v", "-s", "t=title", &url])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("trawl");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout.clone()).expect("UTF-8");
+    // Not a byte of DEL nor of a C1 control (C2 80 to C2 9F) is raw.
+    assert!(!stdout.contains('\u{7f}'), "{stdout:?}");
+    assert!(
+        !stdout.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)),
+        "{stdout:?}"
+    );
+    for escaped in [
+        r"a\u009b2Jb\u007fc\u0080\u009fd",
+        r"text/html; x=\u009b2J",
+        r#"\"e\u009b31m\""#,
+        r"2026 \u009b",
+    ] {
+        assert!(stdout.contains(escaped), "{escaped} in {stdout}");
+    }
+    // Decoded, the record holds the text as the page has it.
+    let rec = &support::records(&out.stdout)[0];
+    assert_eq!(rec["title"], "a\u{9b}2Jb\u{7f}c\u{80}\u{9f}d");
+    assert_eq!(rec["fields"]["t"], "a\u{9b}2Jb\u{7f}c\u{80}\u{9f}d");
+    assert_eq!(rec["etag"], "\"e\u{9b}31m\"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        raw_controls(&stderr).is_empty(),
+        "{:?}",
+        raw_controls(&stderr)
+    );
+}

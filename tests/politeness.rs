@@ -620,3 +620,44 @@ fn one_record_per_url_over_every_fault_at_c_100() {
     // show as far more.
     assert!(took < Duration::from_secs(45), "{took:?}");
 }
+
+#[test]
+fn a_retry_goes_before_new_urls_of_its_host() {
+    // Every URL of one host hangs past -t: with --per-host 2 the first
+    // attempts alone would take eight rounds. A URL's second attempt must
+    // not wait behind all of them, so records flow from the start and a
+    // Ctrl-C loses little.
+    let s = Server::start();
+    let urls: Vec<String> = (0..16).map(|i| s.url(&format!("/hang?i={i}"))).collect();
+    let (recs, stderr, code) = run(
+        &[
+            "-t",
+            "300ms",
+            "--retries",
+            "1",
+            "--per-host",
+            "2",
+            "-c",
+            "50",
+        ],
+        &urls.join("\n"),
+    );
+    assert_eq!((recs.len(), code), (16, 1), "{stderr}");
+    let paths = s.paths();
+    assert_eq!(paths.len(), 32, "two attempts each: {paths:?}");
+    let retry_of_first = paths
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.as_str() == "/hang?i=0")
+        .nth(1)
+        .map(|(at, _)| at)
+        .expect("a second attempt at the first URL");
+    let first_of_last = paths
+        .iter()
+        .position(|p| p == "/hang?i=15")
+        .expect("an attempt at the last URL");
+    assert!(
+        retry_of_first < first_of_last,
+        "the first URL's retry waited behind the last URL's first attempt: {paths:?}"
+    );
+}

@@ -418,3 +418,68 @@ fn a_slow_reader_of_many_unfetchable_lines_loses_nothing_and_ends() {
         assert!(got.contains_key(u.as_str()), "no record for {u}");
     }
 }
+
+#[test]
+fn resume_and_revalidate_refuse_a_file_that_is_not_trawls_and_leave_it_be() {
+    let s = Server::start();
+    let url = s.url("/page/simple.html");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = {
+        let (recs, _, _) = run(&[&url], "");
+        recs[0].to_string()
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("note.txt", b"precious data, no trailing newline".to_vec()),
+        (
+            "config.json",
+            br#"{"name":"app","url":"https://x.test","debug":true}"#.to_vec(),
+        ),
+        ("records-then-note", format!("{record}\nnote").into_bytes()),
+        ("binary", vec![0u8; 1 << 20]),
+        ("no-newline.bin", vec![b'x'; 100 << 20]),
+    ];
+    for (name, bytes) in &cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let p = path.to_str().expect("path");
+        for args in [
+            vec!["-o", p, "--resume", &url],
+            vec!["--revalidate", p, &url],
+        ] {
+            let out = trawl()
+                .args(&args)
+                .stdin(Stdio::null())
+                .output()
+                .expect("trawl");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {stderr}");
+            assert!(stderr.contains("not"), "{name} {args:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{name} {args:?}");
+            let after = std::fs::read(&path).expect("read");
+            assert!(after == *bytes, "{name} {args:?}: the file was changed");
+        }
+    }
+    assert!(s.hits() <= 1, "nothing fetched for a refused file");
+}
+
+#[test]
+fn resume_cuts_a_torn_tail_only_when_it_begins_a_record() {
+    let s = Server::start();
+    let url = s.url("/page/simple.html");
+    let other = s.url("/page/other.html");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (recs, _, _) = run(&[&url], "");
+    let record = recs[0].to_string();
+    // Down to a lone brace, a record's beginning is a torn line.
+    for torn in ["{", "{\"ur", "{\"url\":\"http://a.test/x\",\"ok\":tr"] {
+        let path = dir.path().join("out.jsonl");
+        std::fs::write(&path, format!("{record}\n{torn}")).expect("write");
+        let p = path.to_str().expect("path");
+        let (_, stderr, code) = run(&["-o", p, "--resume", &url, &other], "");
+        assert_eq!(code, 0, "{torn}: {stderr}");
+        assert!(stderr.contains("torn last line"), "{torn}: {stderr}");
+        let lines: Vec<Value> = records(&std::fs::read(&path).expect("read"));
+        assert_eq!(lines.len(), 2, "{torn}");
+        assert_eq!(lines[1]["url"], other.as_str());
+    }
+}

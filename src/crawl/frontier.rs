@@ -25,6 +25,8 @@
 
 use super::{CrawlOptions, CrawlStats, Lineage};
 use crate::input::{Seen, url_key};
+use crate::keys::Keys;
+use crate::outfile::{Line, Lines};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -98,10 +100,12 @@ impl Found {
                 let inside = opts.scope.contains(&lineage.anchor, &url);
                 let verdict = if !opts.filters.allows(&link) {
                     Verdict::Excluded
-                } else if inside && depth > opts.depth {
-                    Verdict::BeyondDepth
                 } else if !inside && !opts.check_external {
                     Verdict::OutOfScope
+                } else if depth > opts.depth {
+                    // An external link is checked only at a depth where an
+                    // in-scope link would be fetched.
+                    Verdict::BeyondDepth
                 } else if inside
                     && let Some(shard) = &opts.shard
                     && !shard.owns(Some(&url), &link)
@@ -162,8 +166,9 @@ const MARK: u8 = 2;
 /// bounded when its last level links to many more pages than it fetched.
 const SKIPPED_EXACT: usize = 1 << 20;
 
-/// One entry: kind, anchor, parent, URL.
-type Entry = (u8, String, String, String);
+/// One entry: kind, anchor, parent, URL, and the keys of its seed
+/// ([`Keys::to_field`]).
+type Entry = (u8, String, String, String, String);
 
 /// The frontier of a crawl.
 pub struct Frontier {
@@ -292,8 +297,15 @@ impl Spill {
         })
     }
 
-    fn push(&mut self, kind: u8, anchor: &str, parent: &str, url: &str) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &(kind, anchor, parent, url))?;
+    fn push(
+        &mut self,
+        kind: u8,
+        anchor: &str,
+        parent: &str,
+        url: &str,
+        keys: &str,
+    ) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &(kind, anchor, parent, url, keys))?;
         self.out.write_all(b"\n")?;
         self.written += 1;
         Ok(())
@@ -347,13 +359,14 @@ impl Frontier {
         })
     }
 
-    /// The lineage of a seed.
-    pub fn seed(&self, url: &Url) -> Lineage {
+    /// The lineage of a seed, which holds `keys`.
+    pub fn seed(&self, url: &Url, keys: Keys) -> Lineage {
         Lineage {
             depth: 0,
             parent: None,
             anchor: self.opts.scope.anchor(url),
             external: false,
+            keys,
         }
     }
 
@@ -392,7 +405,7 @@ impl Frontier {
         let mut seen = lock(&seen_arc);
         if let Some(to) = &found.redirected_to {
             match &mut self.pending {
-                Some(p) => p.push(MARK, "", "", url_key(to))?,
+                Some(p) => p.push(MARK, "", "", url_key(to), "")?,
                 None => {
                     seen.insert(url_key(to));
                 }
@@ -407,6 +420,7 @@ impl Frontier {
     fn follow(&mut self, seen: &mut Seen, found: &Found, done: Option<&Seen>) -> io::Result<()> {
         let stats = self.stats.clone();
         let (anchor, page) = (&found.lineage.anchor, &found.page);
+        let keys = found.lineage.keys.to_field();
         let depth = found.lineage.depth + 1;
         for Judged {
             link,
@@ -435,14 +449,15 @@ impl Frontier {
                 // The input is still being read: see `input_done`.
                 (None, Some(pending)) => {
                     if !seen.contains(link) {
-                        pending.push(kind, anchor, page, link)?;
+                        pending.push(kind, anchor, page, link, keys)?;
                     }
                     continue;
                 }
                 (None, None) => seen.insert(link),
             };
             if new {
-                self.level(depth, *bucket)?.push(kind, anchor, page, link)?;
+                self.level(depth, *bucket)?
+                    .push(kind, anchor, page, link, keys)?;
             }
         }
         Ok(())
@@ -476,9 +491,12 @@ impl Frontier {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
                 Err(e) => return Err(e),
             };
-            for line in BufReader::with_capacity(256 * 1024, file).lines() {
-                // `--resume` has already refused a file that is not trawl's.
-                if let Ok(rec) = serde_json::from_str::<Crawled>(&line?) {
+            let mut reader = BufReader::with_capacity(256 * 1024, file);
+            let mut lines = Lines::new(&mut reader, path);
+            // `--resume` has already refused a file that is not trawl's, and
+            // cut its torn last line.
+            while let Some((Line::Whole(line), _)) = lines.next_line()? {
+                if let Ok(rec) = serde_json::from_slice::<Crawled>(line) {
                     each(rec)?;
                 }
             }
@@ -535,11 +553,14 @@ impl Frontier {
                 }
                 Some(Err(_)) => return Ok(()),
             };
+            // Which input a page came from is not in its record: its pages
+            // have the credentials where this run's input names their origin.
             let lineage = Lineage {
                 depth,
                 parent: None,
                 anchor,
                 external,
+                keys: Keys::Named,
             };
             let links = rec.links.unwrap_or_default();
             let found = Found::new(lineage, rec.url, redirected_to, links, &opts);
@@ -562,13 +583,13 @@ impl Frontier {
         };
         let seen_arc = self.seen.clone();
         let mut seen = lock(&seen_arc);
-        while let Some((kind, anchor, parent, url)) = pending.next()? {
+        while let Some((kind, anchor, parent, url, keys)) = pending.next()? {
             let Ok(parsed) = Url::parse(&url) else {
                 continue;
             };
             if seen.insert(url_key(&parsed)) && kind != MARK {
                 self.level(1, bucket_of(parsed.host_str().unwrap_or_default()))?
-                    .push(kind, &anchor, &parent, &url)?;
+                    .push(kind, &anchor, &parent, &url, &keys)?;
             }
         }
         Ok(())
@@ -607,7 +628,7 @@ impl Frontier {
         for depth in drained {
             self.levels.remove(&depth);
         }
-        if let Some((depth, ((kind, anchor, parent, line), url))) = found {
+        if let Some((depth, ((kind, anchor, parent, line, keys), url))) = found {
             return Ok(Some(Discovered {
                 line,
                 url,
@@ -616,6 +637,7 @@ impl Frontier {
                     parent: Some(parent),
                     anchor: Arc::from(anchor),
                     external: kind == EXTERNAL,
+                    keys: Keys::from_field(&keys),
                 },
             }));
         }
@@ -652,7 +674,7 @@ mod tests {
     }
 
     fn found(f: &Frontier, depth: u32, page: &str, links: &[&str]) -> Found {
-        let mut lineage = f.seed(&Url::parse("https://a.test/").unwrap());
+        let mut lineage = f.seed(&Url::parse("https://a.test/").unwrap(), Keys::None);
         lineage.depth = depth;
         let links = links.iter().map(|s| s.to_string()).collect();
         Found::new(lineage, page.into(), None, links, &f.opts)

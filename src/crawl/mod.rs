@@ -10,6 +10,7 @@
 
 pub mod frontier;
 
+use crate::keys::Keys;
 use crate::shard::Shard;
 use regex::RegexSet;
 use std::sync::Arc;
@@ -153,6 +154,8 @@ pub struct Lineage {
     /// Out of scope, fetched for `--check-external`: its links are not
     /// followed.
     pub external: bool,
+    /// Its seed's keys: the credentials go to the seed's origin only.
+    pub keys: Keys,
 }
 
 /// What a crawl counted, for the summary.

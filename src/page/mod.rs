@@ -155,7 +155,10 @@ fn extract_via(
     if !may_be_html(content_type) || (content_type.is_none() && !looks_like_html(body)) {
         return Ok(None);
     }
-    let deadline = plan.parse_timeout.map(|t| Instant::now() + t);
+    // Past what an Instant can hold is no deadline at all.
+    let deadline = plan
+        .parse_timeout
+        .and_then(|t| Instant::now().checked_add(t));
     let encoding = sniff_encoding(body, content_type);
     // `decode` also honours and strips a byte-order mark, and replaces
     // malformed sequences with U+FFFD instead of failing.

@@ -54,6 +54,13 @@ pub(super) struct Pending {
     lineage: Option<Box<Lineage>>,
 }
 
+impl Pending {
+    /// Started already: redirected from another host, or due for a retry.
+    fn under_way(&self) -> bool {
+        self.chain.is_some() || self.job.attempts > 0
+    }
+}
+
 /// How a task ended.
 enum Then {
     /// Its record was sent to the writer; in a crawl, with what the page
@@ -140,6 +147,7 @@ impl Crawl {
                 url: d.url,
                 attempts: 0,
                 first_start: None,
+                keys: d.lineage.keys.clone(),
             };
             self.next_seq += 1;
             CrawlStats::add(&self.stats.found);
@@ -163,8 +171,10 @@ impl Crawl {
 /// one.
 #[derive(Default)]
 struct Queues {
-    /// Per host, in the order they came (a redirected job goes first: it is
-    /// already under way).
+    /// Per host, in the order they came, except that a job already under
+    /// way (redirected here, or due for a retry) goes first: a host with a
+    /// long list must not hold a URL's next attempt back behind every new
+    /// URL of it.
     by_host: HashMap<Arc<str>, VecDeque<Pending>>,
     /// Hosts that have waiting jobs and may have room, keyed by the input
     /// position of their first waiting job. Entries can be stale (checked
@@ -180,8 +190,9 @@ impl Queues {
         let host: Arc<str> = Arc::from(p.job.url.host_str().unwrap_or_default());
         let seq = p.job.seq;
         let queue = self.by_host.entry(host.clone()).or_default();
-        let first = p.chain.is_some() || queue.is_empty();
-        if p.chain.is_some() {
+        let under_way = p.under_way();
+        let first = under_way || queue.is_empty();
+        if under_way {
             queue.push_front(p);
         } else {
             queue.push_back(p);
@@ -220,11 +231,12 @@ impl Queues {
         None
     }
 
-    /// Drops the fresh jobs, keeping those on their way through a redirect.
-    fn keep_redirects(&mut self, hosts: &Arc<Hosts>) {
+    /// Drops the fresh jobs, keeping those under way (through a redirect,
+    /// or due for a retry).
+    fn keep_under_way(&mut self, hosts: &Arc<Hosts>) {
         let old = std::mem::take(self);
         for (_, queue) in old.by_host {
-            for p in queue.into_iter().filter(|p| p.chain.is_some()) {
+            for p in queue.into_iter().filter(Pending::under_way) {
                 self.push(p, hosts);
             }
         }
@@ -266,7 +278,7 @@ impl Dispatcher {
                 // part-way through a redirect to a busy host is in flight.
                 halted = true;
                 input_open = false;
-                queues.keep_redirects(&self.hosts);
+                queues.keep_under_way(&self.hosts);
             }
             loop {
                 let mut fed = false;
@@ -360,7 +372,7 @@ impl Dispatcher {
                         Some(Entry::Fetch(job)) => {
                             let lineage = self.crawl.as_mut().map(|c| {
                                 c.next_seq = c.next_seq.max(job.seq + 1);
-                                Box::new(c.frontier.seed(&job.url))
+                                Box::new(c.frontier.seed(&job.url, job.keys.clone()))
                             });
                             let fresh = Pending { job, chain: None, prior: None, lineage };
                             queues.push(fresh, &self.hosts);
@@ -435,7 +447,8 @@ async fn task(
                     None
                 }
             });
-        Chain::new(&job.url, conditional)
+        let keys = shared.named.resolve(job.keys.clone(), &job.url);
+        Chain::new(keys, conditional)
     });
     let first = *job.first_start.get_or_insert_with(Instant::now);
     if fresh {

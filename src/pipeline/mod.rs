@@ -41,6 +41,7 @@ use crate::crawl::frontier::Frontier;
 use crate::fetch::Fetcher;
 use crate::hosts::Hosts;
 use crate::input::{self, Exclusions, InputStats, Seen, Source};
+use crate::keys::{CREDENTIALS, Named};
 use crate::output::{self, WriterOptions};
 use crate::page::pool::ParsePool;
 use crate::progress::Progress;
@@ -77,6 +78,8 @@ struct Shared {
     /// The repeat check's set, which a crawled page's links are checked
     /// against before they are judged.
     seen: Arc<std::sync::Mutex<input::Seen>>,
+    /// The input's origins, for pages put back by `--resume`.
+    named: Named,
     fetcher: Fetcher,
     /// `--revalidate`: the earlier run's records.
     previous: Option<Previous>,
@@ -150,6 +153,7 @@ where
     }
 
     let (rec_tx, rec_rx) = mpsc::channel(1024);
+    let hung_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let opts = WriterOptions {
         ordered: cfg.ordered,
         window: window.clone(),
@@ -159,7 +163,11 @@ where
         failures_reached: failures_reached.clone(),
         reports,
         changed_only: cfg.changed_only,
+        hung_up: hung_up.clone(),
     };
+    if cfg.output.is_none() {
+        output::watch_stdout(writer_gone.clone(), hung_up);
+    }
     let writer = tokio::task::spawn_blocking(move || output::write_all(rec_rx, out, opts));
 
     let stats = Arc::new(InputStats::default());
@@ -200,6 +208,13 @@ where
         }
         None => None,
     };
+    // Only pages put back by --resume ask which origins the input names,
+    // and only credentials make the answer matter.
+    let named = Named::new(
+        cfg.resume
+            && cfg.crawl.is_some()
+            && CREDENTIALS.iter().any(|h| cfg.headers.contains_key(h)),
+    );
     let mut reader = tokio::spawn(input::read_all(
         cfg.inputs.clone(),
         entry_tx,
@@ -210,6 +225,7 @@ where
             seen: seen.clone(),
             shard: cfg.shard,
             done,
+            named: named.clone(),
         },
         sitemaps,
     ));
@@ -219,6 +235,7 @@ where
     let shared = Shared {
         crawl: Arc::new(cfg.crawl.clone().unwrap_or_default()),
         seen,
+        named,
         fetcher: Fetcher::new(cfg.fetch_options())?,
         parser: ParsePool::new(parse_threads()).context("cannot start the parsing threads")?,
         judge: Judge {

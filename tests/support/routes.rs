@@ -8,7 +8,7 @@ use super::faults;
 use super::server::Stats;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -69,6 +69,10 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/to", get(redirect_to))
         .route("/later/{ms}", get(redirect_later))
         .route("/echo", get(echo))
+        .route("/links", get(links))
+        .route("/urlset", get(urlset))
+        .route("/sitemapindex", get(sitemapindex))
+        .route("/c1", get(c1))
         .route("/text", get(text))
         .route("/bad-utf8", get(bad_utf8))
         .route("/reset/before", get(faults::reset_before))
@@ -462,6 +466,68 @@ async fn redirect_to(Query(q): Query<HashMap<String, String>>) -> Response {
 }
 
 /// Echoes request headers in the title: `ua=… auth=… x=…`.
+/// The `u` values of a query, in order: URLs on any server.
+fn each_u(query: Option<String>) -> Vec<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "u")
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
+/// `text` escaped for HTML and XML text and attributes.
+fn markup_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+}
+
+/// A page that links to each `u` of its query.
+async fn links(RawQuery(query): RawQuery) -> Response {
+    let anchors: String = each_u(query)
+        .iter()
+        .map(|u| format!("<a href=\"{}\">link</a>\n", markup_escape(u)))
+        .collect();
+    html(format!("<!doctype html><title>links</title>\n{anchors}"))
+}
+
+/// A sitemap of each `u` of its query.
+async fn urlset(RawQuery(query): RawQuery) -> Response {
+    let urls: String = each_u(query)
+        .iter()
+        .map(|u| format!("<url><loc>{}</loc></url>\n", markup_escape(u)))
+        .collect();
+    xml(format!(
+        "<?xml version=\"1.0\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n{urls}</urlset>"
+    ))
+}
+
+/// A sitemap index of the sitemaps each `u` of its query names.
+async fn sitemapindex(RawQuery(query): RawQuery) -> Response {
+    let maps: String = each_u(query)
+        .iter()
+        .map(|u| format!("<sitemap><loc>{}</loc></sitemap>\n", markup_escape(u)))
+        .collect();
+    xml(format!(
+        "<?xml version=\"1.0\"?>\n\
+         <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\
+         {maps}</sitemapindex>"
+    ))
+}
+
+/// A page whose title holds DEL and C1 controls (U+009B is the 8-bit CSI,
+/// ESC [ to some terminals), and whose Content-Type, ETag and
+/// Last-Modified hold U+009B's UTF-8 bytes.
+async fn c1() -> Response {
+    let raw = |text: &[u8]| HeaderValue::from_bytes(text).unwrap_or(HeaderValue::from_static("x"));
+    let mut resp = html("<!doctype html><title>a\u{9b}2Jb\u{7f}c\u{80}\u{9f}d</title>");
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, raw(b"text/html; x=\xc2\x9b2J"));
+    h.insert(header::ETAG, raw(b"\"e\xc2\x9b31m\""));
+    h.insert(header::LAST_MODIFIED, raw(b"Mon, 07 Dec 2026 \xc2\x9b"));
+    resp
+}
+
 async fn echo(headers: HeaderMap) -> Response {
     let get = |name: &str| {
         headers

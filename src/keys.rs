@@ -1,0 +1,194 @@
+//! Which origin may receive the user's credentials: `Authorization`,
+//! `Cookie` and `Proxy-Authorization` given with `-H`, and a URL's
+//! `user:password@`.
+//!
+//! They go only to the origin (scheme, host, port) of the input URL they
+//! came with. A listed URL holds the keys of its own origin; a page found by
+//! crawling, a URL of a sitemap and a link checked by `--check-external`
+//! inherit the keys of the input they descend from, and get the credentials
+//! only when their own origin is that one. A redirect never carries them to
+//! another origin.
+
+use reqwest::header::{self, HeaderMap, HeaderName};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use url::Url;
+
+/// Request headers that carry credentials.
+pub const CREDENTIALS: [HeaderName; 3] = [
+    header::AUTHORIZATION,
+    header::COOKIE,
+    header::PROXY_AUTHORIZATION,
+];
+
+/// Splits `-H` headers into those every request carries and the
+/// credentials, which only an admitted origin gets.
+pub fn split(mut headers: HeaderMap) -> (HeaderMap, HeaderMap) {
+    let mut credentials = HeaderMap::new();
+    for name in &CREDENTIALS {
+        for value in headers.get_all(name) {
+            credentials.append(name.clone(), value.clone());
+        }
+        headers.remove(name);
+    }
+    (headers, credentials)
+}
+
+/// `url` without its `user:password@`, which the HTTP client would send.
+pub fn without_userinfo(url: &Url) -> Url {
+    let mut url = url.clone();
+    // Only URLs that cannot have credentials refuse these.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
+}
+
+/// The origin a URL's credentials may go to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Keys {
+    /// None: no credentials at all.
+    #[default]
+    None,
+    /// This origin, serialised (`https://example.com:8443`).
+    Origin(Arc<str>),
+    /// Not known yet: a page put back into a crawl's frontier by
+    /// `--resume`, whose records do not say which input it came from. It
+    /// may have the credentials when its origin is the origin of a URL line
+    /// or a `--sitemap` of this run's input ([`Named`]).
+    Named,
+}
+
+impl Keys {
+    /// The keys of a URL the user gave: its own origin's.
+    pub fn of(url: &Url) -> Keys {
+        Keys::Origin(Arc::from(url.origin().ascii_serialization()))
+    }
+
+    /// Tells whether a request to `url` may carry the credentials.
+    pub fn admit(&self, url: &Url) -> bool {
+        match self {
+            Keys::Origin(origin) => **origin == url.origin().ascii_serialization(),
+            Keys::None | Keys::Named => false,
+        }
+    }
+
+    /// The keys as the frontier file writes them.
+    pub fn to_field(&self) -> &str {
+        match self {
+            Keys::None => "",
+            Keys::Origin(origin) => origin,
+            Keys::Named => "*",
+        }
+    }
+
+    /// The keys read back from the frontier file.
+    pub fn from_field(field: &str) -> Keys {
+        match field {
+            "" => Keys::None,
+            "*" => Keys::Named,
+            origin => Keys::Origin(Arc::from(origin)),
+        }
+    }
+}
+
+/// The origins of the URL lines and `--sitemap`s of this run's input, for
+/// [`Keys::Named`]: gathered only when a resumed crawl has pages to put
+/// back and `-H` gave credentials, since only then is it asked.
+#[derive(Debug, Default, Clone)]
+pub struct Named(Option<Arc<Mutex<HashSet<String>>>>);
+
+impl Named {
+    /// A set that gathers origins (`wanted`) or ignores them.
+    pub fn new(wanted: bool) -> Named {
+        Named(wanted.then(Arc::default))
+    }
+
+    /// Notes that the input names `url`.
+    pub fn add(&self, url: &Url) {
+        if let Some(set) = &self.0 {
+            let origin = url.origin().ascii_serialization();
+            let mut set = set
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !set.contains(&origin) {
+                set.insert(origin);
+            }
+        }
+    }
+
+    /// `keys` made definite for `url`: [`Keys::Named`] becomes `url`'s own
+    /// origin when the input names it, else no keys.
+    pub fn resolve(&self, keys: Keys, url: &Url) -> Keys {
+        if keys != Keys::Named {
+            return keys;
+        }
+        let named = self.0.as_ref().is_some_and(|set| {
+            set.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&url.origin().ascii_serialization())
+        });
+        if named { Keys::of(url) } else { Keys::None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn keys_open_only_their_own_origin() {
+        let keys = Keys::of(&u("http://u:p@127.0.0.1:8080/a?q"));
+        assert!(keys.admit(&u("http://127.0.0.1:8080/b")));
+        assert!(!keys.admit(&u("http://127.0.0.1:8081/b")), "another port");
+        assert!(
+            !keys.admit(&u("https://127.0.0.1:8080/b")),
+            "another scheme"
+        );
+        assert!(!keys.admit(&u("http://127.0.0.2:8080/b")), "another host");
+        assert!(!keys.admit(&u("http://localhost:8080/b")), "another name");
+        // The default port is the same origin written either way.
+        assert!(Keys::of(&u("https://a.test/")).admit(&u("https://a.test:443/x")));
+        assert!(!Keys::None.admit(&u("http://127.0.0.1:8080/")));
+        assert!(!Keys::Named.admit(&u("http://127.0.0.1:8080/")));
+    }
+
+    #[test]
+    fn credentials_are_split_from_the_other_headers() {
+        let mut h = HeaderMap::new();
+        h.append("authorization", "Bearer t".parse().unwrap());
+        h.append("cookie", "a=1".parse().unwrap());
+        h.append("cookie", "b=2".parse().unwrap());
+        h.append("x-test", "yes".parse().unwrap());
+        let (plain, secret) = split(h);
+        assert_eq!(plain.len(), 1);
+        assert_eq!(plain["x-test"], "yes");
+        assert_eq!(secret.get_all("cookie").iter().count(), 2);
+        assert_eq!(secret["authorization"], "Bearer t");
+        let bare = without_userinfo(&u("http://u:p@a.test:1/x"));
+        assert_eq!(bare.as_str(), "http://a.test:1/x");
+    }
+
+    #[test]
+    fn keys_round_trip_through_the_frontier_field() {
+        for keys in [Keys::None, Keys::Named, Keys::of(&u("http://[::1]:9/"))] {
+            assert_eq!(Keys::from_field(keys.to_field()), keys);
+        }
+    }
+
+    #[test]
+    fn named_keys_open_only_origins_the_input_names() {
+        let named = Named::new(true);
+        named.add(&u("http://a.test/x"));
+        let a = named.resolve(Keys::Named, &u("http://a.test/y"));
+        assert!(a.admit(&u("http://a.test/z")));
+        assert_eq!(named.resolve(Keys::Named, &u("http://b.test/")), Keys::None);
+        // A set that gathers nothing names nothing.
+        let off = Named::new(false);
+        off.add(&u("http://a.test/x"));
+        assert_eq!(off.resolve(Keys::Named, &u("http://a.test/")), Keys::None);
+    }
+}
