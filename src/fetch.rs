@@ -5,9 +5,10 @@
 //! is counted, loops are caught as soon as a URL repeats, a hop to another
 //! host goes back to the dispatcher to wait for that host's slot (holding
 //! no global slot meanwhile), and the user's credentials go only where the
-//! attempt's [`Keys`] admit them, never to another origin. One deadline (`--timeout`) bounds the attempt's time
-//! in flight over all its hops: DNS, connecting, headers and the last byte
-//! of the body, however slowly the server drips it.
+//! attempt's [`Keys`] admit them, never to another origin. One deadline
+//! (`--timeout`) bounds the attempt's time in flight over all its hops:
+//! DNS, connecting, headers and the last byte of the body, however slowly
+//! the server drips it.
 //!
 //! This module does not decide whether a status is ok, nor parse anything.
 

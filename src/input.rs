@@ -701,6 +701,38 @@ fn count_file(mut r: impl BufRead) -> io::Result<u64> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_progress_count_reads_lines_as_the_reader_does() {
+        let count = |bytes: &[u8]| count_file(bytes).unwrap();
+        assert_eq!(count(b""), 0);
+        assert_eq!(count(b"a\nb"), 2, "a last line without its newline");
+        assert_eq!(
+            count(b"a\r\n\r\n  # c\r\n\t\nb\r"),
+            2,
+            "CRLF, comments, blanks"
+        );
+        assert_eq!(count(b"a\rb\rc"), 3, "lone CRs");
+        assert_eq!(count(b"\xEF\xBB\xBF# c\nx"), 1, "a BOM before a comment");
+        // A line of any length costs no memory.
+        let long = std::io::Read::chain(
+            &b"x"[..],
+            std::io::Read::take(std::io::repeat(b'y'), 1 << 24),
+        );
+        assert_eq!(count_file(std::io::BufReader::new(long)).unwrap(), 1);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_percent_encoded_one_by_one() {
+        assert_eq!(
+            url_text("https://a.test/café".as_bytes()),
+            "https://a.test/café"
+        );
+        assert_eq!(url_text(b"https://a.test/caf\xe9"), "https://a.test/caf%E9");
+        assert_ne!(url_text(b"caf\xe9"), url_text(b"caf\xe8"));
+        // Once one byte is not UTF-8, every byte above ASCII is encoded.
+        assert_eq!(url_text(b"\xc3\xa9\xff"), "%C3%A9%FF");
+    }
+
     /// A reader with nothing to skip, as the tests drive it.
     fn reader(
         tx: mpsc::Sender<Entry>,
