@@ -41,6 +41,16 @@ pub fn key_of(line: &str) -> Option<String> {
 /// The file cannot be read or truncated, or a complete line of it is not a
 /// trawl record (the message names the line).
 pub fn prepare(path: &Path) -> io::Result<Resumed> {
+    // A pipe or a socket holds no earlier records, and reading one would
+    // wait for a writer.
+    if let Ok(meta) = std::fs::metadata(path)
+        && is_stream(&meta.file_type())
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is a pipe or a socket, which holds no earlier records",
+        ));
+    }
     let mut file = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Resumed::default()),
@@ -83,6 +93,18 @@ pub fn prepare(path: &Path) -> io::Result<Resumed> {
     }
     file.seek(SeekFrom::End(0))?;
     Ok(found)
+}
+
+/// A FIFO or a socket.
+#[cfg(unix)]
+fn is_stream(kind: &std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    kind.is_fifo() || kind.is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_stream(_: &std::fs::FileType) -> bool {
+    false
 }
 
 /// The `url` and `ok` of one record line.
@@ -142,6 +164,22 @@ mod tests {
         let f = file_with(b"{\"url\":\"https://a.test\",\"ok\":true}\nhello\n");
         let err = prepare(f.path()).err().unwrap();
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.jsonl");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = prepare(&fifo).err().unwrap();
+        assert!(err.to_string().contains("pipe"), "{err}");
+        let err = crate::revalidate::Previous::open(&fifo).err().unwrap();
+        assert!(err.to_string().contains("regular file"), "{err}");
     }
 
     #[test]

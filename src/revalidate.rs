@@ -90,14 +90,15 @@ impl Previous {
     /// The file cannot be read, or a complete line of it is not a trawl
     /// record (the message names the line).
     pub fn open(path: &Path) -> io::Result<Previous> {
-        let file = File::open(path)?;
-        // Records are read back by their offsets.
-        if !file.metadata()?.is_file() {
+        // Records are read back by their offsets. Looked at before it is
+        // opened: opening a FIFO would wait for a writer.
+        if !std::fs::metadata(path)?.is_file() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "it is not a regular file (an earlier run's -o output is)",
             ));
         }
+        let file = File::open(path)?;
         let mut reader = BufReader::with_capacity(256 * 1024, &file);
         let mut lines = Lines::new(&mut reader, path);
         let mut index = Vec::new();
