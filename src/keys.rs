@@ -10,6 +10,7 @@
 //! another origin.
 
 use reqwest::header::{self, HeaderMap, HeaderName};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use url::Url;
@@ -41,6 +42,48 @@ pub fn without_userinfo(url: &Url) -> Url {
     let _ = url.set_username("");
     let _ = url.set_password(None);
     url
+}
+
+/// `text` with the userinfo of every URL in it masked: `user:***@` for a
+/// user and password, `***@` for a user alone (often a token). For logs
+/// and reports, which end up in CI logs that others read; a record keeps
+/// its URLs as they are.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, after) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends where a path, query or fragment starts, or
+        // where the text around the URL goes on.
+        let end = after
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '\\' | '`')
+                    || c.is_whitespace()
+                    || c.is_control()
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                match authority[..at].split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push_str(":***");
+                    }
+                    None => out.push_str("***"),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// The origin a URL's credentials may go to.
@@ -170,6 +213,38 @@ mod tests {
         assert_eq!(secret["authorization"], "Bearer t");
         let bare = without_userinfo(&u("http://u:p@a.test:1/x"));
         assert_eq!(bare.as_str(), "http://a.test:1/x");
+    }
+
+    #[test]
+    fn logs_and_reports_show_no_userinfo() {
+        for (text, want) in [
+            (
+                "GET http://u:pw@a.test:1/x?y@z",
+                "GET http://u:***@a.test:1/x?y@z",
+            ),
+            (
+                "https://TOKEN@github.com/o/r.git",
+                "https://***@github.com/o/r.git",
+            ),
+            (
+                "\"http://a:b@c\" and http://d:e@f",
+                "\"http://a:***@c\" and http://d:***@f",
+            ),
+            (
+                "http://a.test/p@q http://x:y@z.test",
+                "http://a.test/p@q http://x:***@z.test",
+            ),
+            ("http://u:p:q@a.test/", "http://u:***@a.test/"),
+            (
+                "mail me@a.test, see https://a.test/",
+                "mail me@a.test, see https://a.test/",
+            ),
+            ("http://u:pw@", "http://u:***@"),
+            ("x://", "x://"),
+        ] {
+            assert_eq!(redact(text), want, "{text}");
+        }
+        assert!(matches!(redact("no url here @ all"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -112,6 +112,8 @@ impl Drop for Line {
         // Logs quote URLs and servers' messages: one event stays one line,
         // with nothing a terminal or a CI log would act on.
         let text = String::from_utf8_lossy(&self.buf);
+        // A URL's password never reaches a log.
+        let text = crate::keys::redact(&text);
         let body = text.strip_suffix('\n').unwrap_or(&text);
         let mut line = String::with_capacity(body.len() + 1);
         defuse(body, self.ansi, &mut line);

@@ -239,6 +239,7 @@ fn table_row(r: &Row, failure: bool) -> String {
 /// Text made safe for one Markdown table cell: no line breaks, pipes or
 /// HTML, at most 200 characters.
 fn md_cell(s: &str) -> String {
+    let s = &*crate::keys::redact(s);
     let mut out = String::new();
     for c in s.chars().take(200) {
         match c {
@@ -283,9 +284,10 @@ pub fn annotation(url: &str, kind: &str, message: &str) -> String {
 /// Escapes the message of a workflow command: `%`, CR and LF (as the
 /// Actions toolkit does), a leading `::`, `##[` anywhere, and any other
 /// control character or line separator (written as `\u{…}`), so no text of
-/// a page can end the command, start another or drive the terminal.
+/// a page can end the command, start another or drive the terminal. A
+/// URL's userinfo is masked.
 pub fn escape_data(s: &str) -> String {
-    let escaped = s
+    let escaped = crate::keys::redact(s)
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A");
@@ -307,7 +309,7 @@ pub fn escape_property(s: &str) -> String {
 /// cannot carry replaced.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::keys::redact(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -988,13 +988,27 @@ fn a_seeds_userinfo_goes_only_to_its_origin() {
             query(&["/echo", &other.url("/echo"), foreign.as_str()])
         ))
         .replacen("http://", "http://user:pw@", 1);
-    let (recs, stderr, code) = run(&["--crawl", "--scope", "any", "--depth", "1", &seed], "");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("junit.xml");
+    let junit = junit.to_str().expect("path");
+    let args = [
+        "--crawl", "--scope", "any", "--depth", "1", "-vv", "--junit", junit, &seed,
+    ];
+    let (recs, stderr, code) = run(&args, "");
     assert_eq!((recs.len(), code), (4, 0), "{stderr}");
     // "user:pw" in Basic.
     for (path, auth, _) in credentials_seen(&a) {
         assert_eq!(auth.as_deref(), Some("Basic dXNlcjpwdw=="), "{path}");
     }
     got_no_credentials(&other, "another address");
+    // Logs and reports mask the password; the records keep the input line.
+    assert!(stderr.contains("user:***@"), "{stderr}");
+    let report = std::fs::read_to_string(junit).expect("junit");
+    assert!(report.contains("user:***@"), "{report}");
+    for shown in [&stderr, &report] {
+        assert!(!shown.contains(":pw@"), "{shown}");
+    }
+    assert_eq!(recs.iter().filter(|r| r["url"] == seed.as_str()).count(), 1);
 }
 
 #[test]
