@@ -2804,6 +2804,81 @@ mod tests {
         (fast, tree)
     }
 
+    /// The `#data` documents of the html5lib tree-construction tests
+    /// (`fixtures/html5lib-tests`), fragments left out: (file, document).
+    fn html5lib_documents() -> Vec<(String, String)> {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/html5lib-tests/tree-construction"
+        );
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "dat"))
+            .collect();
+        files.sort();
+        let mut docs = Vec::new();
+        for path in files {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            // A test is `#data`, its lines, then sections up to the next
+            // `#data`; a `#document-fragment` section makes it a fragment.
+            for test in text
+                .split("\n#data\n")
+                .map(|t| t.trim_start_matches("#data\n"))
+            {
+                let Some((data, sections)) = test.split_once("\n#errors") else {
+                    continue;
+                };
+                if !sections.contains("\n#document-fragment\n") {
+                    docs.push((name.clone(), data.to_owned()));
+                }
+            }
+        }
+        docs
+    }
+
+    /// The HTML conformance suite's documents, read by each reader under
+    /// each plan: no reader disagrees with the tree on one it takes on, and
+    /// each takes on most of them (when this test was written: 1,600
+    /// documents, three plans; the fast reader took on 2,532 of the 4,800
+    /// readings, the html5ever stream 4,272). A first step to issue 26's
+    /// conformance check, which compares the readers call by call.
+    #[test]
+    fn every_reader_agrees_with_the_tree_on_the_html5lib_documents() {
+        let docs = html5lib_documents();
+        assert!(docs.len() > 1500, "{} documents", docs.len());
+        let url = page_url();
+        let (mut fast, mut stream, mut readings) = (0, 0, 0);
+        for plan in plans() {
+            for (name, doc) in &docs {
+                readings += 1;
+                let tree = from_dom(&parse(doc, None).unwrap(), &url, &plan, None).unwrap();
+                if let Ok(got) = extract(doc, &url, &plan, None).unwrap() {
+                    assert_eq!(got, tree, "the fast reader, {name}: {doc:?}");
+                    fast += 1;
+                }
+                if let Ok(got) = crate::page::stream::extract(doc, &url, &plan, None).unwrap() {
+                    assert_eq!(got, tree, "the stream, {name}: {doc:?}");
+                    stream += 1;
+                }
+            }
+        }
+        eprintln!(
+            "{} html5lib documents, {readings} readings: the fast reader took on {fast}, \
+             the stream {stream}; the rest gave up",
+            docs.len()
+        );
+        assert!(
+            fast * 2 > readings,
+            "the fast reader took on {fast} of {readings}"
+        );
+        assert!(
+            stream * 10 > readings * 8,
+            "the stream took on {stream} of {readings}"
+        );
+    }
+
     /// The differential check on every fixture page and every deliberately
     /// broken one: the fast reader gives up or says what the tree says.
     #[test]
