@@ -15,7 +15,7 @@
 use crate::content::may_be_html;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
-use crate::keys::{CREDENTIALS, Keys, without_userinfo};
+use crate::keys::{Headers, Keys};
 use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
 use crate::robots::RobotsCache;
@@ -33,7 +33,8 @@ pub struct Fetcher {
     /// The same settings with no idle pool: the once-more of a request
     /// whose pooled connection the server had closed goes on a fresh one.
     fresh: reqwest::Client,
-    headers: HeaderMap,
+    /// `-H`, credentials apart.
+    headers: Headers,
     timeout: Duration,
     max_body: u64,
     /// `--rate` and `--host-rate`.
@@ -202,7 +203,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             fresh,
-            headers: opts.headers,
+            headers: Headers::new(opts.headers),
             timeout: opts.timeout,
             max_body: opts.max_body,
             keep_every_body: opts.keep_every_body,
@@ -302,20 +303,7 @@ impl Fetcher {
         chain: &mut Chain,
         out: &mut Fetched,
     ) -> Result<Option<Url>, Failure> {
-        let mut headers = self.headers.clone();
-        let admitted = chain.keys.admit(current);
-        if !admitted {
-            for name in &CREDENTIALS {
-                headers.remove(name);
-            }
-        }
-        // A `user:password@` that is not the user's to send here is not
-        // sent (reqwest would send it as Basic credentials).
-        let target = if admitted || !has_userinfo(current) {
-            current.clone()
-        } else {
-            without_userinfo(current)
-        };
+        let (mut headers, target) = self.headers.for_request(&chain.keys, current);
         let conditional = chain
             .conditional
             .as_ref()
@@ -440,11 +428,6 @@ impl Fetcher {
         }
         Ok(None)
     }
-}
-
-/// Tells whether `url` holds a `user:password@`.
-fn has_userinfo(url: &Url) -> bool {
-    !url.username().is_empty() || url.password().is_some()
 }
 
 /// Adds `If-None-Match` and `If-Modified-Since` from `c` to `headers`,

@@ -22,26 +22,49 @@ pub const CREDENTIALS: [HeaderName; 3] = [
     header::PROXY_AUTHORIZATION,
 ];
 
-/// Splits `-H` headers into those every request carries and the
-/// credentials, which only an admitted origin gets.
-pub fn split(mut headers: HeaderMap) -> (HeaderMap, HeaderMap) {
-    let mut credentials = HeaderMap::new();
-    for name in &CREDENTIALS {
-        for value in headers.get_all(name) {
-            credentials.append(name.clone(), value.clone());
-        }
-        headers.remove(name);
-    }
-    (headers, credentials)
+/// The `-H` headers, split once: those every request carries, and the
+/// credentials, which only a request that its [`Keys`] admit carries. Pages,
+/// sitemaps and robots.txt requests all take theirs from here.
+#[derive(Debug, Clone, Default)]
+pub struct Headers {
+    plain: HeaderMap,
+    credentials: HeaderMap,
 }
 
-/// `url` without its `user:password@`, which the HTTP client would send.
-pub fn without_userinfo(url: &Url) -> Url {
-    let mut url = url.clone();
-    // Only URLs that cannot have credentials refuse these.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url
+impl Headers {
+    /// Splits `headers`.
+    pub fn new(mut headers: HeaderMap) -> Headers {
+        let mut credentials = HeaderMap::new();
+        for name in &CREDENTIALS {
+            for value in headers.get_all(name) {
+                credentials.append(name.clone(), value.clone());
+            }
+            headers.remove(name);
+        }
+        Headers {
+            plain: headers,
+            credentials,
+        }
+    }
+
+    /// What a request to `url` with `keys` sends: the headers, with the
+    /// credentials when the keys admit `url`, and the URL to request, whose
+    /// `user:password@` is dropped when they do not (reqwest would send it
+    /// as Basic credentials).
+    pub fn for_request(&self, keys: &Keys, url: &Url) -> (HeaderMap, Url) {
+        let mut headers = self.plain.clone();
+        let mut url = url.clone();
+        if keys.admit(&url) {
+            for (name, value) in &self.credentials {
+                headers.append(name, value.clone());
+            }
+        } else if !url.username().is_empty() || url.password().is_some() {
+            // Only URLs that cannot have credentials refuse these.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+        (headers, url)
+    }
 }
 
 /// `text` with the userinfo of every URL in it masked: `user:***@` for a
@@ -200,19 +223,23 @@ mod tests {
     }
 
     #[test]
-    fn credentials_are_split_from_the_other_headers() {
+    fn credentials_go_only_with_requests_the_keys_admit() {
         let mut h = HeaderMap::new();
         h.append("authorization", "Bearer t".parse().unwrap());
         h.append("cookie", "a=1".parse().unwrap());
         h.append("cookie", "b=2".parse().unwrap());
         h.append("x-test", "yes".parse().unwrap());
-        let (plain, secret) = split(h);
-        assert_eq!(plain.len(), 1);
-        assert_eq!(plain["x-test"], "yes");
-        assert_eq!(secret.get_all("cookie").iter().count(), 2);
-        assert_eq!(secret["authorization"], "Bearer t");
-        let bare = without_userinfo(&u("http://u:p@a.test:1/x"));
-        assert_eq!(bare.as_str(), "http://a.test:1/x");
+        let headers = Headers::new(h);
+        let keys = Keys::of(&u("http://a.test:1/"));
+        let (sent, url) = headers.for_request(&keys, &u("http://u:p@a.test:1/x"));
+        assert_eq!(url.as_str(), "http://u:p@a.test:1/x");
+        assert_eq!(sent["x-test"], "yes");
+        assert_eq!(sent["authorization"], "Bearer t");
+        assert_eq!(sent.get_all("cookie").iter().count(), 2);
+        let (sent, url) = headers.for_request(&keys, &u("http://u:p@a.test:2/x"));
+        assert_eq!(url.as_str(), "http://a.test:2/x");
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent["x-test"], "yes");
     }
 
     #[test]

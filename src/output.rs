@@ -85,9 +85,6 @@ pub fn write_all<W: Write>(
                 }
             }
         };
-        if w.opts.hung_up.load(Ordering::Relaxed) {
-            w.tally.closed = true;
-        }
         if w.tally.closed {
             continue;
         }
@@ -135,21 +132,18 @@ pub fn watch_stdout(gone: CancellationToken, hung_up: Arc<AtomicBool>) {
             tv_nsec: 200_000_000,
         };
         while !gone.is_cancelled() {
-            // No events asked for: poll reports only errors and hang-ups.
+            // No events asked for: poll reports only errors, hang-ups and a
+            // descriptor it cannot watch (closed, say: nothing to do).
             let mut fds = [PollFd::new(&stdout, PollFlags::empty())];
-            let revents = match poll(&mut fds, Some(&tick)) {
-                Ok(0) => continue,
-                Ok(_) => fds[0].revents(),
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(_) => return,
-            };
-            if revents.intersects(PollFlags::ERR | PollFlags::HUP) {
-                hung_up.store(true, Ordering::Relaxed);
-                gone.cancel();
-                return;
+            match poll(&mut fds, Some(&tick)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => {}
+                Ok(_) if fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP) => {
+                    hung_up.store(true, Ordering::Relaxed);
+                    gone.cancel();
+                    return;
+                }
+                Ok(_) | Err(_) => return,
             }
-            // Not a descriptor poll can watch (closed, say): nothing to do.
-            return;
         }
     };
     if let Err(e) = std::thread::Builder::new()

@@ -310,6 +310,20 @@ mod tests {
         f
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.jsonl");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = Previous::open(&fifo).err().unwrap();
+        assert!(err.to_string().contains("regular file"), "{err}");
+    }
+
     #[test]
     fn indexes_records_and_reads_the_latest_back() {
         let f = file_with(

@@ -8,7 +8,7 @@
 //! a record of kind `sitemap`; the run goes on.
 
 use crate::http::{self, ClientOptions};
-use crate::keys::Keys;
+use crate::keys::{Headers, Keys};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use reqwest::header::HeaderMap;
@@ -23,8 +23,8 @@ pub const MAX_DEPTH: usize = 4;
 /// Fetches sitemaps with the run's User-Agent, headers and timeouts.
 pub struct SitemapClient {
     client: reqwest::Client,
-    /// `-H` credentials, sent only where a sitemap's keys admit them.
-    credentials: HeaderMap,
+    /// `-H`, its credentials sent only where a sitemap's keys admit them.
+    headers: Headers,
     timeout: Duration,
 }
 
@@ -47,11 +47,9 @@ impl SitemapClient {
         headers: HeaderMap,
         timeout: Duration,
     ) -> reqwest::Result<SitemapClient> {
-        let (headers, credentials) = crate::keys::split(headers);
-        let client = client.builder().default_headers(headers).build()?;
         Ok(SitemapClient {
-            client,
-            credentials,
+            client: client.builder().build()?,
+            headers: Headers::new(headers),
             timeout,
         })
     }
@@ -117,12 +115,11 @@ impl SitemapClient {
     /// does).
     async fn body_capped(&self, url: &str, cap: u64, keys: &Keys) -> Result<Vec<u8>, String> {
         let url = url::Url::parse(url).map_err(|e| format!("not a valid sitemap URL: {e}"))?;
-        let request = if keys.admit(&url) {
-            self.client.get(url).headers(self.credentials.clone())
-        } else {
-            self.client.get(crate::keys::without_userinfo(&url))
-        };
-        let mut resp = request
+        let (headers, url) = self.headers.for_request(keys, &url);
+        let mut resp = self
+            .client
+            .get(url)
+            .headers(headers)
             .send()
             .await
             .map_err(|e| format!("cannot fetch the sitemap: {}", http::describe(&e)))?;
