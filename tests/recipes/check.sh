@@ -3,7 +3,7 @@
 # only) and checks its output. The recipes are copied here, not read from
 # the markdown (the checks need their own inputs and outputs): change both
 # together. Each recipe's comment, `# N. Title`, is the title of its section
-# there; tests/docs.rs checks that they match, in order, and runs this
+# there; tests/it/docs.rs checks that they match, in order, and runs this
 # script. By hand, after `cargo build`:
 #   bash tests/recipes/check.sh        (TRAWL=/path/to/trawl to override,
 #                                       PORT=N for a port other than 8765)

@@ -4,14 +4,14 @@
 //! the user sees (records, exit status, stderr, timing bounds with generous
 //! slack) and what the server saw (requests in flight).
 
-mod support;
+use crate::support;
 
+use crate::support::{Server, by_url, kind, records, run, signal, trawl, wait_exit};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::{Server, by_url, kind, records, run, signal, trawl, wait_exit};
 
 /// Starts trawl with piped stdout; a thread forwards each line with the
 /// time it arrived.
@@ -188,7 +188,7 @@ fn hanging_host_does_not_slow_a_fast_host() {
 
 /// Fetches `path` with `-t 1s` and checks it ends as a timeout well under
 /// 3 s; returns the record. One attempt: this is the deadline of an
-/// attempt (retries are tested in tests/politeness.rs).
+/// attempt (retries are tested in tests/it/politeness.rs).
 fn timed_out_record(path: &str) -> Value {
     let s = Server::start();
     let start = Instant::now();

@@ -7,7 +7,7 @@
 //! must hold the recipes `tests/recipes/check.sh` checks, which runs here
 //! too.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

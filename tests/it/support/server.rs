@@ -25,15 +25,12 @@ use std::time::Instant;
 #[derive(Debug, Clone)]
 pub struct Span {
     // The server only writes it, and not every test binary reads it.
-    #[allow(dead_code)]
     pub path: String,
     pub start: Instant,
     pub end: Option<Instant>,
     /// The request's headers.
-    #[allow(dead_code)]
     pub headers: HeaderMap,
     /// The response's status, once the handler answered.
-    #[allow(dead_code)]
     pub status: Option<u16>,
 }
 
@@ -64,8 +61,6 @@ pub struct Server {
     stats: Arc<Stats>,
 }
 
-// Each test binary calls only some of these (tests/help.rs none).
-#[allow(dead_code)]
 impl Server {
     /// The path and query of each request, in arrival order.
     pub fn paths(&self) -> Vec<String> {

@@ -1,9 +1,7 @@
 //! The files that run trawl on many machines parse, have the shape their
 //! engines need, and only use flags trawl has.
 
-mod support;
-
-use support::{Server, fixture, records, trawl};
+use crate::support::{Server, fixture, records, trawl};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn load(rel: &str) -> Vec<Yaml> {

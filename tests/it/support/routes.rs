@@ -83,7 +83,6 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
 
 /// A file under fixtures/ (the page route serves fixtures/pages).
 // Not every test binary calls it.
-#[allow(dead_code)]
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -405,7 +404,6 @@ fn bomb_bytes() -> &'static [u8] {
 /// Builds the gzip bomb now, so that the first request for it is not
 /// slowed by the build (seconds of CPU on a busy machine).
 // Not every test binary calls it.
-#[allow(dead_code)]
 pub fn prepare_bomb() {
     bomb_bytes();
 }

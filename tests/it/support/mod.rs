@@ -9,11 +9,8 @@
 //! - `records`: decoding records and validating them against the schema;
 //! - `site`: a generated web site for the crawl tests, and its model.
 //!
-//! Every test binary compiles all of it and uses a part, so what tests
-//! call is `#[allow(dead_code)]`: `run` and `records` whole, and in the
-//! other modules only what tests use. Such an item also keeps alive
-//! all it reaches, so a private helper nothing reaches (a route handler
-//! left out of the router, say) still warns.
+//! The tests are one binary (`tests/it/main.rs`), so a helper no test
+//! uses warns as dead code.
 
 mod faults;
 mod records;
@@ -22,14 +19,8 @@ mod run;
 mod server;
 pub mod site;
 
-// What tests use, by name; each test binary uses only some of it.
-#[allow(unused_imports)]
 pub use faults::{blackhole, raw_server};
-#[allow(unused_imports)]
 pub use records::{by_url, kind, record, records, schema, validate};
-#[allow(unused_imports)]
 pub use routes::{fixture, prepare_bomb};
-#[allow(unused_imports)]
 pub use run::{isolate, run, signal, trawl, wait_exit};
-#[allow(unused_imports)]
 pub use server::{Server, Span};

@@ -1,9 +1,9 @@
 //! End-to-end tests of the CI checks: `--expect`, `--expect-text`,
 //! `--max-latency`, `--max-failures` and `--allow-failures`.
 
-mod support;
+use crate::support;
 
-use support::{Server, by_url, kind, run};
+use crate::support::{Server, by_url, kind, run};
 
 #[test]
 fn expectations_pass_and_fail_by_selector_and_text() {

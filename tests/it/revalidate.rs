@@ -4,12 +4,12 @@
 //! what the server saw: which conditional headers came, and how many 304s
 //! and 200s went back.
 
-mod support;
+use crate::support;
 
+use crate::support::{Server, by_url, records, trawl};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use support::{Server, by_url, records, trawl};
 
 /// Runs trawl with `args`; returns (records written to `out`, stderr, exit).
 fn run_to(args: &[&str], out: &Path) -> (Vec<Value>, String, i32) {

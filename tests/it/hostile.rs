@@ -3,8 +3,9 @@
 //! corrupt compression, poisoned redirects). Each URL must get exactly one
 //! record of a documented kind, within `--timeout`, and the run goes on.
 
-mod support;
+use crate::support;
 
+use crate::support::{by_url, kind, run};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::Value;
@@ -13,7 +14,6 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{by_url, kind, run};
 
 /// What the connection does after a route has answered.
 enum Then {

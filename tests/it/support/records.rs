@@ -2,9 +2,6 @@
 //! against the published schema (`schema/record.schema.json`), and looked
 //! up by URL or error kind.
 
-// Each test binary calls only some of these helpers.
-#![allow(dead_code)]
-
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;

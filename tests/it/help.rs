@@ -4,11 +4,9 @@
 //! the headings in their order; `-h` must stay short; the completion
 //! scripts must parse and the man page must render without warnings.
 
-mod support;
-
+use crate::support::trawl;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use support::trawl;
 
 /// Every flag of the contract and its default where it has one, copied
 /// from the project's contract (`../shared/CONTRACT.md`: the Input,

@@ -3,7 +3,7 @@
 //! other test runs through `support::records` means something), and its
 //! list of error kinds is the code's.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

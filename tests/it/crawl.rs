@@ -5,12 +5,12 @@
 //! itself and checks both what the server saw (which paths, how many
 //! times) and the records (one per page, with its depth and parent).
 
-mod support;
+use crate::support;
 
+use crate::support::site::{self, Answer};
+use crate::support::{Server, by_url, kind, run};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use support::site::{self, Answer};
-use support::{Server, by_url, kind, run};
 
 /// Requests per path, as the server saw them.
 fn hits(server: &Server) -> BTreeMap<String, usize> {

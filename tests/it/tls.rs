@@ -3,8 +3,9 @@
 //! `tls`; trusted with `--cacert` (or `SSL_CERT_FILE`), it is ok, over
 //! HTTP/2 when the server offers it.
 
-mod support;
+use crate::support;
 
+use crate::support::{kind, run, trawl};
 use axum::Router;
 use axum::extract::Request;
 use axum::response::Html;
@@ -13,7 +14,6 @@ use rcgen::{
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
-use support::{kind, run, trawl};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};

@@ -2,9 +2,6 @@
 //! its output decoded into validated records; waiting for it to exit, and
 //! signalling it.
 
-// Each test binary calls only some of these helpers.
-#![allow(dead_code)]
-
 use super::records::records;
 use serde_json::Value;
 use std::time::{Duration, Instant};

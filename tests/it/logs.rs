@@ -2,9 +2,9 @@
 //! stderr only, one line per URL, decisions at `-vv`, colours only when
 //! asked for or on a terminal, and lines that do not tear the progress bar.
 
-mod support;
+use crate::support;
 
-use support::{Server, run};
+use crate::support::{Server, run};
 
 /// The lines of `stderr` that mention `needle`.
 fn lines_with<'a>(stderr: &'a str, needle: &str) -> Vec<&'a str> {

@@ -1,13 +1,11 @@
 //! End-to-end tests of runs that outgrow one sitting or one machine:
 //! `--resume` after an interrupt or a crash, and `--shard`.
 
-mod support;
-
+use crate::support::{Server, by_url, records, run, signal, trawl, wait_exit};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use support::{Server, by_url, records, run, signal, trawl, wait_exit};
 
 /// Starts trawl writing to `out`, reading `list` from a file.
 fn start(list: &Path, out: &Path, extra: &[&str]) -> Child {

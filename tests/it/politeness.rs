@@ -1,10 +1,10 @@
 //! End-to-end tests of politeness: `--rate`, `--host-rate`, `--burst`,
 //! as the server saw the requests arrive.
 
-mod support;
+use crate::support;
 
+use crate::support::{Server, run};
 use std::time::{Duration, Instant};
-use support::{Server, run};
 
 /// Asserts that no `n + 1` consecutive arrivals fall within `window`. The
 /// server sees arrivals, not sends: a request the OS delayed (a new

@@ -10,13 +10,11 @@
 //! that every process it starts inherits. Each test gives trawl its own
 //! `TMPDIR`, where the browser's profile must not outlive it.
 
-mod support;
-
+use crate::support::{Server, by_url, kind, records, signal, trawl, wait_exit};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Server, by_url, kind, records, signal, trawl, wait_exit};
 
 /// Whether a browser is there to test with; says so when it is not.
 fn browser_found() -> bool {

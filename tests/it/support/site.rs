@@ -15,9 +15,6 @@
 //! writes it out as HTML (relative hrefs, `<base>`, fragments, `mailto:`),
 //! and the tests resolve it to walk the site themselves.
 
-// Each test binary uses only part of it.
-#![allow(dead_code)]
-
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 

@@ -1,13 +1,13 @@
 //! End-to-end tests of extraction: `-s`, `--links`, `--meta` and charsets,
 //! through the real binary against fixture pages on a loopback server.
 
-mod support;
+use crate::support;
 
+use crate::support::{Server, by_url, fixture, run, trawl};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use support::{Server, by_url, fixture, run, trawl};
 
 /// The flags the expected records of `fixtures/expected/tricky.json` were
 /// made with.

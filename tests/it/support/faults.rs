@@ -214,7 +214,6 @@ pub(super) async fn chunked_cut(ConnectInfo(conn): ConnectInfo<Conn>) -> Respons
 /// request head, writes `reply` and closes (dropping the socket with
 /// unread data makes the kernel send a reset).
 // Not every test binary calls it.
-#[allow(dead_code)]
 pub fn raw_server(reply: &'static [u8]) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -238,7 +237,6 @@ pub fn raw_server(reply: &'static [u8]) -> SocketAddr {
 /// loopback stand-in for an unreachable host). Returns its address and the
 /// sockets that fill the queue, which must live as long as the test.
 // Not every test binary calls it.
-#[allow(dead_code)]
 pub fn blackhole() -> (SocketAddr, Vec<std::net::TcpStream>) {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
