@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long run of the property tests (src/props.rs): every parser that reads outside
+# The long run of the property tests (each module's `props`, beside the code): every parser that reads outside
 # input, PROPTEST_CASES cases a property (100,000 by default; `cargo test` runs 64).
 # Release build, so the HTML and robots deadlines are those of a real run. Prints each
 # property's wall time and the total; a failing property prints the smallest input it
@@ -10,15 +10,23 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PROPTEST_CASES="${PROPTEST_CASES:-100000}"
-# Only the library's unit-test binary (the properties live there).
-cargo test --release --lib --no-run --quiet
-names=$(cargo test --release --quiet --lib props:: -- --list 2>/dev/null | sed -n 's/: test$//p')
-echo "== $(echo "$names" | wc -l) properties, $PROPTEST_CASES cases each (release build)"
+# Only the libraries' unit-test binaries (the properties live there): trawl's
+# and the page engine's.
+cargo test --release --lib --workspace --no-run --quiet
+names=""
+for pkg in trawl trawl-page; do
+  for n in $(cargo test --release --quiet -p "$pkg" --lib -- --list 2>/dev/null | sed -n 's/: test$//p' | grep -E '(^|::)props::|never_differs'); do
+    names="$names $pkg:$n"
+  done
+done
+echo "== $(echo $names | wc -w) properties, $PROPTEST_CASES cases each (release build)"
 failed=0
 start=$(date +%s)
-for name in $names; do
+for item in $names; do
+  pkg=${item%%:*}
+  name=${item#*:}
   t0=$(date +%s.%N)
-  if cargo test --release --quiet --lib "$name" -- --exact >/tmp/proptest-long.$$ 2>&1; then
+  if cargo test --release --quiet -p "$pkg" --lib "$name" -- --exact >/tmp/proptest-long.$$ 2>&1; then
     verdict=ok
   else
     verdict=FAILED

@@ -9,7 +9,6 @@ use crate::crawl::CrawlOptions;
 use crate::fetch::FetchOptions;
 use crate::http::ClientOptions;
 use crate::input::Source;
-use crate::page::Plan;
 use crate::progress::ProgressWhen;
 use crate::rate::Rate;
 use crate::render::RenderOptions;
@@ -20,6 +19,7 @@ use reqwest::header::HeaderMap;
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::time::Duration;
+use trawl_page::Plan;
 
 /// Everything a run needs, already checked.
 #[derive(Debug, Clone)]

@@ -12,7 +12,6 @@
 //!
 //! This module does not decide whether a status is ok, nor parse anything.
 
-use crate::content::may_be_html;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
 use crate::keys::{Headers, Keys};
@@ -25,6 +24,7 @@ use reqwest::redirect::Policy;
 use sha2::{Digest, Sha256};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
+use trawl_page::content::may_be_html;
 use url::Url;
 
 /// The shared client and the limits of an attempt.

@@ -279,3 +279,24 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+    use std::time::Duration;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// `Retry-After`: seconds are seconds; a date in the past is no wait;
+        /// anything else is a wait or nothing, never a panic.
+        #[test]
+        fn retry_after_reads_seconds_dates_and_junk(secs in any::<u64>(), junk in any::<String>(), past in 0u64..1_000_000_000) {
+            use crate::http::retry_after;
+            prop_assert_eq!(retry_after(&secs.to_string()), Some(Duration::from_secs(secs)));
+            let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(past));
+            prop_assert_eq!(retry_after(&date), Some(Duration::ZERO));
+            let _ = retry_after(&junk);
+        }
+    }
+}

@@ -897,3 +897,34 @@ mod tests {
         assert_eq!(buf, b"https://ok.test/\n");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use crate::testing::url_like;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// An input line classifies without panic; a URL is http(s) with a
+        /// host, and its key is a fixed point: normalising it again changes
+        /// nothing, so a repeat is caught however it was written.
+        #[test]
+        fn input_lines_classify_and_their_key_is_stable(
+            raw in prop_oneof![url_like(), any::<String>()]
+        ) {
+            use crate::input::{Line, classify};
+            let line = classify(&raw);
+            if let Line::Url(url) = &line {
+                prop_assert!(matches!(url.scheme(), "http" | "https"));
+                prop_assert!(url.host_str().is_some_and(|h| !h.is_empty()));
+                let key = line.key(raw.trim()).unwrap_or_default().to_owned();
+                match classify(&key) {
+                    Line::Url(again) => prop_assert_eq!(again.as_str(), key.as_str()),
+                    other => prop_assert!(false, "key {key:?} classifies as {other:?}"),
+                }
+                prop_assert_eq!(crate::resume::key_of(&key), Some(key.clone()));
+            }
+        }
+    }
+}

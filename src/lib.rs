@@ -9,7 +9,8 @@
 //! # Layout
 //! Dependencies point one way: the binary's `cli` builds a [`Config`];
 //! `pipeline` runs it over `input`, `fetch` (with `http`, `hosts`, `rate`,
-//! `robots`) and `page`; records go through `output` to `report` and
+//! `robots`) and the page engine (the `trawl-page` crate, on the parse
+//! pool); records go through `output` to `report` and
 //! `progress`. No module below `config` imports it: each receives the few
 //! values it needs.
 //! * `config`: the checked settings of a run.
@@ -22,15 +23,14 @@
 //! * `outfile`: reading trawl's own output back, a line at a time.
 //! * `revalidate`: `--revalidate`, an earlier output file as the cache:
 //!   its index, and what its records allow.
-//! * `pipeline`: the dispatcher, retries, and judging a fetch into a record.
+//! * `pipeline`: the dispatcher, retries, the parse pool, and judging a
+//!   fetch into a record.
 //! * `hosts`: per-host slots (`--per-host`).
 //! * `fetch`: one attempt at one URL, its redirects and its capped body.
 //! * `keys`: which origin may receive the user's credentials.
 //! * `http`: what every client shares: settings, capped reads, error kinds.
 //! * `rate`: `--rate`, `--host-rate`, `--burst`.
 //! * `robots`: `--robots`, robots.txt per origin, and its Crawl-delay.
-//! * `content`: whether a body is HTML, and its text encoding.
-//! * `page`: title, selectors, links and meta, on the parse pool.
 //! * `record`: the JSON Lines record and its error kinds.
 //! * `render`: `--render`, pages rendered in headless Chromium.
 //! * `output`: the single writer; `summary`: its tallies and the summary.
@@ -42,7 +42,6 @@
 //! modules themselves are private.
 
 mod config;
-mod content;
 mod crawl;
 mod fetch;
 mod hosts;
@@ -52,7 +51,6 @@ mod keys;
 mod logging;
 mod outfile;
 mod output;
-mod page;
 mod pipeline;
 mod progress;
 mod rate;
@@ -69,14 +67,12 @@ mod summary;
 mod units;
 
 #[cfg(test)]
-mod props;
+mod testing;
 
 pub use config::Config;
 pub use crawl::{CrawlOptions, Filters, Scope};
 pub use input::Source;
 pub use logging::{ColorWhen, colour as log_colour, init as init_logging};
-pub use page::Plan;
-pub use page::select::{Expect, Selection};
 pub use pipeline::{Outcome, run};
 pub use progress::{Progress, ProgressWhen};
 pub use rate::Rate;
@@ -85,4 +81,6 @@ pub use report::{ReportOptions, github_from_env};
 pub use resume::{Resumed, append as resume_append, prepare as resume_prepare};
 pub use revalidate::Previous;
 pub use shard::{Shard, ShardBy};
+pub use trawl_page::Plan;
+pub use trawl_page::select::{Expect, Selection};
 pub use units::{Allowance, StatusSet, parse_duration, parse_size};

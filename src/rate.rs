@@ -159,3 +159,33 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+    use std::time::Duration;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// A rate prints and parses back to itself; one that parses is never
+        /// zero nor faster than a request a nanosecond.
+        #[test]
+        fn rates_round_trip(
+            n in 1u32..100_000,
+            per_ms in 1u64..100_000_000,
+            junk in any::<String>(),
+        ) {
+            use crate::rate::Rate;
+            let rate = Rate { n, per: Duration::from_millis(per_ms) };
+            if rate.per / n >= Duration::from_nanos(1) {
+                let printed = rate.to_string();
+                prop_assert_eq!(printed.parse::<Rate>(), Ok(rate), "{}", printed);
+            }
+            if let Ok(any) = junk.parse::<Rate>() {
+                prop_assert!(any.n > 0 && any.per / any.n >= Duration::from_nanos(1));
+                prop_assert_eq!(any.to_string().parse::<Rate>(), Ok(any));
+            }
+        }
+    }
+}

@@ -5,11 +5,11 @@
 //! kinds. It does not decide what a record says (that is `fetch` and
 //! `extract`) nor how it is written (`output`).
 
-use crate::page::meta::Meta;
-use crate::page::select::Fields;
 use serde::Serialize;
 use serde_json::Value;
 use std::time::SystemTime;
+use trawl_page::meta::Meta;
+use trawl_page::select::Fields;
 
 /// One line of output: what happened to one input URL.
 ///
@@ -354,6 +354,44 @@ mod tests {
             ErrorKind::Render,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use trawl_page::select::Field;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// Whatever text a page gives (titles, fields, links: control
+        /// characters, U+2028, lone escapes), its record is one line of
+        /// JSON with no character that breaks a line or a terminal.
+        #[test]
+        fn any_page_text_makes_one_line_of_json(
+            title in any::<String>(),
+            one in any::<Option<String>>(),
+            many in prop::collection::vec(any::<String>(), 0..4),
+            links in prop::collection::vec(any::<String>(), 0..4),
+        ) {
+            let mut rec = Record::empty("https://a.test/".into());
+            rec.title = Some(title);
+            rec.fields = Some(Some(Fields(vec![
+                ("one".into(), Field::One(one)),
+                ("many".into(), Field::Many(many)),
+            ])));
+            rec.links = Some(Some(links));
+            let mut line = Vec::new();
+            write_json_line(&rec, &mut line).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let text = String::from_utf8(line).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(text.lines().count(), 1);
+            let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+            prop_assert!(!text.chars().any(breaks), "{}", text);
+            let back: serde_json::Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&back["title"], &serde_json::Value::String(rec.title.clone().unwrap_or_default()));
         }
     }
 }

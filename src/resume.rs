@@ -188,3 +188,78 @@ mod tests {
         assert!(got.torn.is_none());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use crate::testing::url_like;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// The resume reader, on any bytes: a file of records ends with their
+        /// URLs done and nothing cut; a torn last line that is the beginning of
+        /// a record is cut off and reported; any other last line without a
+        /// newline, and a complete line that is not a record, are refused with
+        /// the file left as it was. Never a panic.
+        #[test]
+        fn the_resume_reader_takes_records_cuts_torn_lines_and_refuses_garbage(
+            urls in prop::collection::vec(url_like(), 0..8),
+            tail in prop::collection::vec(any::<u8>(), 0..64),
+            cut in any::<prop::sample::Index>(),
+            torn_record in any::<bool>(),
+            garbage in prop::collection::vec(any::<u8>(), 0..64),
+        ) {
+            use crate::record::{Record, write_json_line};
+            let fail = |e: &dyn std::fmt::Display| TestCaseError::fail(e.to_string());
+            let dir = tempfile::tempdir().map_err(|e| fail(&e))?;
+            let path = dir.path().join("out.jsonl");
+            let mut file = Vec::new();
+            for u in &urls {
+                write_json_line(&Record::empty(u.clone()), &mut file).map_err(|e| fail(&e))?;
+                file.push(b'\n');
+            }
+            let whole = file.len() as u64;
+            // The last line: a record cut short anywhere, or any bytes, without
+            // a newline.
+            let torn: Vec<u8> = if torn_record {
+                let mut line = Vec::new();
+                write_json_line(&Record::empty("https://a.test/".into()), &mut line).map_err(|e| fail(&e))?;
+                line.truncate(cut.index(line.len()));
+                line
+            } else {
+                tail.iter().copied().filter(|&b| b != b'\n').collect()
+            };
+            let start = b"{\"url\":";
+            let n = torn.len().min(start.len());
+            let record_start = torn[..n] == start[..n];
+            file.extend_from_slice(&torn);
+            std::fs::write(&path, &file).map_err(|e| fail(&e))?;
+            match crate::resume::prepare(&path) {
+                Ok(got) => {
+                    prop_assert!(record_start, "{:?} was cut", String::from_utf8_lossy(&torn));
+                    prop_assert_eq!(got.records, urls.len() as u64);
+                    prop_assert_eq!(got.torn.is_some(), !torn.is_empty());
+                    prop_assert_eq!(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0), whole);
+                    for u in &urls {
+                        if let Some(key) = crate::resume::key_of(u) {
+                            prop_assert!(got.done.contains(&key), "{u:?}");
+                        }
+                    }
+                }
+                Err(_) => {
+                    prop_assert!(!record_start, "{:?} was refused", String::from_utf8_lossy(&torn));
+                    prop_assert_eq!(std::fs::read(&path).map_err(|e| fail(&e))?, file);
+                }
+            }
+            // A complete line of garbage (a NUL, say) is not a record.
+            let mut bad = garbage.clone();
+            bad.retain(|&b| b != b'\n');
+            bad.push(0);
+            bad.push(b'\n');
+            std::fs::write(&path, &bad).map_err(|e| fail(&e))?;
+            prop_assert!(crate::resume::prepare(&path).is_err());
+            prop_assert_eq!(std::fs::read(&path).map_err(|e| fail(&e))?, bad);
+        }
+    }
+}

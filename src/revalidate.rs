@@ -15,15 +15,15 @@
 
 use crate::fetch::Conditional;
 use crate::outfile::{Line, Lines};
-use crate::page::Plan;
-use crate::page::meta::Meta;
-use crate::page::select::{Field, Fields};
 use crate::resume::key_of;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
+use trawl_page::Plan;
+use trawl_page::meta::Meta;
+use trawl_page::select::{Field, Fields};
 use url::Url;
 
 /// An indexed earlier output file.

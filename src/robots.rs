@@ -223,3 +223,45 @@ mod tests {
         assert!(other.allowed("http://h.test/private/ok"));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
+
+    /// robots.txt text with the lines that matter and the junk that does not.
+    fn robots_txt() -> impl Strategy<Value = String> {
+        let line = prop_oneof![
+            Just("User-agent: *".to_owned()),
+            Just("User-agent: trawl".to_owned()),
+            "(Dis)?[aA]llow: /[a-z*$%/?=.]{0,12}",
+            "Crawl-delay: [0-9.e+-]{0,6}",
+            "Sitemap: [a-z:/.]{0,12}",
+            "[#a-zA-Z*$: /\u{0}\u{feff}]{0,20}",
+            Just("Disallow: /*****************************************a$".to_owned()),
+        ];
+        prop::collection::vec(line, 0..40).prop_map(|l| l.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// The robots.txt matcher: any file and any path answer within a
+        /// deadline; a file without a Disallow line allows everything.
+        #[test]
+        fn the_robots_matcher_answers_in_time(
+            txt in prop_oneof![robots_txt(), any::<String>()],
+            path in "/[a-z*$%/?=.]{0,30}",
+        ) {
+            let began = Instant::now();
+            let url = format!("http://a.test{path}");
+            if let Ok(robot) = texting_robots::Robot::new("trawl", txt.as_bytes()) {
+                let allowed = robot.allowed(&url);
+                if !txt.to_ascii_lowercase().contains("disallow") {
+                    prop_assert!(allowed, "{txt:?} disallows {url}");
+                }
+            }
+            prop_assert!(began.elapsed() < Duration::from_secs(2), "{:?}", began.elapsed());
+        }
+    }
+}

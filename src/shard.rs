@@ -145,3 +145,30 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// A shard spec that parses prints back the same (`K/N`, 1 <= K <= N),
+        /// and every key falls in exactly one shard.
+        #[test]
+        fn shard_specs_print_back_the_same(
+            k in 1u64..1000, extra in 0u64..1000, junk in any::<String>(), key in any::<String>(),
+        ) {
+            use crate::shard::Shard;
+            let spec = format!("{k}/{}", k + extra);
+            let shard: Shard = spec.parse().map_err(TestCaseError::fail)?;
+            prop_assert_eq!(shard.to_string(), spec);
+            if let Ok(any) = junk.parse::<Shard>() {
+                prop_assert!(1 <= any.k && any.k <= any.n);
+                prop_assert_eq!(any.to_string().parse::<Shard>(), Ok(any));
+            }
+            let s = crate::shard::shard_of(&key, shard.n);
+            prop_assert!((1..=shard.n).contains(&s));
+        }
+    }
+}

@@ -280,3 +280,34 @@ mod tests {
         assert!(gunzip(b"\x1f\x8bnot gzip").unwrap_err().contains("gzip"));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// The sitemap reader: a urlset lists its `<loc>`s in order, trimmed;
+        /// any bytes give URLs or an error, never a panic.
+        #[test]
+        fn sitemaps_list_their_locs(
+            locs in prop::collection::vec("https?://[a-z]{1,8}\\.test/[a-z0-9/?=&]{0,10}", 0..20),
+            index in any::<bool>(),
+            junk in prop::collection::vec(any::<u8>(), 0..512),
+        ) {
+            use crate::sitemap::{Sitemap, parse};
+            let (root, item) = if index { ("sitemapindex", "sitemap") } else { ("urlset", "url") };
+            let mut xml = format!("<?xml version=\"1.0\"?>\n<{root} xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">");
+            for l in &locs {
+                let escaped = l.replace('&', "&amp;");
+                xml.push_str(&format!("<{item}><loc>\n  {escaped} </loc><lastmod>2020</lastmod></{item}>"));
+            }
+            xml.push_str(&format!("</{root}>"));
+            let got = parse(xml.as_bytes()).map_err(TestCaseError::fail)?;
+            let want = if index { Sitemap::Index(locs.clone()) } else { Sitemap::Urls(locs.clone()) };
+            prop_assert_eq!(got, want);
+            let _ = parse(&junk);
+        }
+    }
+}

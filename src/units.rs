@@ -224,3 +224,70 @@ mod tests {
         assert!("abc".parse::<StatusSet>().is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+    use std::time::Duration;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// A duration printed by humantime parses back to itself; anything
+        /// else parses to more than zero or is refused.
+        #[test]
+        fn durations_round_trip(ms in 1u64..10_000_000_000, junk in any::<String>()) {
+            let d = Duration::from_millis(ms);
+            let printed = humantime::format_duration(d).to_string();
+            prop_assert_eq!(crate::units::parse_duration(&printed), Ok(d), "{}", printed);
+            if let Ok(any) = crate::units::parse_duration(&junk) {
+                prop_assert!(!any.is_zero());
+            }
+        }
+
+        /// Sizes: a byte count and every unit mean what they say, exactly, or
+        /// the size is refused (never wraps around). Found: counts past 2^53
+        /// bytes came out rounded (they went through f64).
+        #[test]
+        fn sizes_mean_what_they_say(
+            n in prop_oneof![1u64..10_000, 1u64..u64::MAX],
+            unit in prop_oneof![
+                Just(("", 1u64)), Just(("B", 1)), Just(("k", 1000)), Just(("KB", 1000)),
+                Just(("KiB", 1024)), Just(("mb", 1_000_000)), Just(("MiB", 1 << 20)),
+                Just(("GB", 1_000_000_000)), Just(("GiB", 1 << 30)),
+            ],
+            junk in any::<String>(),
+        ) {
+            let (suffix, factor) = unit;
+            let text = format!("{n}{suffix}");
+            match n.checked_mul(factor) {
+                Some(bytes) => prop_assert_eq!(crate::units::parse_size(&text), Ok(bytes), "{}", text),
+                None => prop_assert!(crate::units::parse_size(&text).is_err(), "{}", text),
+            }
+            let _ = crate::units::parse_size(&junk);
+        }
+
+        /// A status list printed from ranges parses to a set holding exactly
+        /// those statuses.
+        #[test]
+        fn status_lists_hold_what_they_list(
+            ranges in prop::collection::vec((100u16..=999, 0u16..50), 1..6),
+            probe in 0u16..1200,
+            junk in any::<String>(),
+        ) {
+            let ranges: Vec<(u16, u16)> = ranges
+                .into_iter()
+                .map(|(lo, len)| (lo, (lo + len).min(999)))
+                .collect();
+            let text = ranges
+                .iter()
+                .map(|&(lo, hi)| if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") })
+                .collect::<Vec<_>>()
+                .join(",");
+            let set: crate::units::StatusSet = text.parse().map_err(TestCaseError::fail)?;
+            let want = ranges.iter().any(|&(lo, hi)| lo <= probe && probe <= hi);
+            prop_assert_eq!(set.contains(probe), want, "{} {}", text, probe);
+            let _ = junk.parse::<crate::units::StatusSet>();
+        }
+    }
+}

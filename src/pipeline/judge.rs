@@ -3,16 +3,16 @@
 //! (`--expect`, `--expect-text`, `--max-latency`), which count only on an
 //! otherwise good page.
 
-use crate::content::{looks_like_html, may_be_html};
+use super::pool::ParsePool;
 use crate::fetch::Fetched;
-use crate::page::pool::ParsePool;
-use crate::page::{self, Extracted, Plan};
 use crate::record::{ErrorKind, Record, RecordError, RenderInfo};
 use crate::render::Renderer;
 use crate::revalidate::Prior;
 use crate::units::StatusSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use trawl_page::content::{looks_like_html, may_be_html};
+use trawl_page::{self as page, Extracted, Plan};
 
 /// What makes a record ok, and what to read from a page.
 pub(super) struct Judge {

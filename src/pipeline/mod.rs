@@ -33,6 +33,7 @@
 
 mod dispatch;
 mod judge;
+mod pool;
 mod retry;
 
 use crate::config::Config;
@@ -43,7 +44,6 @@ use crate::hosts::Hosts;
 use crate::input::{self, Exclusions, InputStats, Seen, Source};
 use crate::keys::{CREDENTIALS, Named};
 use crate::output::{self, WriterOptions};
-use crate::page::pool::ParsePool;
 use crate::progress::Progress;
 use crate::render::Renderer;
 use crate::report::Reports;
@@ -53,6 +53,7 @@ use crate::summary::Summary;
 use anyhow::Context;
 use dispatch::{Crawl, Dispatcher};
 use judge::Judge;
+use pool::ParsePool;
 use retry::RetryPolicy;
 use std::future::Future;
 use std::io::Write;

@@ -75,7 +75,8 @@ impl RenderWait {
             "load" => Ok(RenderWait::Load),
             "idle" => Ok(RenderWait::Idle),
             "" => Err("expected load, idle or a CSS selector".into()),
-            css => scraper::Selector::parse(css)
+            css => css
+                .parse::<trawl_page::select::Expect>()
                 .map(|_| RenderWait::Selector(css.to_owned()))
                 .map_err(|e| format!("not load, idle or a valid CSS selector: {e}")),
         }

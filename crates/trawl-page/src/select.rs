@@ -719,3 +719,51 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// `NAME=CSS@what` splits at the first `=` and the last `@` outside
+        /// brackets, parentheses and quotes: `=` and `@` inside them stay in
+        /// the selector.
+        #[test]
+        fn selector_specs_keep_their_brackets_and_quotes(
+            name in "[a-z_][a-z0-9_-]{0,8}",
+            many in any::<bool>(),
+            value in "[a-z0-9=@ ._-]{0,8}",
+            quote in prop_oneof![Just('"'), Just('\'')],
+            tag in prop_oneof![Just("a"), Just("img"), Just("div.x"), Just("*")],
+            want in prop_oneof![
+                Just(String::new()),
+                Just("@text".to_owned()),
+                Just("@html".to_owned()),
+                "@[a-z][a-z0-9-]{0,6}",
+            ],
+        ) {
+            use crate::select::{Selection, Want};
+            let css = format!("{tag}[data-v={quote}{value}{quote}]:not([title={quote}@={quote}])");
+            let spec = format!("{name}{}={css}{want}", if many { "[]" } else { "" });
+            let sel: Selection = spec.parse().map_err(|e| TestCaseError::fail(format!("{spec}: {e}")))?;
+            prop_assert_eq!(&sel.name, &name);
+            prop_assert_eq!(sel.many, many);
+            prop_assert_eq!(&sel.css, &css);
+            let expected = match want.as_str() {
+                "" | "@text" => Want::Text,
+                "@html" => Want::Html,
+                attr => Want::Attr(attr[1..].to_owned()),
+            };
+            prop_assert_eq!(sel.want, expected);
+        }
+
+        /// Any spec at all parses or is refused with a message; never a panic.
+        #[test]
+        fn any_selector_spec_parses_or_is_refused(spec in any::<String>()) {
+            let _ = spec.parse::<crate::select::Selection>();
+            let _ = spec.parse::<crate::select::Expect>();
+        }
+    }
+}

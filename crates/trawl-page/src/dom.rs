@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn text_reads_like_a_page() {
-        let doc = crate::page::parse(
+        let doc = crate::parse(
             "<div id=d><p>one  <b>two</b>three</p><p>four</p>\
              <script>var x = 1;</script><style>p{}</style><noscript>no <b>js</b></noscript>\
              <template><p>hidden</p></template> five<br>six &amp; <i>seven</i> </div>",
@@ -495,11 +495,11 @@ mod tests {
             let b = Base::new(&Url::parse(base).unwrap(), None);
             assert!(b.join_simple(raw, true).is_some(), "{raw}");
         }
+        // Cheap cases: sixteen times the configured count.
+        let config = crate::testing::config();
         let mut runner = TestRunner::new(Config {
-            // PROPTEST_CASES for a longer run by hand.
-            cases: crate::page::proptest_cases(4096),
-            failure_persistence: None,
-            ..Config::default()
+            cases: config.cases * 16,
+            ..config
         });
         let raw = prop::collection::vec(
             prop::sample::select(vec![

@@ -1,31 +1,43 @@
-//! What is read out of a page: its title, `-s` fields, links, meta tags and
-//! whether it meets `--expect`.
+//! trawl's page engine: what is read out of one HTML page (its title,
+//! `-s` fields, links, meta tags and whether it meets `--expect`), with no
+//! network, no async runtime and no command line in its dependencies.
 //!
-//! Everything here is synchronous and CPU-bound: the pipeline calls it on
-//! the parse pool ([`pool`]), never on the async reactor. scraper's `Html`
-//! cannot cross an `.await`, and keeping it inside plain functions makes
-//! that structural.
+//! One entry: a [`Plan`] fixed before a run, and [`extract`], which takes
+//! a fetched body and gives an [`Extracted`]. Everything is synchronous
+//! and CPU-bound; trawl calls it on its parsing threads, never on the
+//! async reactor. scraper's `Html` cannot cross an `.await`, and keeping
+//! it inside plain functions makes that structural.
 //!
-//! * [`title`]: the title without building a tree, when the page allows.
-//! * [`dom`]: walking scraper's tree, text, and URL resolution (`<base>`).
-//! * [`select`]: `-s` and `--expect` selectors.
+//! A page is read by the first of these that can answer it exactly:
+//! * [`title`]: the title without building a tree, when only the title is
+//!   asked for;
+//! * `fast`: trawl's own tokenizer and tree builder, which makes the calls
+//!   html5ever's tree builder makes, and gives up on what it does not
+//!   follow;
+//! * `stream`: html5ever's tree builder into a sink that keeps no tree;
+//! * the tree: html5ever into scraper's DOM ([`dom`]).
+//!
+//! And around them:
+//! * [`content`]: whether a body is HTML, and its text encoding;
+//! * [`select`]: `-s` and `--expect` selectors;
 //! * [`meta`]: `--meta` and JSON-LD.
-//! * [`pool`]: the threads that parse pages.
 //!
 //! A title-only run takes the tokenizer's fast path; the Python
 //! documentation pages parse many times faster that way, with the same
 //! titles (see `bench/README.md`).
 
+pub mod content;
 pub mod dom;
 mod fast;
 pub mod meta;
-pub mod pool;
 mod reuse;
 pub mod select;
 mod stream;
+#[cfg(test)]
+mod testing;
 mod title;
 
-use crate::content::{looks_like_html, may_be_html, sniff_encoding};
+use content::{looks_like_html, may_be_html, sniff_encoding};
 use dom::Base;
 use html5ever::local_name;
 use html5ever::tendril::StrTendril;
@@ -439,17 +451,6 @@ impl<'h> Joined<'h> {
     }
 }
 
-/// `PROPTEST_CASES`, or `default`: the cases a property test runs. Here,
-/// not in `props`, so that page's tests need nothing from the modules
-/// that depend on page.
-#[cfg(test)]
-pub(crate) fn proptest_cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
 #[cfg(test)]
 mod tests {
     use super::title::{title, title_from_dom};
@@ -528,10 +529,11 @@ mod tests {
             "..",
         ]);
         let href = prop::collection::vec(piece, 0..6).prop_map(|v| v.concat());
+        // Cheap cases: eight times the configured count.
+        let config = crate::testing::config();
         let mut runner = TestRunner::new(Config {
-            cases: proptest_cases(2048),
-            failure_persistence: None,
-            ..Config::default()
+            cases: config.cases * 8,
+            ..config
         });
         runner
             .run(&prop::collection::vec(href, 0..12), |hrefs| {
@@ -552,7 +554,7 @@ mod tests {
 
     #[test]
     fn chunked_parse_builds_the_same_tree() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pages");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/pages");
         let mut pages: Vec<String> = TRICKY.iter().map(|p| p.to_string()).collect();
         for entry in std::fs::read_dir(dir).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
@@ -788,7 +790,7 @@ mod tests {
 
     #[test]
     fn fast_title_agrees_on_the_fixture_pages() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pages");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/pages");
         let mut n = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
@@ -899,5 +901,135 @@ mod tests {
             t(b"<title>a\xffb</title>", Some("text/html")).as_deref(),
             Some("a\u{FFFD}b")
         );
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
+    use url::Url;
+
+    /// HTML, nested arbitrarily: the elements that change how a parser reads
+    /// what follows (tables, templates, foreign content, raw text), links and
+    /// `<base>`, meta and JSON-LD, entities such as lone surrogates, NUL.
+    fn html() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            "[a-zA-Z &;<>\"'=/#\u{0}\u{85}\u{2028}]{0,16}",
+            Just("&#xD800;&#0;&#x1b;[31m&nbsp;".to_owned()),
+            Just("::error::forged\r\n".to_owned()),
+            "<a href=\"[a-z:/.#?%@ \t\u{0}\\\\]{0,20}\">x</a>",
+            "<area href='[a-z:/.#]{0,12}'>",
+            "<base href=\"[a-z:/.#]{0,16}\">",
+            "<meta (name|property)=\"(og:title|description|robots)\" content=\"[a-z &#;]{0,10}\">",
+            "<meta charset=\"[a-z0-9-]{0,10}\">",
+            Just("<script type=\"application/ld+json\">{\"@type\":\"Thing\",\"name\":\"\\u0000\"}</script>".to_owned()),
+            Just("<script type=\"application/ld+json\">{{{{[[[[</script>".to_owned()),
+            Just("<img src=x srcset=\"a.png 1x, ,, b.png 2x\">".to_owned()),
+            Just("<title>t&#xD800;i\u{0}tle</title>".to_owned()),
+            Just("<!--".to_owned()),
+            Just("<![CDATA[".to_owned()),
+            Just("</".to_owned()),
+        ];
+        let tag = prop_oneof![
+            Just("div"),
+            Just("p"),
+            Just("a"),
+            Just("table"),
+            Just("tr"),
+            Just("td"),
+            Just("template"),
+            Just("svg"),
+            Just("math"),
+            Just("title"),
+            Just("noscript"),
+            Just("select"),
+            Just("option"),
+            Just("textarea"),
+            Just("style"),
+            Just("script"),
+            Just("head"),
+            Just("body"),
+            Just("html"),
+            Just("frameset"),
+            Just("b"),
+            Just("i"),
+            Just("form"),
+            Just("button"),
+            Just("li"),
+            Just("h1"),
+        ];
+        leaf.prop_recursive(6, 200, 8, move |inner| {
+            (
+                tag.clone(),
+                prop::collection::vec(inner, 0..8),
+                any::<bool>(),
+            )
+                .prop_map(|(tag, kids, close)| {
+                    let kids = kids.concat();
+                    if close {
+                        format!("<{tag} class=x id=\"y\">{kids}</{tag}>")
+                    } else {
+                        format!("<{tag}>{kids}")
+                    }
+                })
+        })
+    }
+
+    /// A plan that asks for everything, `@html` included.
+    fn plan_for_everything() -> crate::Plan {
+        let spec = |s: &str| s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+        crate::Plan {
+            selections: vec![
+                spec("h=h1"),
+                spec("all[]=a@href"),
+                spec("raw=div@html"),
+                spec("src[]=img@srcset"),
+                spec("t[]=title@text"),
+            ],
+            links: true,
+            meta: true,
+            parse_timeout: Some(Duration::from_secs(5)),
+            expect: vec!["body".parse().unwrap_or_else(|e| panic!("{e}"))],
+            expect_text: vec!["forged".into()],
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// The HTML path on arbitrary nesting and bytes: no panic, done within
+        /// a deadline, every link an absolute http(s) URL without a fragment,
+        /// a title on one line.
+        #[test]
+        fn the_html_path_holds_on_hostile_pages(
+            page in html(),
+            raw in prop::collection::vec(any::<u8>(), 0..1024),
+            title_only in any::<bool>(),
+        ) {
+            let url = Url::parse("https://a.test/dir/page?q=1#top").map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let plan = if title_only {
+                crate::Plan { parse_timeout: Some(Duration::from_secs(5)), ..Default::default() }
+            } else {
+                plan_for_everything()
+            };
+            for body in [page.as_bytes(), raw.as_slice()] {
+                let began = Instant::now();
+                let got = crate::extract(body, Some("text/html"), &url, &plan)
+                    .map_err(|_| TestCaseError::fail("parse timeout"))?
+                    .ok_or_else(|| TestCaseError::fail("not HTML"))?;
+                prop_assert!(began.elapsed() < Duration::from_secs(5));
+                for link in got.links.iter().flatten() {
+                    let parsed = Url::parse(link).map_err(|e| TestCaseError::fail(format!("{link}: {e}")))?;
+                    prop_assert!(matches!(parsed.scheme(), "http" | "https"), "{link}");
+                    prop_assert!(parsed.fragment().is_none(), "{link}");
+                    prop_assert_eq!(parsed.as_str(), link.as_str());
+                }
+                // Whitespace collapsed: a title is one line.
+                if let Some(title) = &got.title {
+                    prop_assert!(!title.contains(['\n', '\r', '\t']), "{title:?}");
+                }
+            }
+        }
     }
 }

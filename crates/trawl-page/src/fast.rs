@@ -2809,7 +2809,7 @@ mod tests {
     fn html5lib_documents() -> Vec<(String, String)> {
         let dir = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/html5lib-tests/tree-construction"
+            "/../../fixtures/html5lib-tests/tree-construction"
         );
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -2858,7 +2858,7 @@ mod tests {
                     assert_eq!(got, tree, "the fast reader, {name}: {doc:?}");
                     fast += 1;
                 }
-                if let Ok(got) = crate::page::stream::extract(doc, &url, &plan, None).unwrap() {
+                if let Ok(got) = crate::stream::extract(doc, &url, &plan, None).unwrap() {
                     assert_eq!(got, tree, "the stream, {name}: {doc:?}");
                     stream += 1;
                 }
@@ -3301,11 +3301,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::testing::config())]
 
         /// On any soup of those pieces the fast reader either hands the page
         /// on or gives exactly the tree's answer.

@@ -1056,7 +1056,7 @@ pub(super) mod tests {
 
     /// Selectors of every kind the stream answers, over the elements the
     /// broken pages break.
-    pub(in crate::page) const SELECTIONS: &[&str] = &[
+    pub(crate) const SELECTIONS: &[&str] = &[
         "h1=h1",
         "headings[]=h2",
         "refs[]=a.reference@href",
@@ -1098,7 +1098,7 @@ pub(super) mod tests {
         "mixedcase[]=A.Reference@href",
     ];
 
-    pub(in crate::page) fn plan(selections: &[&str]) -> Plan {
+    pub(crate) fn plan(selections: &[&str]) -> Plan {
         Plan {
             selections: selections.iter().map(|s| s.parse().unwrap()).collect(),
             links: true,
@@ -1125,8 +1125,8 @@ pub(super) mod tests {
     }
 
     /// The HTML pages of `fixtures/DIR`: their names and decoded text.
-    pub(in crate::page) fn pages(dir: &str) -> Vec<(String, String)> {
-        let dir = format!("{}/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
+    pub(crate) fn pages(dir: &str) -> Vec<(String, String)> {
+        let dir = format!("{}/../../fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

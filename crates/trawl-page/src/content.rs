@@ -271,3 +271,35 @@ mod tests {
         assert!(!may_be_html(Some("text/htmlx")));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::testing::config())]
+
+        /// The charset prescan: a byte-order mark wins; a `<meta charset>`
+        /// after junk holding no `<` is found; any bytes give an encoding.
+        #[test]
+        fn the_charset_prescan_finds_meta_and_never_panics(
+            // No `<`, and no U+FEFF (at the start, a byte-order mark wins).
+            junk in "[^<\u{feff}]{0,200}",
+            label in prop_oneof![Just("utf-8"), Just("windows-1251"), Just("shift_jis"), Just("ISO-8859-2"), Just("euc-kr")],
+            quote in prop_oneof![Just(""), Just("\""), Just("'")],
+            bytes in prop::collection::vec(any::<u8>(), 0..2048),
+        ) {
+            use crate::content::sniff_encoding;
+            let page = format!("{junk}<meta charset={quote}{label}{quote}>");
+            if page.len() < 1000 {
+                let want = encoding_rs::Encoding::for_label(label.as_bytes());
+                prop_assert_eq!(Some(sniff_encoding(page.as_bytes(), None)), want, "{}", page);
+            }
+            let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+            with_bom.extend_from_slice(&bytes);
+            prop_assert_eq!(sniff_encoding(&with_bom, Some("text/html; charset=latin1")), encoding_rs::UTF_8);
+            let _ = sniff_encoding(&bytes, Some("text/html; charset=\"\u{0}"));
+            let _ = sniff_encoding(&bytes, None);
+        }
+    }
+}
