@@ -33,6 +33,7 @@ pub mod meta;
 mod reuse;
 pub mod select;
 mod stream;
+mod tags;
 #[cfg(test)]
 mod testing;
 mod title;

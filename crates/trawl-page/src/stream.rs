@@ -464,28 +464,6 @@ fn is_hidden(name: &LocalName) -> bool {
     )
 }
 
-/// The formatting elements (`<a>`, `<b>`, `<code>` …) that the tree
-/// builder may recreate after they close.
-pub(super) fn formatting(name: &LocalName) -> bool {
-    matches!(
-        *name,
-        local_name!("a")
-            | local_name!("b")
-            | local_name!("big")
-            | local_name!("code")
-            | local_name!("em")
-            | local_name!("font")
-            | local_name!("i")
-            | local_name!("nobr")
-            | local_name!("s")
-            | local_name!("small")
-            | local_name!("strike")
-            | local_name!("strong")
-            | local_name!("tt")
-            | local_name!("u")
-    )
-}
-
 impl State {
     /// Closes path entries deeper than `depth`.
     fn close_to(&mut self, depth: usize) {
