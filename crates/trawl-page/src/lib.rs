@@ -26,6 +26,8 @@
 //! documentation pages parse many times faster that way, with the same
 //! titles (see `bench/README.md`).
 
+#[cfg(test)]
+mod conformance;
 pub mod content;
 pub mod dom;
 mod fast;

@@ -4,6 +4,7 @@
 use super::atoms::{attr_atom, tag_atom};
 use super::charref::{char_ref, decode_attr, decode_into};
 use super::keep::{Keep, TagKeep};
+use super::sink::Target;
 use super::tree::Builder;
 use super::{CHECK_EVERY, ERROR_BEFORE_NEWLINE, R, Stop, is_ws};
 use crate::stream::{GaveUp, take_tag_attrs};
@@ -18,6 +19,10 @@ pub(crate) struct Tag {
     pub(crate) attrs: Vec<Attribute>,
     /// Written `<…/>`: means nothing to HTML elements, closes a foreign one.
     pub(crate) self_closing: bool,
+    /// A kept attribute was repeated (and the repeat dropped): html5ever's
+    /// `had_duplicate_attributes`. Repeats of attributes not kept are not
+    /// looked for; no sink of trawl's reads the flag.
+    pub(crate) duplicates: bool,
 }
 
 /// What the tokenizer reads after a start tag, as the tree builder tells
@@ -43,7 +48,7 @@ pub(crate) struct Lexer<'s> {
 }
 
 impl Lexer<'_> {
-    pub(crate) fn tick(&mut self, b: &Builder) -> Result<(), Stop> {
+    pub(crate) fn tick<S: Target>(&mut self, b: &Builder<S>) -> Result<(), Stop> {
         self.tokens += 1;
         if self.tokens.is_multiple_of(CHECK_EVERY) {
             if let Some(why) = b.sink.gave_up() {
@@ -56,7 +61,7 @@ impl Lexer<'_> {
         Ok(())
     }
 
-    pub(crate) fn run(&mut self, b: &mut Builder) -> Result<(), Stop> {
+    pub(crate) fn run<S: Target>(&mut self, b: &mut Builder<S>) -> Result<(), Stop> {
         let s = self.s;
         let bytes = s.as_bytes();
         let mut text = Text::default();
@@ -117,40 +122,46 @@ impl Lexer<'_> {
                     None => i = at + 1,
                     Some(_) => {
                         text.flush(&s[run..at], b)?;
-                        i = bogus_comment(bytes, at + 2);
+                        let (text_end, next) = bogus_comment(bytes, at + 2);
+                        i = next;
                         run = i;
                         self.tick(b)?;
-                        b.comment();
+                        b.comment(&s[at + 2..text_end]);
                     }
                 },
                 Some(b'!') => {
                     text.flush(&s[run..at], b)?;
                     let rest = &bytes[at + 2..];
                     if rest.starts_with(b"--") {
-                        i = comment_end(bytes, at + 4);
-                        b.comment();
+                        let Some((text_end, next)) = comment_end(bytes, at + 4) else {
+                            return Err(Stop::GaveUp("a comment cut off by the end of the page"));
+                        };
+                        i = next;
+                        b.comment(&s[at + 4..text_end]);
                     } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"doctype") {
                         let Some(gt) = memchr::memchr(b'>', &rest[7..]) else {
                             return Err(Stop::GaveUp("a doctype cut off by the end of the page"));
                         };
                         let body = &s[at + 9..at + 9 + gt];
-                        b.doctype(body.trim_matches(|c: char| is_ws(c as u8)));
+                        b.doctype(body)?;
                         i = at + 9 + gt + 1;
                     } else if rest.starts_with(b"[CDATA[") && b.in_foreign() {
                         return Err(Stop::GaveUp("a CDATA section in foreign content"));
                     } else {
-                        i = bogus_comment(bytes, at + 2);
-                        b.comment();
+                        let (text_end, next) = bogus_comment(bytes, at + 2);
+                        i = next;
+                        b.comment(&s[at + 2..text_end]);
                     }
                     self.tick(b)?;
                     run = i;
                 }
                 Some(b'?') => {
                     text.flush(&s[run..at], b)?;
-                    i = bogus_comment(bytes, at + 1);
+                    let (text_end, next) = bogus_comment(bytes, at + 1);
+                    i = next;
                     run = i;
                     self.tick(b)?;
-                    b.comment();
+                    b.comment(&s[at + 1..text_end]);
                 }
                 // A `<` that starts nothing is text.
                 _ => i = at + 1,
@@ -162,9 +173,9 @@ impl Lexer<'_> {
 
     /// Reads the content of a raw-text element opened at `from`, up to and
     /// including its end tag; returns where reading goes on.
-    pub(crate) fn raw(
+    pub(crate) fn raw<S: Target>(
         &mut self,
-        b: &mut Builder,
+        b: &mut Builder<S>,
         from: usize,
         kind: Raw,
         name: &str,
@@ -226,7 +237,7 @@ pub(crate) struct Text {
 
 impl Text {
     /// Hands the run (what was copied so far, then `tail`) to the builder.
-    pub(crate) fn flush(&mut self, tail: &str, b: &mut Builder) -> R {
+    pub(crate) fn flush<S: Target>(&mut self, tail: &str, b: &mut Builder<S>) -> R {
         if self.decoded {
             self.buf.push_str(tail);
             let r = if self.buf.is_empty() {
@@ -251,33 +262,35 @@ pub(crate) fn contains_ignore_case(hay: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// Where a comment that starts at `from` (after `<!--`) ends: after `-->`
-/// or `--!>`, or at once for `<!-->` and `<!--->`; the end of the page if
-/// it never ends.
-pub(crate) fn comment_end(bytes: &[u8], from: usize) -> usize {
+/// A comment that starts at `from` (after `<!--`): where its text ends,
+/// and where reading goes on (after `-->` or `--!>`, or at once for
+/// `<!-->` and `<!--->`); `None` if it never ends.
+pub(crate) fn comment_end(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     let rest = &bytes[from..];
     if rest.starts_with(b">") {
-        return from + 1;
+        return Some((from, from + 1));
     }
     if rest.starts_with(b"->") {
-        return from + 2;
+        return Some((from, from + 2));
     }
-    let a = memchr::memmem::find(rest, b"-->").map(|k| k + 3);
-    let b = memchr::memmem::find(rest, b"--!>").map(|k| k + 4);
-    let end = match (a, b) {
-        (Some(a), Some(b)) => {
-            // Whichever closes first (by where its `>` is).
-            if a <= b { a } else { b }
-        }
-        (Some(x), None) | (None, Some(x)) => x,
-        (None, None) => rest.len(),
+    let a = memchr::memmem::find(rest, b"-->");
+    let b = memchr::memmem::find(rest, b"--!>");
+    // Whichever closes first (by where its `>` is).
+    let (text, close) = match (a, b) {
+        (Some(a), Some(b)) if b + 4 < a + 3 => (b, 4),
+        (Some(a), _) => (a, 3),
+        (None, Some(b)) => (b, 4),
+        (None, None) => return None,
     };
-    from + end
+    Some((from + text, from + text + close))
 }
 
-/// Where a bogus comment (`<?…>`, `<!…>`, `</ …>`) ends: after the next `>`.
-pub(crate) fn bogus_comment(bytes: &[u8], from: usize) -> usize {
-    memchr::memchr(b'>', &bytes[from..]).map_or(bytes.len(), |k| from + k + 1)
+/// A bogus comment (`<?…>`, `<!…>`, `</ …>`) whose text starts at `from`:
+/// where its text ends (the next `>`, or the end of the page), and where
+/// reading goes on.
+pub(crate) fn bogus_comment(bytes: &[u8], from: usize) -> (usize, usize) {
+    memchr::memchr(b'>', &bytes[from..])
+        .map_or((bytes.len(), bytes.len()), |k| (from + k, from + k + 1))
 }
 
 /// Reads a tag whose name starts at `i`; returns it and where it ends
@@ -319,6 +332,7 @@ pub(crate) fn lex_tag(
     };
     let mut attrs: Vec<Attribute> = Vec::new();
     let mut many: Option<std::collections::HashSet<LocalName>> = None;
+    let mut duplicates = false;
     loop {
         // Before an attribute's name.
         while i < bytes.len() && is_ws(bytes[i]) {
@@ -331,6 +345,7 @@ pub(crate) fn lex_tag(
                     name,
                     attrs,
                     self_closing: false,
+                    duplicates,
                 };
                 return Ok((tag, i + 1));
             }
@@ -343,6 +358,7 @@ pub(crate) fn lex_tag(
                         name,
                         attrs,
                         self_closing: true,
+                        duplicates,
                     };
                     return Ok((tag, i + 1));
                 }
@@ -409,6 +425,7 @@ pub(crate) fn lex_tag(
                 Some(seen) => !seen.insert(local.clone()),
                 None => attrs.iter().any(|a| a.name.local == local),
             };
+            duplicates |= repeated;
             if !repeated {
                 if attrs.capacity() == 0 {
                     attrs = take_tag_attrs();

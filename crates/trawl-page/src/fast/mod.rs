@@ -1,43 +1,87 @@
-//! The fast path: trawl's own HTML tokenizer and a tree builder for the
-//! pages real sites serve, feeding the stream's sink ([`super::stream`]).
+//! The fast reader: trawl's own HTML tokenizer and tree builder, for the
+//! pages real sites serve.
 //!
 //! html5ever's tokenizer is a general state machine that handles one
 //! character at a time (about 60 MB/s here); most of a page is text and
 //! attribute values that need nothing but a search for the next `<`, `&`
-//! or quote. This module does that search with `memchr` and hands the
-//! tokens to a tree builder that follows html5ever's rules
-//! (`html5ever::tree_builder::rules`, the WHATWG algorithm) for every
-//! insertion mode a document without foreign content, templates, forms in
-//! tables or selects goes through: implied `html`/`head`/`body`/`tbody`/
-//! `tr`, implied end tags, `<p>` closed by blocks, lists, headings,
-//! tables, the list of active formatting elements (reconstructed after a
-//! block closes them), the adoption agency's simple case, `<pre>`'s first
-//! newline, raw text and RCDATA, character references as html5ever
-//! decodes them (the historical rule in attributes included).
+//! or quote. The lexer (`lexer`, with `charref`, `atoms`, `doctype` and
+//! `keep`) does that search with `memchr` and hands the tokens to a tree
+//! builder (`tree`) that makes, on its sink (`sink`), the calls
+//! html5ever's tree builder makes, in the same order with the same
+//! arguments: `conformance` checks that call by call on the html5lib
+//! suite.
 //!
-//! The builder makes the same calls on the sink, in the same order, that
-//! html5ever's tree builder makes, so the sink's answers are the same.
-//! Where the algorithm would take a path this module does not follow
-//! (foster parenting, the adoption agency moving nodes, `<svg>`/`<math>`,
-//! `<template>`, `<select>`, a second `<body>`, a tag cut off by the end
-//! of the page, a NUL …) it gives up at once, and the page is read by
-//! html5ever (the stream, then the tree). It never guesses: a differential
-//! check compares it with the tree on every fixture and on whole corpora
-//! (`bench/differential/stream.sh`).
+//! # What it follows
+//! html5ever's rules (`html5ever::tree_builder::rules`, the WHATWG
+//! algorithm) for the insertion modes from "initial" to "after after
+//! body" that tables, captions, column groups and cells use, and "in head
+//! noscript": implied `html`/`head`/`body`/`tbody`/`tr`, implied end
+//! tags, `<p>` closed by blocks, lists, headings, forms, the list of active
+//! formatting elements (reconstructed after a block closes them), the
+//! adoption agency where it moves nothing, `<pre>`'s first newline, raw
+//! text, RCDATA and script data, character references as html5ever
+//! decodes them (the historical rule in attributes included), comments,
+//! a well-formed doctype and the quirks mode it sets, and SVG and MathML
+//! (their names and attributes as the standard spells them, their
+//! integration points, the tags that break out of them).
+//!
+//! # What it gives up on
+//! Where the algorithm would take a path this module does not follow, it
+//! gives up at once and the page is read by html5ever (the stream, then
+//! the tree). It never guesses. The reasons, each as the reader gives it
+//! (a test holds this list and the code's the same):
+//!
+//! - a NUL character
+//! - a doctype cut off by the end of the page
+//! - a doctype the tokenizer would flag
+//! - a comment cut off by the end of the page
+//! - a tag cut off by the end of the page
+//! - raw text cut off by the end of the page
+//! - a script's escaped text
+//! - a parse error before the newline after <pre>
+//! - a CDATA section in foreign content
+//! - a MathML annotation-xml
+//! - a second <html>
+//! - a second <body>
+//! - a head element after the head
+//! - a frameset
+//! - a <template>
+//! - a </template>
+//! - a <select>
+//! - a <plaintext>
+//! - ruby
+//! - a </form> with elements open inside it
+//! - a <table> directly in a <table>
+//! - content in a column group
+//! - foster parenting (text misplaced in a table)
+//! - foster parenting (content misplaced in a table)
+//! - foster parenting (an end tag misplaced in a table)
+//! - misnested formatting across a block (the adoption agency)
+//! - a nested <a> (the adoption agency)
+//! - a nested <nobr> (the adoption agency)
+//! - three formatting elements of a name open (Noah's ark)
+//! - an unexpected insertion mode
+//! - an unusual insertion mode
+//!
+//! Its sink may give up too: the stream's gives up where a node would
+//! move (see [`crate::stream`]).
 
 mod atoms;
 mod charref;
+mod doctype;
 mod keep;
 mod lexer;
+mod sink;
 #[cfg(test)]
 mod tests;
 mod tree;
 
-use crate::stream::GaveUp;
+use crate::stream::{GaveUp, Sink};
 use crate::{Extracted, ParseTimeout, Plan};
 use html5ever::tendril::StrTendril;
 use keep::Keep;
 use lexer::Lexer;
+pub(crate) use sink::Target;
 use std::borrow::Cow;
 use std::time::Instant;
 use tree::Builder;
@@ -55,8 +99,32 @@ pub(super) fn extract(
     plan: &Plan,
     deadline: Option<Instant>,
 ) -> Result<Result<Extracted, GaveUp>, ParseTimeout> {
+    match read(html, &Keep::for_plan(plan), Sink::new(plan), deadline) {
+        Ok(sink) => Ok(sink.answer(url, plan)),
+        Err(Stop::GaveUp(why)) => Ok(Err(why)),
+        Err(Stop::Timeout) => Err(ParseTimeout),
+    }
+}
+
+/// Reads a page into `sink`, every attribute kept, with no deadline: the
+/// conformance tests' entry. `Err`: why the reader gave up.
+#[cfg(test)]
+pub(crate) fn record<S: Target>(html: &str, sink: S) -> Result<S, GaveUp> {
+    let everything = Plan {
+        meta: true,
+        ..Plan::default()
+    };
+    match read(html, &Keep::for_plan(&everything), sink, None) {
+        Ok(sink) => Ok(sink),
+        Err(Stop::GaveUp(why)) => Err(why),
+        Err(Stop::Timeout) => Err("the deadline"),
+    }
+}
+
+/// Reads a decoded page into `sink`, keeping the attributes `keep` names.
+fn read<S: Target>(html: &str, keep: &Keep, sink: S, deadline: Option<Instant>) -> Result<S, Stop> {
     if memchr::memchr(0, html.as_bytes()).is_some() {
-        return Ok(Err("a NUL character"));
+        return Err(Stop::GaveUp("a NUL character"));
     }
     // The input stream's newlines, as the tokenizer normalizes them.
     let html: Cow<str> = if memchr::memchr(b'\r', html.as_bytes()).is_some() {
@@ -65,26 +133,19 @@ pub(super) fn extract(
         Cow::Borrowed(html)
     };
     let html = html.strip_prefix('\u{feff}').unwrap_or(&html);
-    let mut builder = Builder::new(plan);
-    let keep = Keep::for_plan(plan);
+    let mut builder = Builder::new(sink);
     let mut lexer = Lexer {
         s: html,
         page: u32::try_from(html.len())
             .is_ok()
             .then(|| StrTendril::from_slice(html)),
-        keep: &keep,
+        keep,
         deadline,
         tokens: 0,
     };
-    match lexer.run(&mut builder) {
-        Ok(()) => {}
-        Err(Stop::GaveUp(why)) => return Ok(Err(why)),
-        Err(Stop::Timeout) => return Err(ParseTimeout),
-    }
-    if let Err(why) = builder.eof() {
-        return Ok(Err(why));
-    }
-    Ok(builder.sink.answer(url, plan))
+    lexer.run(&mut builder)?;
+    builder.eof()?;
+    Ok(builder.sink)
 }
 
 enum Stop {

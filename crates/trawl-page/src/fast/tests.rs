@@ -40,40 +40,6 @@ fn both(page: &str, plan: &Plan) -> (Result<Extracted, GaveUp>, Extracted) {
     (fast, tree)
 }
 
-/// The `#data` documents of the html5lib tree-construction tests
-/// (`fixtures/html5lib-tests`), fragments left out: (file, document).
-fn html5lib_documents() -> Vec<(String, String)> {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/html5lib-tests/tree-construction"
-    );
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "dat"))
-        .collect();
-    files.sort();
-    let mut docs = Vec::new();
-    for path in files {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
-        // A test is `#data`, its lines, then sections up to the next
-        // `#data`; a `#document-fragment` section makes it a fragment.
-        for test in text
-            .split("\n#data\n")
-            .map(|t| t.trim_start_matches("#data\n"))
-        {
-            let Some((data, sections)) = test.split_once("\n#errors") else {
-                continue;
-            };
-            if !sections.contains("\n#document-fragment\n") {
-                docs.push((name.clone(), data.to_owned()));
-            }
-        }
-    }
-    docs
-}
-
 /// The HTML conformance suite's documents, read by each reader under
 /// each plan: no reader disagrees with the tree on one it takes on, and
 /// each takes on most of them (when this test was written: 1,600
@@ -82,7 +48,10 @@ fn html5lib_documents() -> Vec<(String, String)> {
 /// conformance check, which compares the readers call by call.
 #[test]
 fn every_reader_agrees_with_the_tree_on_the_html5lib_documents() {
-    let docs = html5lib_documents();
+    let docs: Vec<(String, String)> = crate::conformance::html5lib_tests()
+        .into_iter()
+        .map(|t| (t.file, t.data))
+        .collect();
     assert!(docs.len() > 1500, "{} documents", docs.len());
     let url = page_url();
     let (mut fast, mut stream, mut readings) = (0, 0, 0);
@@ -319,10 +288,9 @@ fn the_fast_reader_hands_on_what_it_does_not_follow() {
         ("<p class='cut", "cut off"),
         ("<script>never ends", "cut off"),
         ("<script><!--<script></script>--></script>", "escaped"),
-        (
-            "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\"><p><table>",
-            "doctype",
-        ),
+        ("<!DOCTYPE html PUBLIC \"-//W3C//DTD>", "doctype"),
+        ("<!DOCTYPE html SYSTEM'x'>", "doctype"),
+        ("<p>x<!-- never ends", "comment cut off"),
     ] {
         match extract(page, &page_url(), &plan, None).unwrap() {
             Err(got) => assert!(got.contains(why), "{page}: {got}"),
@@ -547,4 +515,53 @@ proptest! {
             }
         }
     }
+}
+
+/// The reasons the module's header lists are the reasons the code gives,
+/// no more and no fewer.
+#[test]
+fn the_header_lists_every_reason_the_reader_gives_up() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/fast");
+    let mut sources = String::new();
+    for sub in ["", "/tree"] {
+        let mut files: Vec<_> = std::fs::read_dir(format!("{dir}{sub}"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .filter(|p| !p.ends_with("tests.rs"))
+            .collect();
+        files.sort();
+        for f in files {
+            sources.push_str(&std::fs::read_to_string(f).unwrap());
+        }
+    }
+    let header = std::fs::read_to_string(format!("{dir}/mod.rs")).unwrap();
+    let listed: std::collections::BTreeSet<&str> = header
+        .split("# What it gives up on")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("//!"))
+        .filter_map(|l| l.strip_prefix("//! - "))
+        .collect();
+    // `Err("…")`, `GaveUp("…")`, `.ok_or("…")` and `GaveUp = "…"`.
+    let mut given = std::collections::BTreeSet::new();
+    for pattern in ["Err(\"", "GaveUp(\"", "ok_or(\"", "GaveUp = \""] {
+        for (at, _) in sources.match_indices(pattern) {
+            let rest = &sources[at + pattern.len()..];
+            let reason = &rest[..rest.find('"').unwrap()];
+            // The conformance entry's own, not the reader's.
+            if reason != "the deadline" {
+                given.insert(reason);
+            }
+        }
+    }
+    assert!(given.len() > 25, "{given:?}");
+    let unlisted: Vec<_> = given.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&given).collect();
+    assert!(
+        unlisted.is_empty() && stale.is_empty(),
+        "not in the header: {unlisted:?}; not in the code: {stale:?}"
+    );
 }

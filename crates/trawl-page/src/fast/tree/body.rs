@@ -1,16 +1,18 @@
 //! The "in body" rules: blocks, lists, headings, the active formatting
 //! elements, and the adoption agency where it moves nothing.
 
-use super::{Builder, Fmt, Mode, Quirks, Scope};
+use super::{Builder, Fmt, Mode, Scope};
 use crate::fast::R;
 use crate::fast::atoms::{
     adjust_foreign_attributes, adjust_mathml_attributes, adjust_svg_attributes,
 };
 use crate::fast::lexer::{Raw, Tag};
+use crate::fast::sink::Target;
 use crate::tags::{formatting, heading, is_special};
+use html5ever::tree_builder::QuirksMode;
 use html5ever::{LocalName, local_name, ns};
 
-impl Builder<'_> {
+impl<S: Target> Builder<S> {
     pub(crate) fn start_in_body(&mut self, tag: Tag) -> R<Option<(Raw, LocalName)>> {
         match tag.name {
             local_name!("html") => return Err("a second <html>"),
@@ -170,14 +172,8 @@ impl Builder<'_> {
                 self.active.push(Fmt::Marker);
             }
             local_name!("table") => {
-                match self.quirks {
-                    Quirks::No => self.close_p_in_button_scope(),
-                    Quirks::Yes => {}
-                    Quirks::Unknown => {
-                        if self.in_scope_named(Scope::Button, &local_name!("p")) {
-                            return Err("a <table> in a <p> under an unusual doctype");
-                        }
-                    }
+                if self.quirks != QuirksMode::Quirks {
+                    self.close_p_in_button_scope();
                 }
                 self.insert(tag.name, tag.attrs, true);
                 self.mode = Mode::InTable;
@@ -243,6 +239,7 @@ impl Builder<'_> {
                         name: local_name!("br"),
                         attrs: Vec::new(),
                         self_closing: false,
+                        duplicates: false,
                     })
                     .map(drop);
             }

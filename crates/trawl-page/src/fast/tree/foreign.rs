@@ -6,10 +6,10 @@ use crate::fast::atoms::{
     SVG_TAGS, adjust_foreign_attributes, adjust_mathml_attributes, adjust_svg_attributes, camel,
 };
 use crate::fast::lexer::{Raw, Tag};
-use html5ever::tree_builder::{ElementFlags, NodeOrText, TreeSink};
+use crate::fast::sink::Target;
 use html5ever::{LocalName, Namespace, QualName, local_name, ns};
 
-impl Builder<'_> {
+impl<S: Target> Builder<S> {
     /// Whether the current node is SVG or MathML (where `<![CDATA[` is
     /// text).
     pub(crate) fn in_foreign(&self) -> bool {
@@ -70,12 +70,13 @@ impl Builder<'_> {
             _ => Point::None,
         };
         let parent = self.current();
+        let flags = self.flags();
         let id = self.sink.create_element(
             QualName::new(None, ns.clone(), tag.name.clone()),
             tag.attrs,
-            ElementFlags::default(),
+            flags,
         );
-        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        self.sink.append_node(parent, id);
         if !tag.self_closing {
             self.open.push(Open {
                 id,

@@ -2,9 +2,10 @@
 
 use super::Builder;
 use crate::fast::lexer::{Raw, Tag};
+use crate::fast::sink::Target;
 use html5ever::{LocalName, local_name};
 
-impl Builder<'_> {
+impl<S: Target> Builder<S> {
     /// Elements the "in head" rules insert: `Some(raw)` where raw says
     /// what the tokenizer reads next.
     pub(crate) fn head_element(&self, name: &LocalName) -> Option<Option<Raw>> {

@@ -15,13 +15,13 @@ mod head;
 mod modes;
 mod table;
 
+use super::doctype;
 use super::lexer::{Raw, Tag};
+use super::sink::Target;
 use super::{R, all_ws, is_ws};
-use crate::Plan;
 use crate::reuse::Reused;
-use crate::stream::Sink;
 use crate::tags::{default_scope, implied_end, table_outer, table_scope};
-use html5ever::tree_builder::{ElementFlags, NodeOrText, TreeSink};
+use html5ever::tree_builder::{ElementFlags, QuirksMode};
 use html5ever::{Attribute, LocalName, Namespace, QualName, local_name, ns};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -41,16 +41,6 @@ pub(crate) enum Mode {
     InColumnGroup,
     AfterBody,
     AfterAfterBody,
-}
-
-/// The document's quirks mode, as far as the tree builder cares (a
-/// `<table>` closes an open `<p>` unless in quirks mode).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Quirks {
-    No,
-    Yes,
-    /// A doctype other than `<!DOCTYPE html>`: not worked out here.
-    Unknown,
 }
 
 pub(crate) struct Open {
@@ -98,15 +88,22 @@ thread_local! {
     static SPARE_ACTIVE: std::cell::Cell<Vec<Fmt>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
-pub(crate) struct Builder<'p> {
-    pub(crate) sink: Sink<'p>,
+/// The tree builder's state, building into the sink `S`.
+pub(crate) struct Builder<S> {
+    pub(crate) sink: S,
     pub(crate) open: Reused<Open>,
     pub(crate) active: Reused<Fmt>,
     pub(crate) mode: Mode,
-    pub(crate) quirks: Quirks,
+    /// The document's quirks mode, as far as the tree builder cares (a
+    /// `<table>` closes an open `<p>` unless in quirks mode).
+    pub(crate) quirks: QuirksMode,
     pub(crate) head: bool,
     pub(crate) form: Option<usize>,
     pub(crate) ignore_lf: bool,
+    /// The start tag being inserted had a repeated attribute: the flag of
+    /// the element made for it (not of those implied or reconstructed on
+    /// the way).
+    pub(crate) duplicates: bool,
 }
 
 pub(crate) const DOCUMENT: usize = 0;
@@ -143,17 +140,18 @@ impl Scope {
     }
 }
 
-impl<'p> Builder<'p> {
-    pub(crate) fn new(plan: &'p Plan) -> Self {
+impl<S: Target> Builder<S> {
+    pub(crate) fn new(sink: S) -> Self {
         Builder {
-            sink: Sink::new(plan),
+            sink,
             open: Reused::take(&SPARE_OPEN),
             active: Reused::take(&SPARE_ACTIVE),
             mode: Mode::Initial,
-            quirks: Quirks::Yes,
+            quirks: QuirksMode::Quirks,
             head: false,
             form: None,
             ignore_lf: false,
+            duplicates: false,
         }
     }
 
@@ -174,12 +172,11 @@ impl<'p> Builder<'p> {
     /// node.
     pub(crate) fn insert(&mut self, name: LocalName, attrs: Vec<Attribute>, push: bool) -> usize {
         let parent = self.current();
-        let id = self.sink.create_element(
-            QualName::new(None, ns!(html), name.clone()),
-            attrs,
-            ElementFlags::default(),
-        );
-        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        let flags = self.flags();
+        let id =
+            self.sink
+                .create_element(QualName::new(None, ns!(html), name.clone()), attrs, flags);
+        self.sink.append_node(parent, id);
         if push {
             self.open.push(Open {
                 id,
@@ -190,8 +187,19 @@ impl<'p> Builder<'p> {
         id
     }
 
+    /// The flags of the element made for the current start tag (once).
+    pub(crate) fn flags(&mut self) -> ElementFlags {
+        let mut flags = ElementFlags::default();
+        flags.had_duplicate_attributes = std::mem::take(&mut self.duplicates);
+        flags
+    }
+
+    /// An element the algorithm implies (`<html>`, `<head>`, `<body>`,
+    /// `<tbody>`, `<tr>` …), made on the way to the current token's.
     pub(crate) fn phantom(&mut self, name: LocalName) {
+        let duplicates = std::mem::take(&mut self.duplicates);
         self.insert(name, Vec::new(), true);
+        self.duplicates = duplicates;
     }
 
     pub(crate) fn pop(&mut self) {
@@ -278,6 +286,7 @@ impl<'p> Builder<'p> {
                 break;
             }
         }
+        let duplicates = std::mem::take(&mut self.duplicates);
         for k in at..self.active.len() {
             let Fmt::El { id, name } = &self.active[k] else {
                 continue;
@@ -286,6 +295,7 @@ impl<'p> Builder<'p> {
             let new = self.insert(name.clone(), attrs, true);
             self.active[k] = Fmt::El { id: new, name };
         }
+        self.duplicates = duplicates;
     }
 
     pub(crate) fn clear_active_to_marker(&mut self) {
@@ -324,25 +334,40 @@ impl<'p> Builder<'p> {
 
     pub(crate) fn append_text(&mut self, t: &str) {
         let parent = self.current();
-        self.sink.append_str(parent, t);
+        self.sink.append_text(parent, t);
     }
 
-    pub(crate) fn doctype(&mut self, body: &str) {
+    /// A doctype token (`body`: what follows `<!DOCTYPE`): in the initial
+    /// mode, the document's doctype and its quirks mode; anywhere else,
+    /// ignored.
+    pub(crate) fn doctype(&mut self, body: &str) -> R {
         self.ignore_lf = false;
-        if self.mode == Mode::Initial {
-            // `DOCTYPE` is followed by the name, then any identifiers.
-            self.quirks = if body.eq_ignore_ascii_case("html") {
-                Quirks::No
-            } else {
-                Quirks::Unknown
-            };
-            self.mode = Mode::BeforeHtml;
+        if self.mode != Mode::Initial {
+            return Ok(());
         }
+        let d = doctype::parse(body).ok_or("a doctype the tokenizer would flag")?;
+        self.sink
+            .doctype(&d.name, d.public.unwrap_or(""), d.system.unwrap_or(""));
+        self.set_quirks(doctype::quirks_mode(&d));
+        self.mode = Mode::BeforeHtml;
+        Ok(())
     }
 
-    /// Comments are never looked at; they only end a run of text.
-    pub(crate) fn comment(&mut self) {
+    pub(crate) fn set_quirks(&mut self, mode: QuirksMode) {
+        self.quirks = mode;
+        self.sink.quirks(mode);
+    }
+
+    /// A comment token: in the document before `<html>` and after its
+    /// end, in `<html>` after the body, else in the current node.
+    pub(crate) fn comment(&mut self, text: &str) {
         self.ignore_lf = false;
+        let parent = match self.mode {
+            Mode::Initial | Mode::BeforeHtml | Mode::AfterAfterBody => DOCUMENT,
+            Mode::AfterBody => self.open.first().map_or(DOCUMENT, |o| o.id),
+            _ => self.current(),
+        };
+        self.sink.comment(parent, text);
     }
 
     pub(crate) fn text(&mut self, t: &str) -> R {
@@ -405,7 +430,7 @@ impl<'p> Builder<'p> {
     pub(crate) fn anything_else_before_body(&mut self) -> R {
         match self.mode {
             Mode::Initial => {
-                self.quirks = Quirks::Yes;
+                self.set_quirks(QuirksMode::Quirks);
                 self.mode = Mode::BeforeHtml;
             }
             Mode::BeforeHtml => {
@@ -460,6 +485,7 @@ impl<'p> Builder<'p> {
     /// with the element's name.
     pub(crate) fn start(&mut self, tag: Tag) -> R<Option<(Raw, LocalName)>> {
         self.ignore_lf = false;
+        self.duplicates = tag.duplicates;
         if self.foreign_rules(Tok::Start(&tag.name)) {
             return self.foreign_start(tag);
         }
@@ -468,6 +494,7 @@ impl<'p> Builder<'p> {
 
     pub(crate) fn end(&mut self, name: &LocalName) -> R {
         self.ignore_lf = false;
+        self.duplicates = false;
         if self.foreign_rules(Tok::End) {
             return self.foreign_end(name);
         }

@@ -3,10 +3,11 @@
 use super::{Builder, Fmt, Mode, Scope};
 use crate::fast::R;
 use crate::fast::lexer::{Raw, Tag};
+use crate::fast::sink::Target;
 use crate::tags::{table_body_context, table_row_context, td_th};
 use html5ever::{LocalName, local_name};
 
-impl Builder<'_> {
+impl<S: Target> Builder<S> {
     /// A start tag by the rules of the current insertion mode.
     pub(crate) fn start_mode(&mut self, tag: Tag) -> R<Option<(Raw, LocalName)>> {
         loop {

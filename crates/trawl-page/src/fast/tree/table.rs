@@ -3,10 +3,11 @@
 use super::{Builder, Fmt, Mode, Scope};
 use crate::fast::R;
 use crate::fast::lexer::{Raw, Tag};
+use crate::fast::sink::Target;
 use crate::tags::{table_body_context, table_row_context, table_scope, td_th};
 use html5ever::{LocalName, local_name};
 
-impl Builder<'_> {
+impl<S: Target> Builder<S> {
     pub(crate) fn start_in_table(&mut self, tag: Tag) -> R<Option<(Raw, LocalName)>> {
         match tag.name {
             local_name!("caption") => {
