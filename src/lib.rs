@@ -60,7 +60,6 @@ mod report;
 mod resume;
 mod revalidate;
 mod robots;
-pub mod sched;
 mod shard;
 mod sitemap;
 mod summary;

@@ -3,6 +3,7 @@
 //! that does any of those.
 
 mod cli;
+mod sched;
 
 /// jemalloc, not the system's allocator (see Cargo.toml for why).
 #[cfg(not(target_env = "msvc"))]
@@ -43,7 +44,7 @@ const INTERRUPTED: u8 = 130;
 fn main() -> ExitCode {
     // Before any thread starts, so that every one inherits it.
     if std::env::var_os("TRAWL_SCHED").is_none_or(|v| v != "normal") {
-        trawl::sched::batch();
+        sched::batch();
     }
     let args = cli::Args::parse();
     // Before the input is looked at: `--generate` works with no URLs and a

@@ -197,6 +197,19 @@ mod props {
     proptest! {
         #![proptest_config(crate::testing::config())]
 
+        /// The key `--resume` reads back from a record's `url` is the key
+        /// the input gave that URL: a URL done is never fetched again
+        /// however it was written.
+        #[test]
+        fn resume_keys_are_the_inputs_keys(raw in url_like()) {
+            use crate::input::{Line, classify};
+            let line = classify(&raw);
+            if let Line::Url(_) = &line {
+                let key = line.key(raw.trim()).unwrap_or_default().to_owned();
+                prop_assert_eq!(crate::resume::key_of(&key), Some(key.clone()));
+            }
+        }
+
         /// The resume reader, on any bytes: a file of records ends with their
         /// URLs done and nothing cut; a torn last line that is the beginning of
         /// a record is cut off and reported; any other last line without a

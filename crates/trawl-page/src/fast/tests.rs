@@ -48,7 +48,7 @@ fn both(page: &str, plan: &Plan) -> (Result<Extracted, GaveUp>, Extracted) {
 /// conformance check, which compares the readers call by call.
 #[test]
 fn every_reader_agrees_with_the_tree_on_the_html5lib_documents() {
-    let docs: Vec<(String, String)> = crate::conformance::html5lib_tests()
+    let docs: Vec<(String, String)> = crate::testing::html5lib_tests()
         .into_iter()
         .map(|t| (t.file, t.data))
         .collect();
