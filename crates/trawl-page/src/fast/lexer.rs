@@ -293,6 +293,29 @@ pub(crate) fn bogus_comment(bytes: &[u8], from: usize) -> (usize, usize) {
         .map_or((bytes.len(), bytes.len()), |k| (from + k, from + k + 1))
 }
 
+/// An attribute's value, after its `=` at `i`: where the value is (`None`:
+/// `a=>`, an empty value, with `>` left to end the tag) and where reading
+/// goes on; `None` when the page ends first.
+fn value_span(bytes: &[u8], mut i: usize) -> Option<(Option<(usize, usize)>, usize)> {
+    while i < bytes.len() && is_ws(bytes[i]) {
+        i += 1;
+    }
+    match *bytes.get(i)? {
+        q @ (b'"' | b'\'') => {
+            let k = memchr::memchr(q, &bytes[i + 1..])?;
+            Some((Some((i + 1, i + 1 + k)), i + k + 2))
+        }
+        b'>' => Some((None, i)),
+        _ => {
+            let from = i;
+            while i < bytes.len() && !is_ws(bytes[i]) && bytes[i] != b'>' {
+                i += 1;
+            }
+            (i < bytes.len()).then_some((Some((from, i)), i))
+        }
+    }
+}
+
 /// Reads a tag whose name starts at `i`; returns it and where it ends
 /// (after its `>`). `keep`: which attributes are wanted (none of an end
 /// tag's).
@@ -384,36 +407,11 @@ pub(crate) fn lex_tag(
         }
         let mut value: Option<StrTendril> = None;
         if bytes.get(i) == Some(&b'=') {
-            i += 1;
-            while i < bytes.len() && is_ws(bytes[i]) {
-                i += 1;
+            let (span, next) = value_span(bytes, i + 1).ok_or(CUT)?;
+            if keep {
+                value = span.map(|(from, to)| value_of(from, to));
             }
-            match bytes.get(i) {
-                None => return Err(CUT),
-                Some(&q @ (b'"' | b'\'')) => {
-                    let Some(k) = memchr::memchr(q, &bytes[i + 1..]) else {
-                        return Err(CUT);
-                    };
-                    if keep {
-                        value = Some(value_of(i + 1, i + 1 + k));
-                    }
-                    i += k + 2;
-                }
-                // `a=>`: the value is empty; `>` ends the tag above.
-                Some(b'>') => {}
-                Some(_) => {
-                    let from = i;
-                    while i < bytes.len() && !is_ws(bytes[i]) && bytes[i] != b'>' {
-                        i += 1;
-                    }
-                    if i == bytes.len() {
-                        return Err(CUT);
-                    }
-                    if keep {
-                        value = Some(value_of(from, i));
-                    }
-                }
-            }
+            i = next;
         }
         if keep {
             let local = attr_atom(attr_name);

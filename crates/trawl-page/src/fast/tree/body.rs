@@ -32,19 +32,7 @@ impl<S: Target> Builder<S> {
             local_name!("rb") | local_name!("rtc") | local_name!("rp") | local_name!("rt") => {
                 return Err("ruby");
             }
-            local_name!("math") | local_name!("svg") => {
-                self.reconstruct();
-                let mut tag = tag;
-                let ns = if tag.name == local_name!("svg") {
-                    adjust_svg_attributes(&mut tag.attrs);
-                    ns!(svg)
-                } else {
-                    adjust_mathml_attributes(&mut tag.attrs);
-                    ns!(mathml)
-                };
-                adjust_foreign_attributes(&mut tag.attrs);
-                self.insert_foreign(tag, ns)?;
-            }
+            local_name!("math") | local_name!("svg") => self.start_foreign_root(tag)?,
             local_name!("address")
             | local_name!("article")
             | local_name!("aside")
@@ -69,10 +57,94 @@ impl<S: Target> Builder<S> {
             | local_name!("section")
             | local_name!("summary")
             | local_name!("ul")
-            | local_name!("menu") => {
-                self.close_p_in_button_scope();
+            | local_name!("menu")
+            | local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+            | local_name!("pre")
+            | local_name!("listing")
+            | local_name!("form")
+            | local_name!("li")
+            | local_name!("dd")
+            | local_name!("dt") => self.start_block(tag),
+            local_name!("a")
+            | local_name!("b")
+            | local_name!("big")
+            | local_name!("code")
+            | local_name!("em")
+            | local_name!("font")
+            | local_name!("i")
+            | local_name!("s")
+            | local_name!("small")
+            | local_name!("strike")
+            | local_name!("strong")
+            | local_name!("tt")
+            | local_name!("u")
+            | local_name!("nobr") => self.start_formatting(tag)?,
+            local_name!("button") => {
+                if self.in_scope_named(Scope::Default, &local_name!("button")) {
+                    self.generate_implied_end(None);
+                    self.pop_until_named(&local_name!("button"));
+                }
+                self.reconstruct();
                 self.insert(tag.name, tag.attrs, true);
             }
+            local_name!("applet") | local_name!("marquee") | local_name!("object") => {
+                self.reconstruct();
+                self.insert(tag.name, tag.attrs, true);
+                self.active.push(Fmt::Marker);
+            }
+            local_name!("table") => {
+                if self.quirks != QuirksMode::Quirks {
+                    self.close_p_in_button_scope();
+                }
+                self.insert(tag.name, tag.attrs, true);
+                self.mode = Mode::InTable;
+            }
+            local_name!("area")
+            | local_name!("br")
+            | local_name!("embed")
+            | local_name!("img")
+            | local_name!("keygen")
+            | local_name!("wbr")
+            | local_name!("input")
+            | local_name!("param")
+            | local_name!("source")
+            | local_name!("track")
+            | local_name!("hr") => self.start_void(tag),
+            local_name!("textarea")
+            | local_name!("xmp")
+            | local_name!("iframe")
+            | local_name!("noembed") => return Ok(self.start_raw(tag)),
+            local_name!("caption")
+            | local_name!("col")
+            | local_name!("colgroup")
+            | local_name!("frame")
+            | local_name!("head")
+            | local_name!("tbody")
+            | local_name!("td")
+            | local_name!("tfoot")
+            | local_name!("th")
+            | local_name!("thead")
+            | local_name!("tr") => {}
+            _ => {
+                if let Some(raw) = self.head_element(&tag.name) {
+                    return Ok(self.head_insert(tag, raw));
+                }
+                self.reconstruct();
+                self.insert(tag.name, tag.attrs, true);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The start tags of blocks, lists, headings and forms (the plain
+    /// blocks last), which close an open `<p>`.
+    fn start_block(&mut self, tag: Tag) {
+        match tag.name {
             local_name!("h1")
             | local_name!("h2")
             | local_name!("h3")
@@ -126,14 +198,16 @@ impl<S: Target> Builder<S> {
                 self.close_p_in_button_scope();
                 self.insert(tag.name, tag.attrs, true);
             }
-            local_name!("button") => {
-                if self.in_scope_named(Scope::Default, &local_name!("button")) {
-                    self.generate_implied_end(None);
-                    self.pop_until_named(&local_name!("button"));
-                }
-                self.reconstruct();
+            _ => {
+                self.close_p_in_button_scope();
                 self.insert(tag.name, tag.attrs, true);
             }
+        }
+    }
+
+    /// The start tags of formatting elements (the plain ones last).
+    fn start_formatting(&mut self, tag: Tag) -> R {
+        match tag.name {
             local_name!("a") => {
                 if self
                     .active_since_marker()
@@ -144,21 +218,6 @@ impl<S: Target> Builder<S> {
                 self.reconstruct();
                 self.insert_formatting(tag)?;
             }
-            local_name!("b")
-            | local_name!("big")
-            | local_name!("code")
-            | local_name!("em")
-            | local_name!("font")
-            | local_name!("i")
-            | local_name!("s")
-            | local_name!("small")
-            | local_name!("strike")
-            | local_name!("strong")
-            | local_name!("tt")
-            | local_name!("u") => {
-                self.reconstruct();
-                self.insert_formatting(tag)?;
-            }
             local_name!("nobr") => {
                 self.reconstruct();
                 if self.in_scope_named(Scope::Default, &local_name!("nobr")) {
@@ -166,67 +225,55 @@ impl<S: Target> Builder<S> {
                 }
                 self.insert_formatting(tag)?;
             }
-            local_name!("applet") | local_name!("marquee") | local_name!("object") => {
+            _ => {
                 self.reconstruct();
-                self.insert(tag.name, tag.attrs, true);
-                self.active.push(Fmt::Marker);
+                self.insert_formatting(tag)?;
             }
-            local_name!("table") => {
-                if self.quirks != QuirksMode::Quirks {
-                    self.close_p_in_button_scope();
-                }
-                self.insert(tag.name, tag.attrs, true);
-                self.mode = Mode::InTable;
-            }
-            local_name!("area")
-            | local_name!("br")
-            | local_name!("embed")
-            | local_name!("img")
-            | local_name!("keygen")
-            | local_name!("wbr")
-            | local_name!("input") => {
-                self.reconstruct();
-                self.insert(tag.name, tag.attrs, false);
-            }
-            local_name!("param") | local_name!("source") | local_name!("track") => {
-                self.insert(tag.name, tag.attrs, false);
-            }
-            local_name!("hr") => {
-                self.close_p_in_button_scope();
-                self.insert(tag.name, tag.attrs, false);
-            }
+        }
+        Ok(())
+    }
+
+    /// The start tags of void elements: inserted, never open.
+    fn start_void(&mut self, tag: Tag) {
+        match tag.name {
+            local_name!("param") | local_name!("source") | local_name!("track") => {}
+            local_name!("hr") => self.close_p_in_button_scope(),
+            _ => self.reconstruct(),
+        }
+        self.insert(tag.name, tag.attrs, false);
+    }
+
+    /// The start tags of elements whose content the tokenizer reads as
+    /// text: the kind it reads, and the element's name.
+    fn start_raw(&mut self, tag: Tag) -> Option<(Raw, LocalName)> {
+        match tag.name {
             local_name!("textarea") => {
                 self.ignore_lf = true;
-                return Ok(self.raw_insert(tag, Raw::Rcdata));
+                return self.raw_insert(tag, Raw::Rcdata);
             }
             local_name!("xmp") => {
                 self.close_p_in_button_scope();
                 self.reconstruct();
-                return Ok(self.raw_insert(tag, Raw::Rawtext));
             }
-            local_name!("iframe") | local_name!("noembed") => {
-                return Ok(self.raw_insert(tag, Raw::Rawtext));
-            }
-            local_name!("caption")
-            | local_name!("col")
-            | local_name!("colgroup")
-            | local_name!("frame")
-            | local_name!("head")
-            | local_name!("tbody")
-            | local_name!("td")
-            | local_name!("tfoot")
-            | local_name!("th")
-            | local_name!("thead")
-            | local_name!("tr") => {}
-            _ => {
-                if let Some(raw) = self.head_element(&tag.name) {
-                    return Ok(self.head_insert(tag, raw));
-                }
-                self.reconstruct();
-                self.insert(tag.name, tag.attrs, true);
-            }
+            _ => {}
         }
-        Ok(None)
+        self.raw_insert(tag, Raw::Rawtext)
+    }
+
+    /// `<math>` or `<svg>` in the body: foreign content begins.
+    fn start_foreign_root(&mut self, tag: Tag) -> R {
+        self.reconstruct();
+        let mut tag = tag;
+        let ns = if tag.name == local_name!("svg") {
+            adjust_svg_attributes(&mut tag.attrs);
+            ns!(svg)
+        } else {
+            adjust_mathml_attributes(&mut tag.attrs);
+            ns!(mathml)
+        };
+        adjust_foreign_attributes(&mut tag.attrs);
+        self.insert_foreign(tag, ns)?;
+        Ok(())
     }
 
     pub(crate) fn end_in_body(&mut self, name: &LocalName) -> R {
