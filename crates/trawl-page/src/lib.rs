@@ -214,6 +214,29 @@ fn extract_via(
 /// Input handed to the parser at a time, between checks of the deadline.
 const PARSE_CHUNK: usize = 4096;
 
+/// A page cut into the pieces html5ever is fed, about [`PARSE_CHUNK`]
+/// bytes each. html5ever's tokenizer drops a U+FEFF at the start of every
+/// piece it is fed, not only of the page, so no piece starts with one: a
+/// cut there moves past it, and the page reads as if fed whole.
+fn chunks(html: &str) -> impl Iterator<Item = &str> {
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = rest.len().min(PARSE_CHUNK);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        while rest[cut..].starts_with('\u{feff}') {
+            cut += '\u{feff}'.len_utf8();
+        }
+        let (chunk, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
 /// Parses a document as a user agent with scripting disabled does (trawl
 /// runs no scripts, so `<noscript>` content is markup like any other), in
 /// chunks, giving up once `deadline` has passed. The HTML tree builder is linear on
@@ -225,16 +248,10 @@ fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, ParseTimeout> {
     use html5ever::tendril::TendrilSink;
     use scraper::HtmlTreeSink;
     let mut parser = driver::parse_document(HtmlTreeSink::new(Html::new_document()), parse_opts());
-    let mut rest = html;
-    while !rest.is_empty() {
-        let mut cut = rest.len().min(PARSE_CHUNK);
-        while !rest.is_char_boundary(cut) {
-            cut += 1;
-        }
-        let (chunk, tail) = rest.split_at(cut);
+    let mut chunks = chunks(html).peekable();
+    while let Some(chunk) = chunks.next() {
         parser.process(StrTendril::from_slice(chunk));
-        rest = tail;
-        if !rest.is_empty() && deadline.is_some_and(|d| Instant::now() > d) {
+        if chunks.peek().is_some() && deadline.is_some_and(|d| Instant::now() > d) {
             return Err(ParseTimeout);
         }
     }

@@ -447,3 +447,29 @@ fn invalid_utf8_is_replaced_not_fatal() {
         Some("a\u{FFFD}b")
     );
 }
+
+/// html5ever drops a U+FEFF at the start of every piece it is fed; the
+/// pieces trawl feeds it never start with one, so the tree keeps the marks
+/// the fast reader keeps.
+#[test]
+fn no_piece_fed_to_html5ever_starts_with_a_byte_order_mark() {
+    let mut page = "<p>".to_owned() + &"a".repeat(PARSE_CHUNK - 3);
+    page.push_str("\u{feff}\u{feff}b</p>");
+    let pieces: Vec<&str> = chunks(&page).collect();
+    assert_eq!(pieces.len(), 2);
+    assert!(pieces.iter().all(|p| !p.starts_with('\u{feff}')));
+    assert_eq!(pieces.concat(), page);
+    let plan = Plan {
+        selections: vec!["p=p".parse().unwrap()],
+        ..Plan::default()
+    };
+    let read = |via| {
+        extract_via(page.as_bytes(), Some("text/html"), &page_url(), &plan, via)
+            .unwrap()
+            .unwrap()
+    };
+    let tree = read(Via::Tree);
+    assert_eq!(read(Via::Fast), tree);
+    let text = format!("{:?}", tree.fields);
+    assert!(text.contains("\\u{feff}\\u{feff}b"), "{text}");
+}

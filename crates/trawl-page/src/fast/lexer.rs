@@ -9,7 +9,7 @@ use super::tree::Builder;
 use super::{CHECK_EVERY, ERROR_BEFORE_NEWLINE, R, Stop, is_ws};
 use crate::stream::{GaveUp, take_tag_attrs};
 use html5ever::tendril::StrTendril;
-use html5ever::{Attribute, LocalName, QualName, ns};
+use html5ever::{Attribute, LocalName, QualName, local_name, ns};
 use std::borrow::Cow;
 use std::time::Instant;
 
@@ -103,6 +103,14 @@ impl Lexer<'_> {
                     Some(c) if c.is_ascii_alphabetic() => {
                         text.flush(&s[run..at], b)?;
                         let (tag, end) = lex_tag(s, at + 2, None)?;
+                        // `</br>` is read as `<br>`, which takes the end
+                        // tag's repeated-attributes flag: not kept here.
+                        if tag.name == local_name!("br")
+                            && s[at + 4..end - 1]
+                                .contains(|c: char| !c.is_ascii_whitespace() && c != '/')
+                        {
+                            return Err(Stop::GaveUp("an end tag </br> with attributes"));
+                        }
                         self.tick(b)?;
                         b.end(&tag.name)?;
                         i = end;
@@ -223,6 +231,11 @@ impl Lexer<'_> {
         let (_, end) = lex_tag(s, end_at + 2, None)?;
         self.tick(b)?;
         b.end_raw();
+        // html5ever's tokenizer stops after a script's end tag and, fed
+        // again, drops a U+FEFF it starts with, as at the start of a page.
+        if kind == Raw::Script && s[end..].starts_with('\u{feff}') {
+            return Ok(end + '\u{feff}'.len_utf8());
+        }
         Ok(end)
     }
 }

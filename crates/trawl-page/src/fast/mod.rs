@@ -36,6 +36,7 @@
 //! - a doctype the tokenizer would flag
 //! - a comment cut off by the end of the page
 //! - a tag cut off by the end of the page
+//! - an end tag </br> with attributes
 //! - raw text cut off by the end of the page
 //! - a script's escaped text
 //! - a parse error before the newline after <pre>

@@ -50,19 +50,13 @@ pub(super) fn extract(
 ) -> Result<Result<Extracted, GaveUp>, ParseTimeout> {
     let sink = Sink::new(plan);
     let mut parser = html5ever::driver::parse_document(sink, super::parse_opts());
-    let mut rest = html;
-    while !rest.is_empty() {
-        let mut cut = rest.len().min(super::PARSE_CHUNK);
-        while !rest.is_char_boundary(cut) {
-            cut += 1;
-        }
-        let (chunk, tail) = rest.split_at(cut);
+    let mut chunks = super::chunks(html).peekable();
+    while let Some(chunk) = chunks.next() {
         parser.process(StrTendril::from_slice(chunk));
-        rest = tail;
         if let Some(why) = parser.tokenizer.sink.sink.state.borrow().gave_up {
             return Ok(Err(why));
         }
-        if !rest.is_empty() && deadline.is_some_and(|d| Instant::now() > d) {
+        if chunks.peek().is_some() && deadline.is_some_and(|d| Instant::now() > d) {
             return Err(ParseTimeout);
         }
     }

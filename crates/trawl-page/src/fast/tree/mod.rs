@@ -72,7 +72,11 @@ pub(crate) enum Point {
 /// formatting element's attributes, for a copy).
 pub(crate) enum Fmt {
     Marker,
-    El { id: usize, name: LocalName },
+    El {
+        id: usize,
+        name: LocalName,
+        duplicates: bool,
+    },
 }
 
 /// A token, as far as the choice of rules needs it.
@@ -288,12 +292,23 @@ impl<S: Target> Builder<S> {
         }
         let duplicates = std::mem::take(&mut self.duplicates);
         for k in at..self.active.len() {
-            let Fmt::El { id, name } = &self.active[k] else {
+            let Fmt::El {
+                id,
+                name,
+                duplicates,
+            } = &self.active[k]
+            else {
                 continue;
             };
-            let (name, attrs) = (name.clone(), self.sink.attrs_of(*id));
+            // A copy carries its original's flag, as html5ever's does.
+            let (name, attrs, duplicates) = (name.clone(), self.sink.attrs_of(*id), *duplicates);
+            self.duplicates = duplicates;
             let new = self.insert(name.clone(), attrs, true);
-            self.active[k] = Fmt::El { id: new, name };
+            self.active[k] = Fmt::El {
+                id: new,
+                name,
+                duplicates,
+            };
         }
         self.duplicates = duplicates;
     }
@@ -327,8 +342,13 @@ impl<S: Target> Builder<S> {
         if alike >= 3 {
             return Err("three formatting elements of a name open (Noah's ark)");
         }
+        let duplicates = self.duplicates;
         let id = self.insert(tag.name.clone(), tag.attrs, true);
-        self.active.push(Fmt::El { id, name: tag.name });
+        self.active.push(Fmt::El {
+            id,
+            name: tag.name,
+            duplicates,
+        });
         Ok(())
     }
 
@@ -358,11 +378,13 @@ impl<S: Target> Builder<S> {
         self.sink.quirks(mode);
     }
 
-    /// A comment token: in the document before `<html>` and after its
-    /// end, in `<html>` after the body, else in the current node.
+    /// A comment token: in foreign content, in the current node; else in
+    /// the document before `<html>` and after its end, in `<html>` after
+    /// the body, and in the current node everywhere else.
     pub(crate) fn comment(&mut self, text: &str) {
         self.ignore_lf = false;
         let parent = match self.mode {
+            _ if self.in_foreign() => self.current(),
             Mode::Initial | Mode::BeforeHtml | Mode::AfterAfterBody => DOCUMENT,
             Mode::AfterBody => self.open.first().map_or(DOCUMENT, |o| o.id),
             _ => self.current(),

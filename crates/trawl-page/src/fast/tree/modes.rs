@@ -26,6 +26,8 @@ impl<S: Target> Builder<S> {
                 }
                 Mode::BeforeHtml => {
                     if tag.name == local_name!("html") {
+                        // html5ever makes the root without the flag.
+                        self.duplicates = false;
                         self.insert(tag.name, tag.attrs, true);
                         self.mode = Mode::BeforeHead;
                         return Ok(None);

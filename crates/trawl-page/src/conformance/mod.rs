@@ -17,6 +17,8 @@
 //! text at places of its own (a character reference, the end of a
 //! buffer) and every sink joins such pieces into one text node.
 
+mod generated;
+
 use crate::fast::{self, Target};
 use crate::stream::GaveUp;
 use crate::testing::{Test, html5lib_tests};
