@@ -10,7 +10,7 @@
 //! (`| head -3`) is not an error: it stops the run quietly.
 
 use crate::progress::Progress;
-use crate::record::Record;
+use crate::record::{Part, Record};
 use crate::report::Reports;
 use crate::summary::Tally;
 use std::collections::HashMap;
@@ -193,7 +193,7 @@ fn log_record(rec: &Record) {
 
 impl<W: Write> Writer<W> {
     fn write(&mut self, rec: &Record) -> io::Result<()> {
-        let unchanged = rec.ok && rec.changed == Some(Some(false));
+        let unchanged = rec.ok && rec.changed == Part::Value(false);
         if !(unchanged && self.opts.changed_only) {
             self.line.clear();
             crate::record::write_json_line(rec, &mut self.line).map_err(io::Error::other)?;

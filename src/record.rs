@@ -39,31 +39,31 @@ pub struct Record {
     pub fetched_at: String,
     /// The document's `<title>`, whitespace collapsed; `None` for non-HTML.
     pub title: Option<String>,
-    /// `-s` fields. This and the fields below are left out of the JSON
-    /// when not asked for (`None`), and `null` when asked for but there is
-    /// no HTML page to read them from (`Some(None)`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<Option<Fields>>,
+    /// `-s` fields. This and the [`Part`] fields below are left out of
+    /// the JSON when not asked for, and `null` when asked for but there is
+    /// no HTML page to read them from.
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub fields: Part<Fields>,
     /// `--links` (always, in a crawl).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub links: Option<Option<Vec<String>>>,
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub links: Part<Vec<String>>,
     /// `--crawl`: steps from the seed the page was found from (0 for a
     /// seed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub depth: Option<u32>,
     /// `--crawl`: the `url` of the page the link was first found on;
     /// `null` for a seed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub parent: Part<String>,
     /// `--meta`: the meta tags.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Option<Meta>>,
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub meta: Part<Meta>,
     /// `--meta`: the parsed JSON-LD blocks.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub json_ld: Option<Option<Vec<Value>>>,
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub json_ld: Part<Vec<Value>>,
     /// `--meta`: JSON-LD blocks skipped because they did not parse.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub json_ld_invalid: Option<Option<u32>>,
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub json_ld_invalid: Part<u32>,
     /// The last response's `ETag`, as sent; `None` when absent.
     pub etag: Option<String>,
     /// The last response's `Last-Modified`, as sent; `None` when absent.
@@ -72,18 +72,90 @@ pub struct Record {
     /// was read whole. A 304 carries the earlier record's.
     pub content_hash: Option<String>,
     /// `--revalidate`: whether the content differs from the earlier
-    /// record's (`Some(None)`: no usable earlier record to compare with).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub changed: Option<Option<bool>>,
+    /// record's (`null`: no usable earlier record to compare with).
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub changed: Part<bool>,
     /// `--revalidate`: the response is a 304 answering our validators.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_modified: Option<bool>,
     /// `--render`: what rendering the page took; `null` when it was not
     /// rendered (not an ok HTML response).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub render: Option<Option<RenderInfo>>,
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub render: Part<RenderInfo>,
     /// Why the URL is not ok, or `None`.
     pub error: Option<RecordError>,
+}
+
+/// A part of the record that a flag asks for (`-s`, `--links`, `--meta`,
+/// `--crawl`, `--revalidate`, `--render`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Part<T> {
+    /// Not asked for: the key is left out of the record.
+    #[default]
+    NotAsked,
+    /// Asked for, with nothing to read it from (no HTML page, no earlier
+    /// record, a seed's parent): `null`.
+    Null,
+    /// Asked for, and this is it.
+    Value(T),
+}
+
+impl<T> Part<T> {
+    /// For `skip_serializing_if`.
+    pub fn is_not_asked(&self) -> bool {
+        matches!(self, Part::NotAsked)
+    }
+
+    /// A value when there is one, else not asked for.
+    pub fn or_not_asked(v: Option<T>) -> Part<T> {
+        v.map_or(Part::NotAsked, Part::Value)
+    }
+
+    /// A value when there is one, else `null`.
+    pub fn or_null(v: Option<T>) -> Part<T> {
+        v.map_or(Part::Null, Part::Value)
+    }
+
+    /// Asked for: `null` unless it has a value already.
+    pub fn ask(&mut self) {
+        if self.is_not_asked() {
+            *self = Part::Null;
+        }
+    }
+
+    /// The value, if there is one.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Part::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The value, if there is one.
+    pub fn into_value(self) -> Option<T> {
+        match self {
+            Part::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Part<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Part::Value(v) => s.serialize_some(v),
+            Part::NotAsked | Part::Null => s.serialize_none(),
+        }
+    }
+}
+
+/// Read back from a record (`--revalidate`): a key that is there and
+/// `null` is [`Part::Null`]; one that is absent is [`Part::NotAsked`]
+/// by `#[serde(default)]`.
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Part<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(Part::or_null)
+    }
 }
 
 /// The `render` object of a record.
@@ -111,19 +183,19 @@ impl Record {
             redirects: 0,
             fetched_at: now_rfc3339(),
             title: None,
-            fields: None,
-            links: None,
+            fields: Part::NotAsked,
+            links: Part::NotAsked,
             depth: None,
-            parent: None,
-            meta: None,
-            json_ld: None,
-            json_ld_invalid: None,
+            parent: Part::NotAsked,
+            meta: Part::NotAsked,
+            json_ld: Part::NotAsked,
+            json_ld_invalid: Part::NotAsked,
             etag: None,
             last_modified: None,
             content_hash: None,
-            changed: None,
+            changed: Part::NotAsked,
             not_modified: None,
-            render: None,
+            render: Part::NotAsked,
             error: None,
         }
     }
@@ -379,11 +451,11 @@ mod props {
         ) {
             let mut rec = Record::empty("https://a.test/".into());
             rec.title = Some(title);
-            rec.fields = Some(Some(Fields(vec![
+            rec.fields = Part::Value(Fields(vec![
                 ("one".into(), Field::One(one)),
                 ("many".into(), Field::Many(many)),
-            ])));
-            rec.links = Some(Some(links));
+            ]));
+            rec.links = Part::Value(links);
             let mut line = Vec::new();
             write_json_line(&rec, &mut line).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let text = String::from_utf8(line).map_err(|e| TestCaseError::fail(e.to_string()))?;

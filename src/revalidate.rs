@@ -15,8 +15,9 @@
 
 use crate::fetch::Conditional;
 use crate::outfile::{Line, Lines};
+use crate::record::Part;
 use crate::resume::key_of;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use std::fs::File;
 use std::io::{self, BufReader};
@@ -51,32 +52,22 @@ pub struct Prior {
     pub content_type: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub fields: Option<Option<Fields>>,
-    #[serde(default, deserialize_with = "present")]
-    pub links: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    pub meta: Option<Option<Meta>>,
-    #[serde(default, deserialize_with = "present")]
-    pub json_ld: Option<Option<Vec<Value>>>,
-    #[serde(default, deserialize_with = "present")]
-    pub json_ld_invalid: Option<Option<u32>>,
+    #[serde(default)]
+    pub fields: Part<Fields>,
+    #[serde(default)]
+    pub links: Part<Vec<String>>,
+    #[serde(default)]
+    pub meta: Part<Meta>,
+    #[serde(default)]
+    pub json_ld: Part<Vec<Value>>,
+    #[serde(default)]
+    pub json_ld_invalid: Part<u32>,
     #[serde(default)]
     pub etag: Option<String>,
     #[serde(default)]
     pub last_modified: Option<String>,
     #[serde(default)]
     pub content_hash: Option<String>,
-}
-
-/// Tells a key that is there and `null` (`Some(None)`) from one that is
-/// absent (`None`, by `#[serde(default)]`).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 fn hash(key: &str) -> u64 {
@@ -244,10 +235,10 @@ impl Prior {
         }
         if !plan.selections.is_empty() {
             match &self.fields {
-                None => return Some("the earlier record has no fields".into()),
+                Part::NotAsked => return Some("the earlier record has no fields".into()),
                 // No page to read then, and none now: nothing is missing.
-                Some(None) => {}
-                Some(Some(Fields(have))) => {
+                Part::Null => {}
+                Part::Value(Fields(have)) => {
                     for sel in &plan.selections {
                         let found = have.iter().find(|(name, _)| *name == sel.name);
                         let fits = match found.map(|(_, f)| f) {
@@ -266,11 +257,13 @@ impl Prior {
                 }
             }
         }
-        if plan.links && self.links.is_none() {
+        if plan.links && self.links.is_not_asked() {
             return Some("the earlier record has no links".into());
         }
         if plan.meta
-            && (self.meta.is_none() || self.json_ld.is_none() || self.json_ld_invalid.is_none())
+            && (self.meta.is_not_asked()
+                || self.json_ld.is_not_asked()
+                || self.json_ld_invalid.is_not_asked())
         {
             return Some("the earlier record has no meta".into());
         }
@@ -279,13 +272,13 @@ impl Prior {
 
     /// The earlier `fields`, as `plan` asks for them: its fields in the
     /// order of this run's `-s` flags (those it does not ask for left
-    /// out); `None` when it asks for none.
-    pub fn fields_for(&self, plan: &Plan) -> Option<Option<Fields>> {
+    /// out); not asked for when it asks for none.
+    pub fn fields_for(&self, plan: &Plan) -> Part<Fields> {
         if plan.selections.is_empty() {
-            return None;
+            return Part::NotAsked;
         }
-        let have = self.fields.clone().flatten();
-        Some(have.map(|Fields(mut have)| {
+        let have = self.fields.clone().into_value();
+        Part::or_null(have.map(|Fields(mut have)| {
             Fields(
                 plan.selections
                     .iter()
@@ -340,8 +333,8 @@ mod tests {
         assert_eq!(a.title.as_deref(), Some("A"));
         let b = prev.get("https://b.test/x").unwrap().unwrap();
         assert_eq!(b.etag.as_deref(), Some("\"1\""));
-        assert!(matches!(b.fields, Some(None)), "null is not absent");
-        assert!(b.links.is_none());
+        assert!(matches!(b.fields, Part::Null), "null is not absent");
+        assert!(b.links.is_not_asked());
         assert!(prev.get("https://c.test/").unwrap().is_none(), "torn");
         assert!(prev.get("https://d.test/").unwrap().is_none());
     }

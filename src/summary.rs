@@ -1,7 +1,7 @@
 //! The counts of a run: what the writer tallied, and the closing summary
 //! built from them and the reader's counts.
 
-use crate::record::{ErrorKind, Record};
+use crate::record::{ErrorKind, Part, Record};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -39,7 +39,7 @@ impl Tally {
             None => self.ok += 1,
             Some(e) => *self.failed.entry(e.kind).or_default() += 1,
         }
-        if rec.ok && rec.changed == Some(Some(false)) {
+        if rec.ok && rec.changed == Part::Value(false) {
             self.unchanged += 1;
             self.not_modified += u64::from(rec.not_modified == Some(true));
         }

@@ -26,7 +26,7 @@ use crate::crawl::{CrawlStats, Lineage};
 use crate::fetch::{Chain, Fetched, Step};
 use crate::hosts::{HostSlot, Hosts};
 use crate::input::{Entry, Job, Seen};
-use crate::record::{ErrorKind, Record};
+use crate::record::{ErrorKind, Part, Record};
 use crate::revalidate::Prior;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -360,7 +360,7 @@ impl Dispatcher {
                             if let Some(c) = &mut self.crawl {
                                 c.next_seq = c.next_seq.max(seq + 1);
                                 rec.depth = Some(0);
-                                rec.parent = Some(None);
+                                rec.parent = Part::Null;
                             }
                             self.shared.judge.blank_asked(&mut rec);
                             match backlog.try_send((seq, *rec)) {
@@ -530,11 +530,11 @@ async fn task(
         .await;
     let found = lineage.map(|l| {
         record.depth = Some(l.depth);
-        record.parent = Some(l.parent.clone());
+        record.parent = Part::or_null(l.parent.clone());
         let links = if l.external {
             Vec::new()
         } else {
-            unseen(record.links.as_ref(), &shared.seen)
+            unseen(record.links.value(), &shared.seen)
         };
         Box::new(Found::new(
             *l,
@@ -555,8 +555,8 @@ async fn task(
 /// their navigation, that is nearly every link, and each would otherwise
 /// be parsed again as a URL and judged. The links are absolute and
 /// serialised, so the part before `#` is their key.
-fn unseen(links: Option<&Option<Vec<String>>>, seen: &std::sync::Mutex<Seen>) -> Vec<String> {
-    let Some(Some(links)) = links else {
+fn unseen(links: Option<&Vec<String>>, seen: &std::sync::Mutex<Seen>) -> Vec<String> {
+    let Some(links) = links else {
         return Vec::new();
     };
     let seen = seen

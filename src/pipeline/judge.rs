@@ -5,7 +5,7 @@
 
 use super::pool::ParsePool;
 use crate::fetch::Fetched;
-use crate::record::{ErrorKind, Record, RecordError, RenderInfo};
+use crate::record::{ErrorKind, Part, Record, RecordError, RenderInfo};
 use crate::render::Renderer;
 use crate::revalidate::Prior;
 use crate::units::StatusSet;
@@ -100,18 +100,16 @@ impl Judge {
             etag: f.etag,
             last_modified: f.last_modified,
             content_hash: f.content_hash,
-            render: rendered.map(|s| {
-                Some(RenderInfo {
-                    ms: s.ms,
-                    requests: s.requests,
-                })
-            }),
+            render: Part::or_not_asked(rendered.map(|s| RenderInfo {
+                ms: s.ms,
+                requests: s.requests,
+            })),
             error,
             ..Record::empty(line)
         };
         if self.revalidating {
             record.not_modified = Some(not_modified);
-            record.changed = Some(match prior {
+            record.changed = Part::or_null(match prior {
                 Some(p) if not_modified => {
                     self.carry_forward(&mut record, p);
                     Some(false)
@@ -129,12 +127,12 @@ impl Judge {
             if let Some(x) = read.found {
                 unmet = unmet.or(x.unmet);
                 record.title = x.title;
-                record.fields = x.fields.map(Some);
-                record.links = x.links.map(Some);
+                record.fields = Part::or_not_asked(x.fields);
+                record.links = Part::or_not_asked(x.links);
                 if let Some(m) = x.meta {
-                    record.meta = Some(Some(m.meta));
-                    record.json_ld = Some(Some(m.json_ld));
-                    record.json_ld_invalid = Some(Some(m.json_ld_invalid));
+                    record.meta = Part::Value(m.meta);
+                    record.json_ld = Part::Value(m.json_ld);
+                    record.json_ld_invalid = Part::Value(m.json_ld_invalid);
                 }
             }
         }
@@ -258,21 +256,21 @@ impl Judge {
     pub(super) fn blank_asked(&self, rec: &mut Record) {
         let plan = &self.plan;
         if self.renderer.is_some() {
-            rec.render.get_or_insert(None);
+            rec.render.ask();
         }
         if !plan.selections.is_empty() {
-            rec.fields.get_or_insert(None);
+            rec.fields.ask();
         }
         if plan.links {
-            rec.links.get_or_insert(None);
+            rec.links.ask();
         }
         if plan.meta {
-            rec.meta.get_or_insert(None);
-            rec.json_ld.get_or_insert(None);
-            rec.json_ld_invalid.get_or_insert(None);
+            rec.meta.ask();
+            rec.json_ld.ask();
+            rec.json_ld_invalid.ask();
         }
         if self.revalidating {
-            rec.changed.get_or_insert(None);
+            rec.changed.ask();
             rec.not_modified.get_or_insert(false);
         }
     }
