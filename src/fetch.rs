@@ -12,13 +12,13 @@
 //!
 //! This module does not decide whether a status is ok, nor parse anything.
 
+use crate::error::RunError;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
 use crate::keys::{Headers, Keys};
 use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
 use crate::robots::RobotsCache;
-use anyhow::Context;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
 use sha2::{Digest, Sha256};
@@ -166,7 +166,7 @@ impl Fetcher {
     ///
     /// # Errors
     /// When the TLS back end cannot be set up.
-    pub fn new(opts: FetchOptions) -> anyhow::Result<Fetcher> {
+    pub fn new(opts: FetchOptions) -> Result<Fetcher, RunError> {
         // Some servers answer `*/*` with something other than their page;
         // ask for HTML first, as a browser does. `-H Accept: …` replaces it.
         let mut defaults = HeaderMap::new();
@@ -187,15 +187,15 @@ impl Fetcher {
             .pool_idle_timeout(Duration::from_secs(15))
             .pool_max_idle_per_host(opts.per_host)
             .build()
-            .context("cannot build the HTTP client")?;
+            .map_err(RunError::client("HTTP"))?;
         let fresh = base()
             .pool_max_idle_per_host(0)
             .build()
-            .context("cannot build the HTTP client")?;
+            .map_err(RunError::client("HTTP"))?;
         let robots = if opts.robots {
             // A Crawl-delay paces its origin unless --host-rate is given.
             let cache = RobotsCache::new(&opts.client, opts.timeout, opts.host_rate.is_none())
-                .context("cannot build the robots.txt client")?;
+                .map_err(RunError::client("robots.txt"))?;
             Some(cache)
         } else {
             None

@@ -43,6 +43,7 @@
 
 mod config;
 mod crawl;
+mod error;
 mod fetch;
 mod hosts;
 mod http;
@@ -70,6 +71,7 @@ mod testing;
 
 pub use config::Config;
 pub use crawl::{CrawlOptions, Filters, Scope};
+pub use error::RunError;
 pub use input::Source;
 pub use logging::{ColorWhen, colour as log_colour, init as init_logging};
 pub use pipeline::{Outcome, run};

@@ -157,7 +157,7 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
         Err(e) => {
-            say!("trawl: {e:#}");
+            say!("trawl: {e}");
             ExitCode::from(2)
         }
     }

@@ -39,6 +39,7 @@ mod retry;
 use crate::config::Config;
 use crate::crawl::CrawlStats;
 use crate::crawl::frontier::Frontier;
+use crate::error::RunError;
 use crate::fetch::Fetcher;
 use crate::hosts::Hosts;
 use crate::input::{self, Exclusions, InputStats, Seen, Source};
@@ -50,7 +51,6 @@ use crate::report::Reports;
 use crate::revalidate::Previous;
 use crate::sitemap::SitemapClient;
 use crate::summary::Summary;
-use anyhow::Context;
 use dispatch::{Crawl, Dispatcher};
 use judge::Judge;
 use pool::ParsePool;
@@ -117,7 +117,7 @@ pub async fn run<W>(
     interrupt: impl Future<Output = ()>,
     done: Seen,
     previous: Option<Previous>,
-) -> anyhow::Result<Outcome>
+) -> Result<Outcome, RunError>
 where
     W: Write + Send + 'static,
 {
@@ -132,7 +132,7 @@ where
     let writer_gone = CancellationToken::new();
     let failures_reached = CancellationToken::new();
     let reports = if cfg.reports.wanted() {
-        Some(Reports::new(cfg.reports.clone()).context("cannot start the JUnit report")?)
+        Some(Reports::new(cfg.reports.clone()).map_err(RunError::Report)?)
     } else {
         None
     };
@@ -174,8 +174,12 @@ where
     let stats = Arc::new(InputStats::default());
     let discover = cfg.crawl.as_ref().is_some_and(|c| c.discover_sitemaps);
     let sitemaps = if discover || cfg.inputs.iter().any(|s| matches!(s, Source::Sitemap(_))) {
-        let client = SitemapClient::new(&cfg.client(), cfg.headers.clone(), cfg.timeout)
-            .context("cannot build the sitemap client")?;
+        let client = SitemapClient::new(&cfg.client(), cfg.headers.clone(), cfg.timeout).map_err(
+            |source| RunError::Client {
+                which: "sitemap",
+                source,
+            },
+        )?;
         Some(input::Sitemaps {
             client: Arc::new(client),
             discover,
@@ -191,13 +195,16 @@ where
         Some(opts) => {
             let mut frontier =
                 Frontier::new(Arc::new(opts.clone()), seen.clone(), crawl_stats.clone())
-                    .context("cannot make the crawl's frontier file")?;
+                    .map_err(RunError::FrontierFile)?;
             if cfg.resume
                 && let Some(path) = &cfg.output
             {
                 let n = frontier
                     .rebuild(path, &done)
-                    .with_context(|| format!("cannot rebuild the crawl from {}", path.display()))?;
+                    .map_err(|source| RunError::Rebuild {
+                        path: path.clone(),
+                        source,
+                    })?;
                 tracing::info!("--resume: {n} pages found earlier are back in the frontier");
             }
             Some(Crawl::new(
@@ -238,7 +245,7 @@ where
         seen,
         named,
         fetcher: Fetcher::new(cfg.fetch_options())?,
-        parser: ParsePool::new(parse_threads()).context("cannot start the parsing threads")?,
+        parser: ParsePool::new(parse_threads()).map_err(RunError::ParseThreads)?,
         judge: Judge {
             ok_status: cfg.ok_status.clone(),
             plan: Arc::new(cfg.plan.clone()),
@@ -283,17 +290,17 @@ where
     let read_error = match (&mut reader).await {
         Ok(result) => result.err(),
         Err(e) if e.is_cancelled() => None,
-        Err(e) => return Err(e).context("the input reader failed"),
+        Err(e) => return Err(RunError::InputTask(e)),
     };
     let (tally, reports) = writer
         .await
-        .context("the writer thread failed")?
-        .context("cannot write records")?;
+        .map_err(RunError::WriterTask)?
+        .map_err(RunError::Write)?;
     if let Some(e) = read_error {
-        return Err(e.into());
+        return Err(RunError::Input(e));
     }
     if let Some(e) = frontier_error {
-        return Err(e).context("the crawl's frontier file failed");
+        return Err(RunError::Frontier(e));
     }
     let halted_at = failures_reached
         .is_cancelled()
