@@ -309,6 +309,7 @@ pub(crate) fn bogus_comment(bytes: &[u8], from: usize) -> (usize, usize) {
 /// An attribute's value, after its `=` at `i`: where the value is (`None`:
 /// `a=>`, an empty value, with `>` left to end the tag) and where reading
 /// goes on; `None` when the page ends first.
+#[inline(always)]
 fn value_span(bytes: &[u8], mut i: usize) -> Option<(Option<(usize, usize)>, usize)> {
     while i < bytes.len() && is_ws(bytes[i]) {
         i += 1;

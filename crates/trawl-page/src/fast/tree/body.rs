@@ -143,6 +143,7 @@ impl<S: Target> Builder<S> {
 
     /// The start tags of blocks, lists, headings and forms (the plain
     /// blocks last), which close an open `<p>`.
+    #[inline]
     fn start_block(&mut self, tag: Tag) {
         match tag.name {
             local_name!("h1")
@@ -206,6 +207,7 @@ impl<S: Target> Builder<S> {
     }
 
     /// The start tags of formatting elements (the plain ones last).
+    #[inline]
     fn start_formatting(&mut self, tag: Tag) -> R {
         match tag.name {
             local_name!("a") => {
@@ -234,6 +236,7 @@ impl<S: Target> Builder<S> {
     }
 
     /// The start tags of void elements: inserted, never open.
+    #[inline]
     fn start_void(&mut self, tag: Tag) {
         match tag.name {
             local_name!("param") | local_name!("source") | local_name!("track") => {}
@@ -245,6 +248,7 @@ impl<S: Target> Builder<S> {
 
     /// The start tags of elements whose content the tokenizer reads as
     /// text: the kind it reads, and the element's name.
+    #[inline]
     fn start_raw(&mut self, tag: Tag) -> Option<(Raw, LocalName)> {
         match tag.name {
             local_name!("textarea") => {
@@ -261,6 +265,7 @@ impl<S: Target> Builder<S> {
     }
 
     /// `<math>` or `<svg>` in the body: foreign content begins.
+    #[inline]
     fn start_foreign_root(&mut self, tag: Tag) -> R {
         self.reconstruct();
         let mut tag = tag;
