@@ -25,6 +25,12 @@ pub struct ClientOptions {
 impl ClientOptions {
     /// A client builder with these settings; each user adds its own.
     pub fn builder(&self) -> reqwest::ClientBuilder {
+        // reqwest's TLS takes the process's default crypto provider; the
+        // first call installs ring's, later ones find it there.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // An Err: another thread installed one first, which serves.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         reqwest::Client::builder()
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)

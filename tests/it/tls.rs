@@ -78,7 +78,7 @@ impl axum::serve::Listener for TlsListener {
 /// Starts an HTTPS server on 127.0.0.1 offering h2 and http/1.1; each
 /// page's title is the HTTP version it was asked over.
 fn https_server(pki: &Pki) -> SocketAddr {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.serialize_der()));
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
