@@ -8,6 +8,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use std::time::SystemTime;
+use trawl_page::main_content::Content;
 use trawl_page::meta::Meta;
 use trawl_page::select::Fields;
 
@@ -64,6 +65,9 @@ pub struct Record {
     /// `--meta`: JSON-LD blocks skipped because they did not parse.
     #[serde(skip_serializing_if = "Part::is_not_asked")]
     pub json_ld_invalid: Part<u32>,
+    /// `--content`: the main content.
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub content: Part<Content>,
     /// The last response's `ETag`, as sent; `None` when absent.
     pub etag: Option<String>,
     /// The last response's `Last-Modified`, as sent; `None` when absent.
@@ -188,6 +192,7 @@ impl Record {
             depth: None,
             parent: Part::NotAsked,
             meta: Part::NotAsked,
+            content: Part::NotAsked,
             json_ld: Part::NotAsked,
             json_ld_invalid: Part::NotAsked,
             etag: None,

@@ -23,6 +23,7 @@ use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use trawl_page::Plan;
+use trawl_page::main_content::Content;
 use trawl_page::meta::Meta;
 use trawl_page::select::{Field, Fields};
 use url::Url;
@@ -62,6 +63,8 @@ pub struct Prior {
     pub json_ld: Part<Vec<Value>>,
     #[serde(default)]
     pub json_ld_invalid: Part<u32>,
+    #[serde(default)]
+    pub content: Part<Content>,
     #[serde(default)]
     pub etag: Option<String>,
     #[serde(default)]
@@ -266,6 +269,19 @@ impl Prior {
                 || self.json_ld_invalid.is_not_asked())
         {
             return Some("the earlier record has no meta".into());
+        }
+        if let Some(want) = &plan.content {
+            match &self.content {
+                Part::NotAsked => return Some("the earlier record has no content".into()),
+                Part::Value(c) if c.format != want.format => {
+                    return Some(format!(
+                        "the earlier record's content is {}, not {}",
+                        c.format.as_str(),
+                        want.format.as_str()
+                    ));
+                }
+                _ => {}
+            }
         }
         None
     }

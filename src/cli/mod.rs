@@ -270,6 +270,27 @@ pub struct Args {
     #[arg(long, help_heading = "Extraction")]
     pub meta: bool,
 
+    /// Read the page's main content into "content", as FORMAT.
+    ///
+    /// What a reader came for (the article, the post and its replies, the
+    /// product, the documentation page, the items of a listing) without
+    /// navigation, site header and footer, sidebars, banners, ads, share
+    /// buttons and "related" blocks; with its title, author, published date
+    /// and language. markdown: GitHub-flavoured, absolute links; text:
+    /// plain, blocks separated by a blank line; html: a clean fragment.
+    #[arg(long, value_name = "FORMAT", value_enum, help_heading = "Main content")]
+    pub content: Option<ContentArg>,
+
+    /// Take the main content from the elements CSS matches, in page order,
+    /// instead of detecting it; repeatable.
+    #[arg(long, value_name = "CSS", requires = "content", help_heading = "Main content")]
+    pub content_select: Vec<Expect>,
+
+    /// Remove the elements CSS matches before reading the main content;
+    /// repeatable.
+    #[arg(long, value_name = "CSS", requires = "content", help_heading = "Main content")]
+    pub content_exclude: Vec<Expect>,
+
     // ---- Crawl ----
     /// Also fetch the links of fetched pages, breadth-first.
     ///
@@ -540,6 +561,17 @@ pub enum ShardByArg {
     Url,
     /// The host name.
     Host,
+}
+
+/// `--content` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ContentArg {
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// Plain text.
+    Text,
+    /// A clean HTML fragment.
+    Html,
 }
 
 /// `--progress` values.

@@ -3,7 +3,8 @@
 //! implies happens here, once: input files looked at, CA certificates read,
 //! the browser found, the output checked against the inputs.
 
-use super::{Args, ProgressArg, ScopeArg, ShardByArg};
+use super::{Args, ContentArg, ProgressArg, ScopeArg, ShardByArg};
+use trawl_page::main_content::{ContentPlan, Format};
 use clap::CommandFactory;
 use clap::error::ErrorKind as ClapErrorKind;
 use reqwest::header::HeaderMap;
@@ -233,6 +234,15 @@ impl Args {
                 parse_timeout: Some(self.timeout),
                 expect: self.expect,
                 expect_text: self.expect_text,
+                content: self.content.map(|format| ContentPlan {
+                    format: match format {
+                        ContentArg::Markdown => Format::Markdown,
+                        ContentArg::Text => Format::Text,
+                        ContentArg::Html => Format::Html,
+                    },
+                    select: self.content_select,
+                    exclude: self.content_exclude,
+                }),
             },
             max_latency: self.max_latency,
             resume: self.resume,

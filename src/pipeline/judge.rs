@@ -134,6 +134,7 @@ impl Judge {
                     record.json_ld = Part::Value(m.json_ld);
                     record.json_ld_invalid = Part::Value(m.json_ld_invalid);
                 }
+                record.content = Part::or_not_asked(x.content);
             }
         }
         // Checks count only on an otherwise good page: a 404 is a 404.
@@ -163,6 +164,9 @@ impl Judge {
             rec.meta = p.meta.clone();
             rec.json_ld = p.json_ld.clone();
             rec.json_ld_invalid = p.json_ld_invalid;
+        }
+        if self.plan.content.is_some() {
+            rec.content = p.content.clone();
         }
         rec.content_hash.clone_from(&p.content_hash);
         if rec.etag.is_none() {
@@ -268,6 +272,9 @@ impl Judge {
             rec.meta.ask();
             rec.json_ld.ask();
             rec.json_ld_invalid.ask();
+        }
+        if plan.content.is_some() {
+            rec.content.ask();
         }
         if self.revalidating {
             rec.changed.ask();

@@ -31,6 +31,7 @@ mod conformance;
 pub mod content;
 pub mod dom;
 mod fast;
+pub mod main_content;
 pub mod meta;
 mod reuse;
 pub mod select;
@@ -67,6 +68,8 @@ pub struct Plan {
     pub expect: Vec<Expect>,
     /// `--expect-text`: text the page must contain.
     pub expect_text: Vec<String>,
+    /// `--content`: the main content, and how.
+    pub content: Option<main_content::ContentPlan>,
 }
 
 impl Plan {
@@ -78,6 +81,7 @@ impl Plan {
             || self.meta
             || !self.expect.is_empty()
             || !self.expect_text.is_empty()
+            || self.content.is_some()
     }
 
     /// Why this run's pages are parsed into a tree rather than streamed
@@ -87,6 +91,9 @@ impl Plan {
     pub fn tree_only_because(&self) -> Option<String> {
         if !self.needs_dom() {
             return Some("only the title is asked for (the title scan)".into());
+        }
+        if self.content.is_some() {
+            return Some("--content reads the whole tree".into());
         }
         self.selections
             .iter()
@@ -123,6 +130,8 @@ pub struct Extracted {
     /// The first `--expect` or `--expect-text` the page did not meet, said
     /// for humans.
     pub unmet: Option<String>,
+    /// `--content`.
+    pub content: Option<main_content::Content>,
 }
 
 /// The page took longer than [`Plan::parse_timeout`] to parse.
@@ -335,7 +344,15 @@ fn from_dom(
             .zip(&met)
             .find(|(_, met)| !**met)
             .map(|(e, _)| format!("nothing on the page matches --expect '{}'", e.css))
-            .or_else(|| missing_text(&dom::text(doc.root_element()), plan)),
+            .or_else(|| {
+                (!plan.expect_text.is_empty())
+                    .then(|| missing_text(&dom::text(doc.root_element()), plan))
+                    .flatten()
+            }),
+        content: plan
+            .content
+            .as_ref()
+            .map(|c| main_content::read(doc, &base, c)),
     })
 }
 

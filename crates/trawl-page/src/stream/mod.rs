@@ -570,6 +570,8 @@ impl State {
                 .find(|(_, met)| !**met)
                 .map(|(e, _)| format!("nothing on the page matches --expect '{}'", e.css))
                 .or_else(|| missing_text(self.root_text.as_deref().unwrap_or_default(), plan)),
+            // Never streamed: a plan with content reads the tree.
+            content: None,
         })
     }
 }

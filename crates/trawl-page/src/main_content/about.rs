@@ -1,0 +1,230 @@
+//! What the page says about its content: the headline, the author, the
+//! date it was published and its language, from JSON-LD, meta tags
+//! (Open Graph, Dublin Core, `article:*`, `citation_*`), microdata and the
+//! page itself (its `<h1>`, a byline, a `<time>`).
+
+use crate::dom;
+use scraper::{ElementRef, Html};
+use serde_json::Value;
+
+/// The metadata of [`super::Content`].
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct About {
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// What one walk of the document collects.
+#[derive(Default)]
+struct Found {
+    /// `<meta>` contents by lower-case name, property or itemprop; the
+    /// first of each.
+    meta: Vec<(String, String)>,
+    json_ld: Vec<Value>,
+    h1: Option<String>,
+    title: Option<String>,
+    html_lang: Option<String>,
+    time: Option<String>,
+    byline: Option<String>,
+}
+
+impl Found {
+    fn meta(&self, keys: &[&str]) -> Option<&str> {
+        keys.iter().find_map(|k| {
+            self.meta
+                .iter()
+                .find(|(name, v)| name == k && !v.trim().is_empty())
+                .map(|(_, v)| v.trim())
+        })
+    }
+}
+
+/// Reads the metadata of `doc`.
+pub(super) fn about(doc: &Html) -> About {
+    let mut f = Found::default();
+    dom::walk(doc, |el| visit(&mut f, el));
+    let ld = |key: &str| f.json_ld.iter().find_map(|v| ld_find(v, key, 0));
+    let title = ld("headline")
+        .and_then(ld_text)
+        .or_else(|| f.h1.clone())
+        .or_else(|| f.meta(&["og:title", "twitter:title", "dc.title"]).map(str::to_owned))
+        .or_else(|| f.title.clone())
+        .map(|t| dom::collapse(std::iter::once(t.as_str())))
+        .filter(|t| !t.is_empty());
+    let author = ld("author")
+        .and_then(ld_person)
+        .or_else(|| {
+            f.meta(&["author", "article:author", "dc.creator", "citation_author", "parsely-author", "byl"])
+                .filter(|a| !a.starts_with("http"))
+                .map(str::to_owned)
+        })
+        .or_else(|| f.byline.clone())
+        .map(|a| {
+            let a = dom::collapse(std::iter::once(a.as_str()));
+            a.strip_prefix("By ").or_else(|| a.strip_prefix("by ")).unwrap_or(&a).to_owned()
+        })
+        .filter(|a| !a.is_empty() && a.chars().count() <= 100);
+    let published = ld("datePublished")
+        .and_then(ld_text)
+        .and_then(|d| iso_date(&d))
+        .or_else(|| {
+            f.meta(&[
+                "article:published_time",
+                "datepublished",
+                "og:published_time",
+                "publishdate",
+                "pubdate",
+                "date",
+                "dc.date",
+                "dc.date.issued",
+                "dcterms.created",
+                "citation_publication_date",
+                "citation_date",
+                "sailthru.date",
+                "parsely-pub-date",
+            ])
+            .and_then(iso_date)
+        })
+        .or_else(|| f.time.as_deref().and_then(iso_date));
+    let lang = f
+        .html_lang
+        .clone()
+        .or_else(|| f.meta(&["content-language", "og:locale", "dc.language"]).map(str::to_owned))
+        .map(|l| l.trim().replace('_', "-"))
+        .filter(|l| !l.is_empty() && l.len() <= 35);
+    About {
+        title,
+        author,
+        published,
+        lang,
+    }
+}
+
+fn visit(f: &mut Found, el: ElementRef<'_>) {
+    let e = el.value();
+    match e.name() {
+        "meta" => {
+            let Some(content) = e.attr("content") else { return };
+            for key in [e.attr("name"), e.attr("property"), e.attr("itemprop"), e.attr("http-equiv")]
+                .into_iter()
+                .flatten()
+            {
+                let key = key.trim().to_ascii_lowercase();
+                if !f.meta.iter().any(|(k, _)| *k == key) {
+                    f.meta.push((key, content.to_owned()));
+                }
+            }
+        }
+        "script" => {
+            if e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+                && f.json_ld.len() < 16
+                && let Ok(v) = serde_json::from_str::<Value>(el.text().collect::<String>().trim())
+            {
+                f.json_ld.push(v);
+            }
+        }
+        "title" if f.title.is_none() => f.title = Some(el.text().collect()),
+        "h1" if f.h1.is_none() => {
+            let t = dom::text(el);
+            if !t.is_empty() {
+                f.h1 = Some(t);
+            }
+        }
+        "html" if f.html_lang.is_none() => f.html_lang = e.attr("lang").map(str::to_owned),
+        "time" if f.time.is_none() => {
+            f.time = e.attr("datetime").map(str::to_owned);
+        }
+        _ => {
+            if f.byline.is_none()
+                && (e.attr("rel").is_some_and(|r| r.split_ascii_whitespace().any(|r| r == "author"))
+                    || e.attr("itemprop") == Some("author")
+                    || e.attr("class").is_some_and(|c| {
+                        c.split_ascii_whitespace().any(|c| matches!(c, "author" | "byline" | "author-name"))
+                    }))
+            {
+                let t = dom::text(el);
+                if !t.is_empty() && t.chars().count() <= 100 {
+                    f.byline = Some(t);
+                }
+            }
+            if f.time.is_none() && e.attr("itemprop") == Some("datePublished") {
+                f.time = e.attr("datetime").or_else(|| e.attr("content")).map(str::to_owned);
+            }
+        }
+    }
+}
+
+/// The first value of `key` in a JSON-LD document (inside `@graph` and
+/// arrays too), depth-limited.
+fn ld_find<'v>(v: &'v Value, key: &str, depth: u32) -> Option<&'v Value> {
+    if depth > 6 {
+        return None;
+    }
+    match v {
+        Value::Object(map) => map.get(key).filter(|v| !v.is_null()).or_else(|| {
+            map.values()
+                .filter(|v| v.is_array() || v.is_object())
+                .find_map(|v| ld_find(v, key, depth + 1))
+        }),
+        Value::Array(items) => items.iter().find_map(|v| ld_find(v, key, depth + 1)),
+        _ => None,
+    }
+}
+
+fn ld_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => items.iter().find_map(ld_text),
+        _ => None,
+    }
+}
+
+/// A JSON-LD author: a name, a Person, or a list of them (names joined).
+fn ld_person(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.starts_with("http") => Some(s.clone()),
+        Value::Object(map) => map.get("name").and_then(ld_text),
+        Value::Array(items) => {
+            let names: Vec<String> = items.iter().filter_map(ld_person).collect();
+            (!names.is_empty()).then(|| names.join(", "))
+        }
+        _ => None,
+    }
+}
+
+/// The date of an ISO 8601 timestamp or a date written `2026-11-30`,
+/// `2026/11/30` or `20261130`: `YYYY-MM-DD`, or `None`.
+pub(super) fn iso_date(s: &str) -> Option<String> {
+    let s = s.trim();
+    let digits: Vec<u32> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .take(3)
+        .map(|p| p.parse().unwrap_or(0))
+        .collect();
+    let (y, m, d) = match digits.as_slice() {
+        [y, m, d] if s.len() >= 8 && s.as_bytes()[4].is_ascii_punctuation() => (*y, *m, *d),
+        [_] if s.len() >= 8 && s.as_bytes()[..8].iter().all(u8::is_ascii_digit) => {
+            let n: u32 = s.get(..8)?.parse().ok()?;
+            (n / 10_000, n / 100 % 100, n % 100)
+        }
+        _ => return None,
+    };
+    ((1990..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_the_usual_shapes_become_iso() {
+        assert_eq!(iso_date("2025-09-04T10:00:00+00:00").as_deref(), Some("2025-09-04"));
+        assert_eq!(iso_date("2025/9/4").as_deref(), Some("2025-09-04"));
+        assert_eq!(iso_date("20250904").as_deref(), Some("2025-09-04"));
+        assert_eq!(iso_date("September 4, 2025"), None);
+        assert_eq!(iso_date("2025-13-04"), None);
+    }
+}

@@ -1,0 +1,261 @@
+//! Finding the main content: what to drop as the page around it
+//! (navigation, site header and footer, sidebars, banners, share and
+//! "related" blocks), and which element holds what is left.
+//!
+//! Two passes over the flat page ([`super::tree`]):
+//! 1. Boilerplate: elements that say what they are (`<nav>`, `<aside>`,
+//!    `<footer>`, a site `<header>`, an ARIA landmark role) or whose class
+//!    or id names a kind of boilerplate (`sidebar`, `cookie-banner`,
+//!    `share-buttons`) are removed, unless they hold most of the page's
+//!    text: a `<div class="has-sidebar">` wrapping the whole page is a
+//!    layout, not a sidebar.
+//! 2. The container: from `<main>` (or the body), go down into the child
+//!    that holds most of the text while one does; the element where no
+//!    child dominates holds the article, the thread, the product or the
+//!    listing, and its siblings are the page around it.
+
+use super::tree::N;
+
+/// Elements that are boilerplate by their name.
+fn boilerplate_tag(name: &str) -> bool {
+    matches!(name, "nav" | "aside" | "footer" | "menu")
+}
+
+/// ARIA roles of the page around the content.
+fn boilerplate_role(role: &str) -> bool {
+    role.split_ascii_whitespace().any(|r| {
+        matches!(
+            r.to_ascii_lowercase().as_str(),
+            "navigation"
+                | "banner"
+                | "contentinfo"
+                | "complementary"
+                | "search"
+                | "menu"
+                | "menubar"
+                | "toolbar"
+                | "dialog"
+                | "alertdialog"
+        )
+    })
+}
+
+/// Words in class names and ids that name a kind of boilerplate. A class
+/// is cut into words at anything not a letter or digit and at lower-to-
+/// upper case changes (`share-bar`, `share_bar`, `shareBar`), and a word
+/// must match whole: `ad` is not `head`, `nav` is not `canvas`.
+const BOILERPLATE_WORDS: &[&str] = &[
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "menubar",
+    "megamenu",
+    "footer",
+    "sidebar",
+    "breadcrumb",
+    "breadcrumbs",
+    "cookie",
+    "cookies",
+    "consent",
+    "gdpr",
+    "newsletter",
+    "subscribe",
+    "subscription",
+    "signup",
+    "share",
+    "sharing",
+    "sharedaddy",
+    "social",
+    "socials",
+    "related",
+    "recommended",
+    "promo",
+    "advert",
+    "advertisement",
+    "ad",
+    "ads",
+    "adsbygoogle",
+    "sponsor",
+    "sponsored",
+    "popup",
+    "modal",
+    "skip",
+    "masthead",
+    "topbar",
+    "toolbar",
+    "offcanvas",
+    "drawer",
+];
+
+/// Tells whether a class list or id names boilerplate.
+fn boilerplate_name(value: &str) -> bool {
+    let mut word = String::new();
+    let mut prev_lower = false;
+    let mut hit = false;
+    let mut flush = |word: &mut String| {
+        if !word.is_empty() && BOILERPLATE_WORDS.contains(&word.as_str()) {
+            hit = true;
+        }
+        word.clear();
+    };
+    for c in value.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower {
+                flush(&mut word);
+            }
+            prev_lower = c.is_ascii_lowercase();
+            word.push(c.to_ascii_lowercase());
+        } else {
+            flush(&mut word);
+            prev_lower = false;
+        }
+    }
+    flush(&mut word);
+    hit
+}
+
+/// Tells whether node `i` presents itself as the page around the content.
+fn looks_like_boilerplate(nodes: &[N<'_>], i: usize, in_article: bool) -> bool {
+    let n = &nodes[i];
+    if boilerplate_tag(n.name) {
+        return true;
+    }
+    // A header inside an article is its headline and byline.
+    if n.name == "header" && !in_article {
+        return true;
+    }
+    if n.attr("role").is_some_and(boilerplate_role) {
+        return true;
+    }
+    n.attr("class").is_some_and(boilerplate_name) || n.attr("id").is_some_and(boilerplate_name)
+}
+
+/// Removes the boilerplate of pass 1, then counts the text again.
+pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
+    let Some(total) = nodes.first().map(|n| n.chars) else {
+        return;
+    };
+    let mut article_end = 0usize;
+    let mut i = 0;
+    while i < nodes.len() {
+        let n = &nodes[i];
+        if n.el.is_none() {
+            i += 1;
+            continue;
+        }
+        if matches!(n.name, "article" | "main") && i >= article_end {
+            article_end = n.end;
+        }
+        // Hidden, it is a menu or a dialog, unless it holds a good deal of
+        // text of its own: a tab of specifications, or the content itself
+        // on a page that a script shows (React's streamed `<div hidden>`).
+        if n.el.is_some_and(super::tree::hidden)
+            && (n.plain_chars() < 200 || n.link_chars * 2 > n.chars)
+        {
+            nodes[i].removed = true;
+            i = nodes[i].end;
+            continue;
+        }
+        // Holding half the page's text, it is the page's layout.
+        if i > 0
+            && looks_like_boilerplate(nodes, i, i < article_end)
+            && u64::from(n.chars) * 2 < u64::from(total)
+        {
+            nodes[i].removed = true;
+            i = nodes[i].end;
+            continue;
+        }
+        i += 1;
+    }
+    super::tree::count(nodes);
+}
+
+/// Text that counts towards choosing a container: links weigh less, a
+/// block of nothing but links (a menu the pass above missed) little.
+fn weight(n: &N<'_>) -> f64 {
+    f64::from(n.plain_chars()) + 0.5 * f64::from(n.link_chars)
+}
+
+/// The children of node `i` (kept ones), by index.
+pub(super) fn children<'n>(nodes: &'n [N<'_>], i: usize) -> impl Iterator<Item = usize> + 'n {
+    let end = nodes[i].end;
+    let mut at = i + 1;
+    std::iter::from_fn(move || {
+        while at < end {
+            let c = at;
+            at = nodes[c].end.max(c + 1);
+            if !nodes[c].removed {
+                return Some(c);
+            }
+        }
+        None
+    })
+}
+
+/// The element whose content is the page's main content.
+pub(super) fn container(nodes: &[N<'_>]) -> usize {
+    if nodes.is_empty() {
+        return 0;
+    }
+    let total = weight(&nodes[0]);
+    // Where to start: a `<main>` (or role=main) holding a fair share.
+    let mut cur = (0..nodes.len())
+        .find(|&i| {
+            !nodes[i].removed
+                && (nodes[i].name == "main"
+                    || nodes[i]
+                        .attr("role")
+                        .is_some_and(|r| r.eq_ignore_ascii_case("main")))
+                && weight(&nodes[i]) >= 0.25 * total
+                && !inside_removed(nodes, i)
+        })
+        .unwrap_or(0);
+    loop {
+        let here = weight(&nodes[cur]);
+        let best = children(nodes, cur)
+            .filter(|&c| nodes[c].el.is_some())
+            .max_by(|&a, &b| weight(&nodes[a]).total_cmp(&weight(&nodes[b])));
+        match best {
+            Some(c) if here > 0.0 && weight(&nodes[c]) >= DOMINANT * here => cur = c,
+            _ => return cur,
+        }
+    }
+}
+
+/// The share of its parent's text that a child must hold to be gone
+/// into.
+const DOMINANT: f64 = 0.7;
+
+/// Tells whether a removed element holds node `i`.
+fn inside_removed(nodes: &[N<'_>], i: usize) -> bool {
+    let mut j = 0;
+    while j < i {
+        if nodes[j].removed && nodes[j].end > i {
+            return true;
+        }
+        j = if nodes[j].removed || nodes[j].end <= i {
+            nodes[j].end.max(j + 1)
+        } else {
+            j + 1
+        };
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_words_match_whole() {
+        assert!(boilerplate_name("site-footer"));
+        assert!(boilerplate_name("shareBar"));
+        assert!(boilerplate_name("ad"));
+        assert!(boilerplate_name("col cookie_notice"));
+        assert!(!boilerplate_name("head"));
+        assert!(!boilerplate_name("canvas"));
+        assert!(!boilerplate_name("shadow"));
+        assert!(!boilerplate_name("entry-content"));
+    }
+}
