@@ -278,17 +278,36 @@ pub struct Args {
     /// buttons and "related" blocks; with its title, author, published date
     /// and language. markdown: GitHub-flavoured, absolute links; text:
     /// plain, blocks separated by a blank line; html: a clean fragment.
-    #[arg(long, value_name = "FORMAT", value_enum, help_heading = "Main content")]
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        hide_possible_values = true,
+        help_heading = "Main content"
+    )]
     pub content: Option<ContentArg>,
 
-    /// Take the main content from the elements CSS matches, in page order,
-    /// instead of detecting it; repeatable.
-    #[arg(long, value_name = "CSS", requires = "content", help_heading = "Main content")]
+    /// Take the main content from the elements CSS matches; repeatable.
+    ///
+    /// In page order, instead of detecting it: for the site the detector
+    /// reads wrong.
+    #[arg(
+        long,
+        value_name = "CSS",
+        requires = "content",
+        help_heading = "Main content"
+    )]
     pub content_select: Vec<Expect>,
 
-    /// Remove the elements CSS matches before reading the main content;
-    /// repeatable.
-    #[arg(long, value_name = "CSS", requires = "content", help_heading = "Main content")]
+    /// Drop the elements CSS matches from the main content; repeatable.
+    ///
+    /// Removed before the content is detected or selected.
+    #[arg(
+        long,
+        value_name = "CSS",
+        requires = "content",
+        help_heading = "Main content"
+    )]
     pub content_exclude: Vec<Expect>,
 
     // ---- Crawl ----

@@ -4,7 +4,6 @@
 //! the browser found, the output checked against the inputs.
 
 use super::{Args, ContentArg, ProgressArg, ScopeArg, ShardByArg};
-use trawl_page::main_content::{ContentPlan, Format};
 use clap::CommandFactory;
 use clap::error::ErrorKind as ClapErrorKind;
 use reqwest::header::HeaderMap;
@@ -15,6 +14,7 @@ use trawl::{
     Config, CrawlOptions, Filters, Plan, ProgressWhen, RenderOptions, ReportOptions, Scope, Shard,
     ShardBy, Source, find_browser,
 };
+use trawl_page::main_content::{ContentPlan, Format};
 
 /// Reads `--cacert`: every certificate of a PEM file, each checked to be
 /// one that can anchor trust, so a wrong file fails before any request.

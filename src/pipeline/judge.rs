@@ -147,6 +147,11 @@ impl Judge {
                 .or_else(|| self.latency_error(record.elapsed_ms));
             record.ok = record.error.is_none();
         }
+        // A failed record has no content, even when its body had some (an
+        // error page's, a page that missed an --expect).
+        if !record.ok && record.content.value().is_some() {
+            record.content = Part::Null;
+        }
         self.blank_asked(&mut record);
         record
     }

@@ -7,6 +7,7 @@ mod support;
 
 mod checks;
 mod cli;
+mod content;
 mod crawl;
 mod credentials;
 mod deploy;

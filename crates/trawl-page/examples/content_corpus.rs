@@ -32,7 +32,11 @@ fn tokens(s: &str) -> Vec<String> {
 fn f1(pred: &str, gold: &str) -> (f64, f64, f64) {
     let (p, g) = (tokens(pred), tokens(gold));
     if g.is_empty() {
-        return if p.is_empty() { (1.0, 1.0, 1.0) } else { (0.0, 0.0, 0.0) };
+        return if p.is_empty() {
+            (1.0, 1.0, 1.0)
+        } else {
+            (0.0, 0.0, 0.0)
+        };
     }
     if p.is_empty() {
         return (0.0, 0.0, 0.0);
@@ -50,8 +54,15 @@ fn f1(pred: &str, gold: &str) -> (f64, f64, f64) {
             overlap += 1;
         }
     }
-    let (pr, rc) = (overlap as f64 / p.len() as f64, overlap as f64 / g.len() as f64);
-    let f = if pr + rc > 0.0 { 2.0 * pr * rc / (pr + rc) } else { 0.0 };
+    let (pr, rc) = (
+        overlap as f64 / p.len() as f64,
+        overlap as f64 / g.len() as f64,
+    );
+    let f = if pr + rc > 0.0 {
+        2.0 * pr * rc / (pr + rc)
+    } else {
+        0.0
+    };
     (pr, rc, f)
 }
 
@@ -68,7 +79,11 @@ fn main() {
         _ => Format::Text,
     };
     let plan = Plan {
-        content: Some(ContentPlan { format, select: vec![], exclude: vec![] }),
+        content: Some(ContentPlan {
+            format,
+            select: vec![],
+            exclude: vec![],
+        }),
         ..Plan::default()
     };
     let mut gts: Vec<_> = std::fs::read_dir(format!("{dir}/ground-truth"))
@@ -86,11 +101,17 @@ fn main() {
         if !only.is_empty() && !only.iter().any(|o| **o == id) {
             continue;
         }
-        let d: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&gt).unwrap()).unwrap();
-        let Ok(html) = std::fs::read(format!("{dir}/html/{id}.html")) else { continue };
-        let url = url::Url::parse(d["url"].as_str().unwrap_or("http://x/")).unwrap_or_else(|_| url::Url::parse("http://x/").unwrap());
+        let d: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&gt).unwrap()).unwrap();
+        let Ok(html) = std::fs::read(format!("{dir}/html/{id}.html")) else {
+            continue;
+        };
+        let url = url::Url::parse(d["url"].as_str().unwrap_or("http://x/"))
+            .unwrap_or_else(|_| url::Url::parse("http://x/").unwrap());
         let t0 = Instant::now();
-        let got = extract(&html, Some("text/html"), &url, &plan).ok().flatten();
+        let got = extract(&html, Some("text/html"), &url, &plan)
+            .ok()
+            .flatten();
         spent += t0.elapsed().as_secs_f64();
         let content = got.and_then(|g| g.content);
         let text = content.as_ref().map(|c| c.text.clone()).unwrap_or_default();
@@ -98,20 +119,49 @@ fn main() {
         let ty = d["page_type"].as_str().unwrap_or("article").to_owned();
         let s = f1(&text, gold);
         if !only.is_empty() {
-            println!("== {id} ({ty}) P {:.3} R {:.3} F1 {:.3}\n{text}\n== meta {:?}", s.0, s.1, s.2,
-                content.map(|c| (c.title, c.author, c.published, c.lang)));
-            println!("== gold title {:?} author {:?} date {:?}", d["title"], d["author"], d["publish_date"]);
+            println!(
+                "== {id} ({ty}) P {:.3} R {:.3} F1 {:.3}\n{text}\n== meta {:?}",
+                s.0,
+                s.1,
+                s.2,
+                content.map(|c| (c.title, c.author, c.published, c.lang))
+            );
+            println!(
+                "== gold title {:?} author {:?} date {:?}",
+                d["title"], d["author"], d["publish_date"]
+            );
         }
         rows.push((id, ty.clone(), s));
         by_type.entry(ty).or_default().push(s);
         all.push(s);
     }
-    let mean = |v: &[(f64, f64, f64)], k: usize| v.iter().map(|s| [s.0, s.1, s.2][k]).sum::<f64>() / v.len().max(1) as f64;
+    let mean = |v: &[(f64, f64, f64)], k: usize| {
+        v.iter().map(|s| [s.0, s.1, s.2][k]).sum::<f64>() / v.len().max(1) as f64
+    };
     if std::env::var("ROWS").is_ok() {
         for (id, ty, s) in &rows {
             println!("{id} {ty} {:.3} {:.3} {:.3}", s.0, s.1, s.2);
         }
     }
-    println!("F1 {:.3} (P {:.3} R {:.3}) on {} pages; {:.2} ms/page", mean(&all, 2), mean(&all, 0), mean(&all, 1), all.len(), 1000.0 * spent / all.len().max(1) as f64);
-    println!("{}", by_type.iter().map(|(k, v)| format!("{k} {:.3} (P {:.2} R {:.2})", mean(v, 2), mean(v, 0), mean(v, 1))).collect::<Vec<_>>().join(", "));
+    println!(
+        "F1 {:.3} (P {:.3} R {:.3}) on {} pages; {:.2} ms/page",
+        mean(&all, 2),
+        mean(&all, 0),
+        mean(&all, 1),
+        all.len(),
+        1000.0 * spent / all.len().max(1) as f64
+    );
+    println!(
+        "{}",
+        by_type
+            .iter()
+            .map(|(k, v)| format!(
+                "{k} {:.3} (P {:.2} R {:.2})",
+                mean(v, 2),
+                mean(v, 0),
+                mean(v, 1)
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }

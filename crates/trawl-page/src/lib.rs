@@ -579,6 +579,7 @@ mod props {
             parse_timeout: Some(Duration::from_secs(5)),
             expect: vec!["body".parse().unwrap_or_else(|e| panic!("{e}"))],
             expect_text: vec!["forged".into()],
+            content: None,
         }
     }
 
@@ -593,13 +594,18 @@ mod props {
             page in html(),
             raw in prop::collection::vec(any::<u8>(), 0..1024),
             title_only in any::<bool>(),
+            content in 0..4u8,
         ) {
             let url = Url::parse("https://a.test/dir/page?q=1#top").map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let plan = if title_only {
+            use crate::main_content::{ContentPlan, Format};
+            let mut plan = if title_only {
                 crate::Plan { parse_timeout: Some(Duration::from_secs(5)), ..Default::default() }
             } else {
                 plan_for_everything()
             };
+            plan.content = [Format::Markdown, Format::Text, Format::Html]
+                .get(usize::from(content))
+                .map(|&format| ContentPlan { format, select: vec![], exclude: vec![] });
             for body in [page.as_bytes(), raw.as_slice()] {
                 let began = Instant::now();
                 let got = crate::extract(body, Some("text/html"), &url, &plan)
@@ -615,6 +621,15 @@ mod props {
                 // Whitespace collapsed: a title is one line.
                 if let Some(title) = &got.title {
                     prop_assert!(!title.contains(['\n', '\r', '\t']), "{title:?}");
+                }
+                // The main content: its word count is its text's, and
+                // Markdown and text have no runs of blank lines.
+                prop_assert_eq!(got.content.is_some(), plan.content.is_some());
+                if let Some(c) = &got.content {
+                    prop_assert_eq!(c.words, crate::main_content::words(&c.text));
+                    if c.format != Format::Html {
+                        prop_assert!(!c.text.contains("\n\n\n"), "{:?}", c.text);
+                    }
                 }
             }
         }

@@ -37,6 +37,7 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
             }),
         )
         .route("/page/{name}", get(page))
+        .route("/content/{id}", get(content_page))
         .route("/delay/{ms}", get(delay))
         .route("/slow-body/{ms}", get(slow_body))
         .route("/status/{code}", get(status))
@@ -103,6 +104,25 @@ async fn page(Path(name): Path<String>, Query(q): Query<HashMap<String, String>>
             let ct = q.get("ct").cloned().unwrap_or_else(|| "text/html".into());
             ([(header::CONTENT_TYPE, ct)], bytes).into_response()
         }
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A page of the main-content sample (fixtures/content), sent gzipped as
+/// stored, with `Content-Encoding: gzip` and no charset.
+async fn content_page(Path(id): Path<String>) -> Response {
+    if !id.bytes().all(|b| b.is_ascii_digit()) {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    match std::fs::read(fixture("content/html").join(format!("{id}.html.gz"))) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/html"),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            bytes,
+        )
+            .into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -49,21 +49,34 @@ pub(super) fn about(doc: &Html) -> About {
     let title = ld("headline")
         .and_then(ld_text)
         .or_else(|| f.h1.clone())
-        .or_else(|| f.meta(&["og:title", "twitter:title", "dc.title"]).map(str::to_owned))
+        .or_else(|| {
+            f.meta(&["og:title", "twitter:title", "dc.title"])
+                .map(str::to_owned)
+        })
         .or_else(|| f.title.clone())
         .map(|t| dom::collapse(std::iter::once(t.as_str())))
         .filter(|t| !t.is_empty());
     let author = ld("author")
         .and_then(ld_person)
         .or_else(|| {
-            f.meta(&["author", "article:author", "dc.creator", "citation_author", "parsely-author", "byl"])
-                .filter(|a| !a.starts_with("http"))
-                .map(str::to_owned)
+            f.meta(&[
+                "author",
+                "article:author",
+                "dc.creator",
+                "citation_author",
+                "parsely-author",
+                "byl",
+            ])
+            .filter(|a| !a.starts_with("http"))
+            .map(str::to_owned)
         })
         .or_else(|| f.byline.clone())
         .map(|a| {
             let a = dom::collapse(std::iter::once(a.as_str()));
-            a.strip_prefix("By ").or_else(|| a.strip_prefix("by ")).unwrap_or(&a).to_owned()
+            a.strip_prefix("By ")
+                .or_else(|| a.strip_prefix("by "))
+                .unwrap_or(&a)
+                .to_owned()
         })
         .filter(|a| !a.is_empty() && a.chars().count() <= 100);
     let published = ld("datePublished")
@@ -91,7 +104,10 @@ pub(super) fn about(doc: &Html) -> About {
     let lang = f
         .html_lang
         .clone()
-        .or_else(|| f.meta(&["content-language", "og:locale", "dc.language"]).map(str::to_owned))
+        .or_else(|| {
+            f.meta(&["content-language", "og:locale", "dc.language"])
+                .map(str::to_owned)
+        })
         .map(|l| l.trim().replace('_', "-"))
         .filter(|l| !l.is_empty() && l.len() <= 35);
     About {
@@ -106,10 +122,17 @@ fn visit(f: &mut Found, el: ElementRef<'_>) {
     let e = el.value();
     match e.name() {
         "meta" => {
-            let Some(content) = e.attr("content") else { return };
-            for key in [e.attr("name"), e.attr("property"), e.attr("itemprop"), e.attr("http-equiv")]
-                .into_iter()
-                .flatten()
+            let Some(content) = e.attr("content") else {
+                return;
+            };
+            for key in [
+                e.attr("name"),
+                e.attr("property"),
+                e.attr("itemprop"),
+                e.attr("http-equiv"),
+            ]
+            .into_iter()
+            .flatten()
             {
                 let key = key.trim().to_ascii_lowercase();
                 if !f.meta.iter().any(|(k, _)| *k == key) {
@@ -118,7 +141,8 @@ fn visit(f: &mut Found, el: ElementRef<'_>) {
             }
         }
         "script" => {
-            if e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+            if e.attr("type")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
                 && f.json_ld.len() < 16
                 && let Ok(v) = serde_json::from_str::<Value>(el.text().collect::<String>().trim())
             {
@@ -138,10 +162,13 @@ fn visit(f: &mut Found, el: ElementRef<'_>) {
         }
         _ => {
             if f.byline.is_none()
-                && (e.attr("rel").is_some_and(|r| r.split_ascii_whitespace().any(|r| r == "author"))
+                && (e
+                    .attr("rel")
+                    .is_some_and(|r| r.split_ascii_whitespace().any(|r| r == "author"))
                     || e.attr("itemprop") == Some("author")
                     || e.attr("class").is_some_and(|c| {
-                        c.split_ascii_whitespace().any(|c| matches!(c, "author" | "byline" | "author-name"))
+                        c.split_ascii_whitespace()
+                            .any(|c| matches!(c, "author" | "byline" | "author-name"))
                     }))
             {
                 let t = dom::text(el);
@@ -150,7 +177,10 @@ fn visit(f: &mut Found, el: ElementRef<'_>) {
                 }
             }
             if f.time.is_none() && e.attr("itemprop") == Some("datePublished") {
-                f.time = e.attr("datetime").or_else(|| e.attr("content")).map(str::to_owned);
+                f.time = e
+                    .attr("datetime")
+                    .or_else(|| e.attr("content"))
+                    .map(str::to_owned);
             }
         }
     }
@@ -221,7 +251,10 @@ mod tests {
 
     #[test]
     fn dates_in_the_usual_shapes_become_iso() {
-        assert_eq!(iso_date("2025-09-04T10:00:00+00:00").as_deref(), Some("2025-09-04"));
+        assert_eq!(
+            iso_date("2025-09-04T10:00:00+00:00").as_deref(),
+            Some("2025-09-04")
+        );
         assert_eq!(iso_date("2025/9/4").as_deref(), Some("2025-09-04"));
         assert_eq!(iso_date("20250904").as_deref(), Some("2025-09-04"));
         assert_eq!(iso_date("September 4, 2025"), None);

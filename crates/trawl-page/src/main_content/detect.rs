@@ -90,29 +90,34 @@ const BOILERPLATE_WORDS: &[&str] = &[
 
 /// Tells whether a class list or id names boilerplate.
 fn boilerplate_name(value: &str) -> bool {
-    let mut word = String::new();
+    // Words are ASCII letters and digits, lower-cased into a small buffer;
+    // a longer word is no word of the list.
+    let mut word = [0u8; 24];
+    let mut len = 0usize;
     let mut prev_lower = false;
-    let mut hit = false;
-    let mut flush = |word: &mut String| {
-        if !word.is_empty() && BOILERPLATE_WORDS.contains(&word.as_str()) {
-            hit = true;
-        }
-        word.clear();
-    };
-    for c in value.chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && prev_lower {
-                flush(&mut word);
+    let hit = |word: &[u8]| BOILERPLATE_WORDS.iter().any(|w| w.as_bytes() == word);
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if b.is_ascii_uppercase() && prev_lower {
+                if len > 0 && len <= word.len() && hit(&word[..len]) {
+                    return true;
+                }
+                len = 0;
             }
-            prev_lower = c.is_ascii_lowercase();
-            word.push(c.to_ascii_lowercase());
+            prev_lower = b.is_ascii_lowercase();
+            if len < word.len() {
+                word[len] = b.to_ascii_lowercase();
+            }
+            len += 1;
         } else {
-            flush(&mut word);
+            if len > 0 && len <= word.len() && hit(&word[..len]) {
+                return true;
+            }
+            len = 0;
             prev_lower = false;
         }
     }
-    flush(&mut word);
-    hit
+    len > 0 && len <= word.len() && hit(&word[..len])
 }
 
 /// Tells whether node `i` presents itself as the page around the content.
@@ -223,9 +228,47 @@ pub(super) fn container(nodes: &[N<'_>]) -> usize {
     }
 }
 
+/// Removes, inside the container `root`, blocks that are mostly links
+/// and small beside it: tag lists, "more from" link lists, pagers and
+/// menus that name no kind of boilerplate.
+pub(super) fn prune_link_blocks(nodes: &mut [N<'_>], root: usize) {
+    let total = f64::from(nodes[root].chars.max(1));
+    // A listing's items are links: there the links are the content.
+    if f64::from(nodes[root].link_chars) > LISTING * total {
+        return;
+    }
+    let mut i = root + 1;
+    while i < nodes[root].end {
+        let n = &nodes[i];
+        if n.removed || n.el.is_none() {
+            i = n.end.max(i + 1);
+            continue;
+        }
+        let dense = f64::from(n.link_chars) >= LINK_DENSE * f64::from(n.chars.max(1));
+        if n.chars > 0
+            && dense
+            && f64::from(n.chars) < SMALL * total
+            && matches!(
+                n.name,
+                "ul" | "ol" | "div" | "section" | "table" | "dl" | "header" | "form"
+            )
+        {
+            nodes[i].removed = true;
+            i = nodes[i].end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    super::tree::count(nodes);
+}
+
+const LINK_DENSE: f64 = 0.8;
+const SMALL: f64 = 0.1;
+const LISTING: f64 = 0.2;
+
 /// The share of its parent's text that a child must hold to be gone
 /// into.
-const DOMINANT: f64 = 0.7;
+const DOMINANT: f64 = 0.8;
 
 /// Tells whether a removed element holds node `i`.
 fn inside_removed(nodes: &[N<'_>], i: usize) -> bool {

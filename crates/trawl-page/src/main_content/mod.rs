@@ -68,6 +68,7 @@ pub fn read(doc: &Html, base: &Base, plan: &ContentPlan) -> Content {
     } else if plan.select.is_empty() {
         detect::remove_boilerplate(&mut nodes);
         let root = detect::container(&nodes);
+        detect::prune_link_blocks(&mut nodes, root);
         write(&nodes, &[root], base, plan.format)
     } else {
         let roots = selected(&nodes, &plan.select);

@@ -188,7 +188,11 @@ impl<'p, 'a> Writer<'p, 'a> {
             let at_line_start = self.owed > 0 || self.out.is_empty() || self.out.ends_with('\n');
             self.start_text();
             if self.md {
-                escape(&mut self.out, word, at_line_start && self.pending.is_empty());
+                escape(
+                    &mut self.out,
+                    word,
+                    at_line_start && self.pending.is_empty(),
+                );
             } else {
                 self.out.push_str(word);
             }
@@ -253,8 +257,7 @@ impl<'p, 'a> Writer<'p, 'a> {
                 if self.pre > 0 {
                     self.start_text();
                     self.out.push('\n');
-                } else if self.md && self.one_line == 0 && !self.out.is_empty() && self.owed == 0
-                {
+                } else if self.md && self.one_line == 0 && !self.out.is_empty() && self.owed == 0 {
                     self.out.push_str("  ");
                     self.brk(1);
                 } else {
@@ -277,9 +280,17 @@ impl<'p, 'a> Writer<'p, 'a> {
             "p" | "div" | "section" | "article" | "main" | "header" | "footer" | "address"
             | "figure" | "figcaption" | "details" | "summary" | "fieldset" | "form" | "center"
             | "hgroup" | "dl" | "caption" | "aside" | "nav" => {
-                self.brk(if matches!(name, "div" | "section" | "summary") { 1 } else { 2 });
+                self.brk(if matches!(name, "div" | "section" | "summary") {
+                    1
+                } else {
+                    2
+                });
                 self.children(i, depth);
-                self.brk(if matches!(name, "div" | "section" | "summary") { 1 } else { 2 });
+                self.brk(if matches!(name, "div" | "section" | "summary") {
+                    1
+                } else {
+                    2
+                });
             }
             "dt" | "dd" => {
                 self.brk(1);
@@ -438,7 +449,11 @@ impl<'p, 'a> Writer<'p, 'a> {
         self.start_text();
         if self.md {
             let ticks = "`".repeat(longest_run(&code, '`') + 1);
-            let pad = if code.starts_with('`') || code.ends_with('`') { " " } else { "" };
+            let pad = if code.starts_with('`') || code.ends_with('`') {
+                " "
+            } else {
+                ""
+            };
             self.out.push_str(&ticks);
             self.out.push_str(pad);
             self.out.push_str(&code);
@@ -533,7 +548,11 @@ impl<'p, 'a> Writer<'p, 'a> {
                     }
                 }
             } else {
-                let texts: Vec<&str> = row.iter().map(String::as_str).filter(|c| !c.is_empty()).collect();
+                let texts: Vec<&str> = row
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|c| !c.is_empty())
+                    .collect();
                 self.out.push_str(&texts.join(" | "));
             }
         }
@@ -579,7 +598,11 @@ fn rows(nodes: &[N<'_>], t: usize) -> Vec<Vec<usize>> {
 /// `brush: rust`.
 fn language(nodes: &[N<'_>], pre: usize) -> Option<String> {
     let classes = std::iter::once(pre)
-        .chain((pre + 1..nodes[pre].end).filter(|&c| nodes[c].name == "code").take(1))
+        .chain(
+            (pre + 1..nodes[pre].end)
+                .filter(|&c| nodes[c].name == "code")
+                .take(1),
+        )
         .chain(
             // A highlighter's wrapper: <div class="highlight-python"><pre>.
             std::iter::empty(),
@@ -591,7 +614,9 @@ fn language(nodes: &[N<'_>], pre: usize) -> Option<String> {
             for p in ["language-", "lang-", "highlight-", "sourceCode-"] {
                 if let Some(lang) = word.strip_prefix(p)
                     && !lang.is_empty()
-                    && lang.chars().all(|c| c.is_ascii_alphanumeric() || "+-#_.".contains(c))
+                    && lang
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-#_.".contains(c))
                 {
                     return Some(lang.to_ascii_lowercase());
                 }
@@ -623,7 +648,9 @@ pub(super) fn collapse(s: &str) -> String {
 
 /// A URL as a Markdown link destination: spaces and parentheses escaped.
 fn markdown_url(url: &str) -> String {
-    url.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
+    url.replace(' ', "%20")
+        .replace('(', "%28")
+        .replace(')', "%29")
 }
 
 /// Appends `word` to `out` escaped so that Markdown shows it as written.
@@ -690,7 +717,9 @@ pub(super) fn html(nodes: &[N<'_>], root: usize, base: &Base) -> String {
                 if let Some(name) = kept_tag(n.name) {
                     out.push('<');
                     out.push_str(name);
-                    for attr in ["href", "src", "alt", "title", "colspan", "rowspan", "start", "datetime"] {
+                    for attr in [
+                        "href", "src", "alt", "title", "colspan", "rowspan", "start", "datetime",
+                    ] {
                         let Some(v) = n.attr(attr) else { continue };
                         let v = if matches!(attr, "href" | "src") {
                             match base.join(v) {

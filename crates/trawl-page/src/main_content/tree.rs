@@ -27,6 +27,14 @@ pub(super) struct N<'a> {
     pub link_chars: u32,
     /// Left out of the main content, with everything under it.
     pub removed: bool,
+    /// The parent's index (`usize::MAX` for the first node).
+    parent: usize,
+    /// Letters and digits of a text node's own text.
+    own: u32,
+    /// Inside an `<a>`.
+    in_link: bool,
+    /// Neither removed nor inside a removed node (set by [`count`]).
+    live: bool,
 }
 
 impl N<'_> {
@@ -74,7 +82,9 @@ pub(super) fn hidden(el: ElementRef<'_>) -> bool {
     if e.attr("hidden").is_some() {
         return true;
     }
-    if e.attr("aria-hidden").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+    if e.attr("aria-hidden")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
         return true;
     }
     e.attr("style").is_some_and(|style| {
@@ -109,26 +119,33 @@ pub(super) fn flatten<'a>(doc: &'a Html, exclude: &[Expect]) -> Vec<N<'a>> {
     for edge in root.traverse() {
         match edge {
             Edge::Open(node) if skip.is_none() => match node.value() {
-                Node::Text(t) => nodes.push(N {
-                    el: None,
-                    text: t,
-                    name: "",
-                    end: nodes.len() + 1,
-                    chars: 0,
-                    link_chars: 0,
-                    removed: false,
-                }),
+                Node::Text(t) => {
+                    let parent = open.last().copied().unwrap_or(usize::MAX);
+                    nodes.push(N {
+                        el: None,
+                        text: t,
+                        name: "",
+                        end: nodes.len() + 1,
+                        chars: 0,
+                        link_chars: 0,
+                        removed: false,
+                        parent,
+                        own: count_chars(t),
+                        in_link: parent != usize::MAX && nodes[parent].in_link,
+                        live: true,
+                    });
+                }
                 Node::Element(e) => {
                     let Some(el) = ElementRef::wrap(node) else {
                         continue;
                     };
                     let name = e.name();
-                    if never_content(name)
-                        || exclude.iter().any(|x| x.matches(el))
-                    {
+                    if never_content(name) || exclude.iter().any(|x| x.matches(el)) {
                         skip = Some(node.id());
                         continue;
                     }
+                    let parent = open.last().copied().unwrap_or(usize::MAX);
+                    let in_link = name == "a" || parent != usize::MAX && nodes[parent].in_link;
                     open.push(nodes.len());
                     nodes.push(N {
                         el: Some(el),
@@ -138,6 +155,10 @@ pub(super) fn flatten<'a>(doc: &'a Html, exclude: &[Expect]) -> Vec<N<'a>> {
                         chars: 0,
                         link_chars: 0,
                         removed: false,
+                        parent,
+                        own: 0,
+                        in_link,
+                        live: true,
                     });
                 }
                 Node::Fragment => skip = Some(node.id()),
@@ -157,60 +178,26 @@ pub(super) fn flatten<'a>(doc: &'a Html, exclude: &[Expect]) -> Vec<N<'a>> {
 }
 
 /// Sets [`N::chars`] and [`N::link_chars`] of every node, leaving out the
-/// removed ones.
+/// removed ones: forwards to see which nodes are live, then backwards, each
+/// node adding its totals to its parent's.
 pub(super) fn count(nodes: &mut [N<'_>]) {
-    // Backwards, so that a node's descendants are counted before it; each
-    // adds itself to its parent, found on a stack of ends.
-    for n in nodes.iter_mut() {
-        n.chars = 0;
-        n.link_chars = 0;
-    }
-    let mut in_link: Vec<bool> = vec![false; nodes.len()];
-    // Which nodes lie inside an `<a>` (forwards pass).
-    let mut link_end = 0usize;
     for i in 0..nodes.len() {
-        if i < link_end {
-            in_link[i] = true;
-        } else if nodes[i].name == "a" {
-            link_end = nodes[i].end;
-        }
-    }
-    let mut removed_end = 0usize;
-    let mut own: Vec<u32> = vec![0; nodes.len()];
-    for i in 0..nodes.len() {
-        if i < removed_end {
-            continue;
-        }
-        if nodes[i].removed {
-            removed_end = nodes[i].end;
-            continue;
-        }
-        if nodes[i].el.is_none() {
-            own[i] = count_chars(nodes[i].text);
-        }
-    }
-    // Each node's total is its own text plus its children's totals: walk
-    // backwards keeping a stack of (end, sum) for open ancestors.
-    let mut parents: Vec<usize> = Vec::with_capacity(64);
-    let mut parent_of: Vec<usize> = vec![usize::MAX; nodes.len()];
-    for i in 0..nodes.len() {
-        while parents.last().is_some_and(|&p| nodes[p].end <= i) {
-            parents.pop();
-        }
-        parent_of[i] = parents.last().copied().unwrap_or(usize::MAX);
-        if nodes[i].el.is_some() {
-            parents.push(i);
-        }
+        let p = nodes[i].parent;
+        let parent_live = p == usize::MAX || nodes[p].live;
+        let n = &mut nodes[i];
+        n.live = parent_live && !n.removed;
+        n.chars = n.own;
+        n.link_chars = if n.in_link { n.own } else { 0 };
     }
     for i in (0..nodes.len()).rev() {
-        let chars = nodes[i].chars + own[i];
-        let links = nodes[i].link_chars + if in_link[i] { own[i] } else { 0 };
-        nodes[i].chars = chars;
-        nodes[i].link_chars = links;
-        let p = parent_of[i];
-        if p != usize::MAX && !nodes[i].removed {
+        let (chars, links, p) = (nodes[i].chars, nodes[i].link_chars, nodes[i].parent);
+        if nodes[i].live && p != usize::MAX {
             nodes[p].chars += chars;
             nodes[p].link_chars += links;
         }
+    }
+    for n in nodes.iter_mut().filter(|n| !n.live) {
+        n.chars = 0;
+        n.link_chars = 0;
     }
 }

@@ -58,6 +58,7 @@ pub(crate) fn plan(selections: &[&str]) -> Plan {
             .map(|s| s.parse().unwrap())
             .collect(),
         expect_text: vec!["the".into()],
+        content: None,
     }
 }
 
