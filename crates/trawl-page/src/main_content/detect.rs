@@ -70,6 +70,10 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "socials",
     "related",
     "recommended",
+    "recommendations",
+    "upsell",
+    "crosssell",
+    "recently",
     "promo",
     "advert",
     "advertisement",
@@ -88,14 +92,43 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "drawer",
 ];
 
+/// Words of consent managers' class names and ids (OneTrust, Cookiebot,
+/// Quantcast, Didomi, TrustArc …): their dialogs hold pages of legal text,
+/// so they are removed whatever their size.
+const CONSENT_WORDS: &[&str] = &[
+    "cookie",
+    "cookies",
+    "consent",
+    "gdpr",
+    "onetrust",
+    "optanon",
+    "cookiebot",
+    "didomi",
+    "truste",
+    "trustarc",
+    "usercentrics",
+    "cookieyes",
+    "iubenda",
+];
+
 /// Tells whether a class list or id names boilerplate.
 fn boilerplate_name(value: &str) -> bool {
+    has_word(value, BOILERPLATE_WORDS)
+}
+
+/// Tells whether a class list or id names a consent dialog.
+fn consent_name(value: &str) -> bool {
+    has_word(value, CONSENT_WORDS)
+}
+
+/// Tells whether `value`, cut into words, has one of `words`.
+fn has_word(value: &str, words: &[&str]) -> bool {
     // Words are ASCII letters and digits, lower-cased into a small buffer;
     // a longer word is no word of the list.
     let mut word = [0u8; 24];
     let mut len = 0usize;
     let mut prev_lower = false;
-    let hit = |word: &[u8]| BOILERPLATE_WORDS.iter().any(|w| w.as_bytes() == word);
+    let hit = |word: &[u8]| words.iter().any(|w| w.as_bytes() == word);
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() {
             if b.is_ascii_uppercase() && prev_lower {
@@ -157,6 +190,14 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         // on a page that a script shows (React's streamed `<div hidden>`).
         if n.el.is_some_and(super::tree::hidden)
             && (n.plain_chars() < 200 || n.link_chars * 2 > n.chars)
+        {
+            nodes[i].removed = true;
+            i = nodes[i].end;
+            continue;
+        }
+        // A consent dialog, whatever it holds.
+        if i > 0
+            && (n.attr("id").is_some_and(consent_name) || n.attr("class").is_some_and(consent_name))
         {
             nodes[i].removed = true;
             i = nodes[i].end;
