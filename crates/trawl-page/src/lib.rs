@@ -81,7 +81,6 @@ impl Plan {
             || self.meta
             || !self.expect.is_empty()
             || !self.expect_text.is_empty()
-            || self.content.is_some()
     }
 
     /// Why this run's pages are parsed into a tree rather than streamed
@@ -90,10 +89,11 @@ impl Plan {
     /// than an element and its ancestors, or `@html`.
     pub fn tree_only_because(&self) -> Option<String> {
         if !self.needs_dom() {
-            return Some("only the title is asked for (the title scan)".into());
-        }
-        if self.content.is_some() {
-            return Some("--content reads the whole tree".into());
+            // The main content is read by the fast reader where it can.
+            return self
+                .content
+                .is_none()
+                .then(|| "only the title is asked for (the title scan)".into());
         }
         self.selections
             .iter()
@@ -195,20 +195,27 @@ fn extract_via(
         };
         return Ok(Some(Extracted {
             title,
+            content: content_alone(&text, url, plan, deadline, via)?,
             ..Extracted::default()
         }));
     }
     if via != Via::Tree && plan.tree_only_because().is_none() {
         if via == Via::Fast {
             match fast::extract(&text, url, plan, deadline)? {
-                Ok(found) => return Ok(Some(found)),
+                Ok(mut found) => {
+                    found.content = content_alone(&text, url, plan, deadline, via)?;
+                    return Ok(Some(found));
+                }
                 Err(why) => {
                     tracing::debug!(%url, "the fast reader gave up ({why}): reading with html5ever");
                 }
             }
         }
         match stream::extract(&text, url, plan, deadline)? {
-            Ok(found) => return Ok(Some(found)),
+            Ok(mut found) => {
+                found.content = content_alone(&text, url, plan, deadline, via)?;
+                return Ok(Some(found));
+            }
             Err(why) => tracing::debug!(%url, "the stream gave up ({why}): parsing a tree"),
         }
     }
@@ -218,6 +225,42 @@ fn extract_via(
         plan,
         deadline,
     )?))
+}
+
+/// The main content of a page whose other parts were read without a
+/// tree: by the fast reader where it can (`via` Fast), else from
+/// html5ever's tree.
+fn content_alone(
+    text: &str,
+    url: &Url,
+    plan: &Plan,
+    deadline: Option<Instant>,
+    via: Via,
+) -> Result<Option<main_content::Content>, ParseTimeout> {
+    let Some(want) = &plan.content else {
+        return Ok(None);
+    };
+    if via == Via::Fast
+        && let Some(found) = main_content::read_fast(text, url, want, deadline)?
+    {
+        return Ok(Some(found));
+    }
+    let doc = parse(text, deadline)?;
+    let mut base_href = None;
+    dom::walk_while(&doc, |el| {
+        if dom::is_html(el, &local_name!("base"))
+            && let Some(href) = el.attr("href")
+        {
+            base_href = Some(href);
+            return false;
+        }
+        true
+    });
+    Ok(Some(main_content::read(
+        &doc,
+        &Base::new(url, base_href),
+        want,
+    )))
 }
 
 /// Input handed to the parser at a time, between checks of the deadline.

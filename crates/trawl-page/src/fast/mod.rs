@@ -107,6 +107,29 @@ pub(super) fn extract(
     }
 }
 
+/// Reads a decoded page into `sink` with every attribute kept: how
+/// `--content` builds its tree. `Ok(Err(why))`: the page takes a path this
+/// reader does not follow.
+///
+/// # Errors
+/// Reading outlived the deadline.
+pub(crate) fn build<S: Target>(
+    html: &str,
+    sink: S,
+    deadline: Option<Instant>,
+) -> Result<Result<S, GaveUp>, ParseTimeout> {
+    let all = Keep {
+        all: true,
+        any: Vec::new(),
+        tags: Vec::new(),
+    };
+    match read(html, &all, sink, deadline) {
+        Ok(sink) => Ok(Ok(sink)),
+        Err(Stop::GaveUp(why)) => Ok(Err(why)),
+        Err(Stop::Timeout) => Err(ParseTimeout),
+    }
+}
+
 /// Reads a page into `sink`, every attribute kept, with no deadline: the
 /// conformance tests' entry. `Err`: why the reader gave up.
 #[cfg(test)]

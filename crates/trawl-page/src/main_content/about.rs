@@ -3,8 +3,9 @@
 //! (Open Graph, Dublin Core, `article:*`, `citation_*`), microdata and the
 //! page itself (its `<h1>`, a byline, a `<time>`).
 
+use super::built::BNode;
 use crate::dom;
-use scraper::{ElementRef, Html};
+use scraper::Html;
 use serde_json::Value;
 
 /// The metadata of [`super::Content`].
@@ -44,7 +45,95 @@ impl Found {
 /// Reads the metadata of `doc`.
 pub(super) fn about(doc: &Html) -> About {
     let mut f = Found::default();
-    dom::walk(doc, |el| visit(&mut f, el));
+    dom::walk(doc, |el| {
+        let e = el.value();
+        visit(
+            &mut f,
+            e.name(),
+            |a| e.attr(a),
+            || el.text().collect(),
+            || dom::text(el),
+        );
+    });
+    finish(f)
+}
+
+/// As [`about`], for the fast reader's tree.
+pub(super) fn about_built(built: &[BNode]) -> About {
+    let mut f = Found::default();
+    // Elements in document order: a stack of children still to visit.
+    let mut stack: Vec<usize> = built
+        .first()
+        .map(|d| d.children.iter().rev().copied().collect())
+        .unwrap_or_default();
+    while let Some(i) = stack.pop() {
+        let n = &built[i];
+        let Some(name) = &n.name else { continue };
+        let attr = |a: &str| {
+            n.attrs
+                .iter()
+                .find(|x| x.name.ns == html5ever::ns!() && &*x.name.local == a)
+                .map(|x| &*x.value)
+        };
+        visit(
+            &mut f,
+            &name.local,
+            attr,
+            || all_text(built, i),
+            || block_text(built, i),
+        );
+        stack.extend(n.children.iter().rev().copied());
+    }
+    finish(f)
+}
+
+/// Every text under node `i`, as scraper's `ElementRef::text` gives it.
+fn all_text(built: &[BNode], i: usize) -> String {
+    let mut out = String::new();
+    let mut stack = vec![i];
+    while let Some(j) = stack.pop() {
+        let n = &built[j];
+        if n.name.is_none() {
+            out.push_str(&n.text);
+        }
+        stack.extend(n.children.iter().rev().copied());
+    }
+    out
+}
+
+/// The text under node `i` as [`dom::text`] reads it from scraper's tree:
+/// scripts, styles and the like left out, block edges read as spaces.
+fn block_text(built: &[BNode], i: usize) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    // (node, entering): a block's edge is a gap on the way in and out.
+    let mut stack: Vec<(usize, bool)> =
+        built[i].children.iter().rev().map(|&c| (c, true)).collect();
+    while let Some((j, entering)) = stack.pop() {
+        let n = &built[j];
+        let Some(name) = &n.name else {
+            dom::push_words(&mut out, &mut gap, &n.text);
+            continue;
+        };
+        let name: &str = &name.local;
+        if !entering {
+            gap = true;
+            continue;
+        }
+        if dom::HIDDEN.contains(&name) {
+            continue;
+        }
+        let block = dom::BLOCKS.contains(&name);
+        if block {
+            gap = true;
+            stack.push((j, false));
+        }
+        stack.extend(n.children.iter().rev().map(|&c| (c, true)));
+    }
+    out
+}
+
+fn finish(f: Found) -> About {
     let ld = |key: &str| f.json_ld.iter().find_map(|v| ld_find(v, key, 0));
     let title = ld("headline")
         .and_then(ld_text)
@@ -118,18 +207,25 @@ pub(super) fn about(doc: &Html) -> About {
     }
 }
 
-fn visit(f: &mut Found, el: ElementRef<'_>) {
-    let e = el.value();
-    match e.name() {
+/// Looks at one element, named `name`, whose attributes `attr` gives and
+/// whose text the two functions give (all of it; as a reader sees it).
+fn visit<'v>(
+    f: &mut Found,
+    name: &str,
+    attr: impl Fn(&str) -> Option<&'v str>,
+    all_text: impl Fn() -> String,
+    block_text: impl Fn() -> String,
+) {
+    match name {
         "meta" => {
-            let Some(content) = e.attr("content") else {
+            let Some(content) = attr("content") else {
                 return;
             };
             for key in [
-                e.attr("name"),
-                e.attr("property"),
-                e.attr("itemprop"),
-                e.attr("http-equiv"),
+                attr("name"),
+                attr("property"),
+                attr("itemprop"),
+                attr("http-equiv"),
             ]
             .into_iter()
             .flatten()
@@ -141,45 +237,41 @@ fn visit(f: &mut Found, el: ElementRef<'_>) {
             }
         }
         "script" => {
-            if e.attr("type")
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+            if attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
                 && f.json_ld.len() < 16
-                && let Ok(v) = serde_json::from_str::<Value>(el.text().collect::<String>().trim())
+                && let Ok(v) = serde_json::from_str::<Value>(all_text().trim())
             {
                 f.json_ld.push(v);
             }
         }
-        "title" if f.title.is_none() => f.title = Some(el.text().collect()),
+        "title" if f.title.is_none() => f.title = Some(all_text()),
         "h1" if f.h1.is_none() => {
-            let t = dom::text(el);
+            let t = block_text();
             if !t.is_empty() {
                 f.h1 = Some(t);
             }
         }
-        "html" if f.html_lang.is_none() => f.html_lang = e.attr("lang").map(str::to_owned),
+        "html" if f.html_lang.is_none() => f.html_lang = attr("lang").map(str::to_owned),
         "time" if f.time.is_none() => {
-            f.time = e.attr("datetime").map(str::to_owned);
+            f.time = attr("datetime").map(str::to_owned);
         }
         _ => {
             if f.byline.is_none()
-                && (e
-                    .attr("rel")
-                    .is_some_and(|r| r.split_ascii_whitespace().any(|r| r == "author"))
-                    || e.attr("itemprop") == Some("author")
-                    || e.attr("class").is_some_and(|c| {
+                && (attr("rel").is_some_and(|r| r.split_ascii_whitespace().any(|r| r == "author"))
+                    || attr("itemprop") == Some("author")
+                    || attr("class").is_some_and(|c| {
                         c.split_ascii_whitespace()
                             .any(|c| matches!(c, "author" | "byline" | "author-name"))
                     }))
             {
-                let t = dom::text(el);
+                let t = block_text();
                 if !t.is_empty() && t.chars().count() <= 100 {
                     f.byline = Some(t);
                 }
             }
-            if f.time.is_none() && e.attr("itemprop") == Some("datePublished") {
-                f.time = e
-                    .attr("datetime")
-                    .or_else(|| e.attr("content"))
+            if f.time.is_none() && attr("itemprop") == Some("datePublished") {
+                f.time = attr("datetime")
+                    .or_else(|| attr("content"))
                     .map(str::to_owned);
             }
         }

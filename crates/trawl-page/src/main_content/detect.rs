@@ -44,118 +44,137 @@ fn boilerplate_role(role: &str) -> bool {
 /// is cut into words at anything not a letter or digit and at lower-to-
 /// upper case changes (`share-bar`, `share_bar`, `shareBar`), and a word
 /// must match whole: `ad` is not `head`, `nav` is not `canvas`.
-const BOILERPLATE_WORDS: &[&str] = &[
-    "nav",
-    "navbar",
-    "navigation",
-    "menu",
-    "menubar",
-    "megamenu",
-    "footer",
-    "sidebar",
-    "breadcrumb",
-    "breadcrumbs",
-    "cookie",
-    "cookies",
-    "consent",
-    "gdpr",
-    "newsletter",
-    "subscribe",
-    "subscription",
-    "signup",
-    "share",
-    "sharing",
-    "sharedaddy",
-    "social",
-    "socials",
-    "related",
-    "recommended",
-    "recommendations",
-    "upsell",
-    "crosssell",
-    "recently",
-    "promo",
-    "advert",
-    "advertisement",
-    "ad",
-    "ads",
-    "adsbygoogle",
-    "sponsor",
-    "sponsored",
-    "popup",
-    "modal",
-    "skip",
-    "masthead",
-    "topbar",
-    "toolbar",
-    "offcanvas",
-    "drawer",
-];
+fn is_boilerplate_word(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"nav"
+            | b"navbar"
+            | b"navigation"
+            | b"menu"
+            | b"menubar"
+            | b"megamenu"
+            | b"footer"
+            | b"sidebar"
+            | b"breadcrumb"
+            | b"breadcrumbs"
+            | b"cookie"
+            | b"cookies"
+            | b"consent"
+            | b"gdpr"
+            | b"newsletter"
+            | b"subscribe"
+            | b"subscription"
+            | b"signup"
+            | b"share"
+            | b"sharing"
+            | b"sharedaddy"
+            | b"social"
+            | b"socials"
+            | b"related"
+            | b"recommended"
+            | b"recommendations"
+            | b"upsell"
+            | b"crosssell"
+            | b"recently"
+            | b"promo"
+            | b"advert"
+            | b"advertisement"
+            | b"ad"
+            | b"ads"
+            | b"adsbygoogle"
+            | b"sponsor"
+            | b"sponsored"
+            | b"popup"
+            | b"modal"
+            | b"skip"
+            | b"masthead"
+            | b"topbar"
+            | b"toolbar"
+            | b"offcanvas"
+            | b"drawer"
+    )
+}
 
 /// Words of consent managers' class names and ids (OneTrust, Cookiebot,
 /// Quantcast, Didomi, TrustArc …): their dialogs hold pages of legal text,
 /// so they are removed whatever their size.
-const CONSENT_WORDS: &[&str] = &[
-    "cookie",
-    "cookies",
-    "consent",
-    "gdpr",
-    "onetrust",
-    "optanon",
-    "cookiebot",
-    "didomi",
-    "truste",
-    "trustarc",
-    "usercentrics",
-    "cookieyes",
-    "iubenda",
-];
-
-/// Tells whether a class list or id names boilerplate.
-fn boilerplate_name(value: &str) -> bool {
-    has_word(value, BOILERPLATE_WORDS)
+fn is_consent_word(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"cookie"
+            | b"cookies"
+            | b"consent"
+            | b"gdpr"
+            | b"onetrust"
+            | b"optanon"
+            | b"cookiebot"
+            | b"didomi"
+            | b"truste"
+            | b"trustarc"
+            | b"usercentrics"
+            | b"cookieyes"
+            | b"iubenda"
+    )
 }
 
-/// Tells whether a class list or id names a consent dialog.
-fn consent_name(value: &str) -> bool {
-    has_word(value, CONSENT_WORDS)
+/// What the words of a class list or id name: boilerplate, a consent
+/// dialog.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+struct Named {
+    boilerplate: bool,
+    consent: bool,
 }
 
-/// Tells whether `value`, cut into words, has one of `words`.
-fn has_word(value: &str, words: &[&str]) -> bool {
-    // Words are ASCII letters and digits, lower-cased into a small buffer;
-    // a longer word is no word of the list.
-    let mut word = [0u8; 24];
-    let mut len = 0usize;
-    let mut prev_lower = false;
-    let hit = |word: &[u8]| words.iter().any(|w| w.as_bytes() == word);
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() {
-            if b.is_ascii_uppercase() && prev_lower {
-                if len > 0 && len <= word.len() && hit(&word[..len]) {
-                    return true;
+impl Named {
+    /// The words of `value` (a class list or an id).
+    fn of(value: &str) -> Named {
+        // Words are ASCII letters and digits, lower-cased into a small
+        // buffer; a longer word is no word of the lists.
+        let mut found = Named::default();
+        let mut word = [0u8; 24];
+        let mut len = 0usize;
+        let mut prev_lower = false;
+        let mut end_word = |len: &mut usize, word: &[u8; 24]| {
+            if *len > 0 && *len <= word.len() {
+                let w = &word[..*len];
+                found.boilerplate |= is_boilerplate_word(w);
+                found.consent |= is_consent_word(w);
+            }
+            *len = 0;
+        };
+        for b in value.bytes() {
+            if b.is_ascii_alphanumeric() {
+                if b.is_ascii_uppercase() && prev_lower {
+                    end_word(&mut len, &word);
                 }
-                len = 0;
+                prev_lower = b.is_ascii_lowercase();
+                if len < word.len() {
+                    word[len] = b.to_ascii_lowercase();
+                }
+                len += 1;
+            } else {
+                end_word(&mut len, &word);
+                prev_lower = false;
             }
-            prev_lower = b.is_ascii_lowercase();
-            if len < word.len() {
-                word[len] = b.to_ascii_lowercase();
-            }
-            len += 1;
-        } else {
-            if len > 0 && len <= word.len() && hit(&word[..len]) {
-                return true;
-            }
-            len = 0;
-            prev_lower = false;
         }
+        end_word(&mut len, &word);
+        found
     }
-    len > 0 && len <= word.len() && hit(&word[..len])
+
+    /// The words of an element's class list and id.
+    fn of_node(n: &N<'_>) -> Named {
+        let mut found = Named::default();
+        for v in [n.attr("class"), n.attr("id")].into_iter().flatten() {
+            let more = Named::of(v);
+            found.boilerplate |= more.boilerplate;
+            found.consent |= more.consent;
+        }
+        found
+    }
 }
 
 /// Tells whether node `i` presents itself as the page around the content.
-fn looks_like_boilerplate(nodes: &[N<'_>], i: usize, in_article: bool) -> bool {
-    let n = &nodes[i];
+fn looks_like_boilerplate(n: &N<'_>, named: Named, in_article: bool) -> bool {
     if boilerplate_tag(n.name) {
         return true;
     }
@@ -166,7 +185,7 @@ fn looks_like_boilerplate(nodes: &[N<'_>], i: usize, in_article: bool) -> bool {
     if n.attr("role").is_some_and(boilerplate_role) {
         return true;
     }
-    n.attr("class").is_some_and(boilerplate_name) || n.attr("id").is_some_and(boilerplate_name)
+    named.boilerplate
 }
 
 /// Removes the boilerplate of pass 1, then counts the text again.
@@ -195,17 +214,16 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
             i = nodes[i].end;
             continue;
         }
+        let named = Named::of_node(n);
         // A consent dialog, whatever it holds.
-        if i > 0
-            && (n.attr("id").is_some_and(consent_name) || n.attr("class").is_some_and(consent_name))
-        {
+        if i > 0 && named.consent {
             nodes[i].removed = true;
             i = nodes[i].end;
             continue;
         }
         // Holding half the page's text, it is the page's layout.
         if i > 0
-            && looks_like_boilerplate(nodes, i, i < article_end)
+            && looks_like_boilerplate(n, named, i < article_end)
             && u64::from(n.chars) * 2 < u64::from(total)
         {
             nodes[i].removed = true;
@@ -333,13 +351,16 @@ mod tests {
 
     #[test]
     fn class_words_match_whole() {
-        assert!(boilerplate_name("site-footer"));
-        assert!(boilerplate_name("shareBar"));
-        assert!(boilerplate_name("ad"));
-        assert!(boilerplate_name("col cookie_notice"));
-        assert!(!boilerplate_name("head"));
-        assert!(!boilerplate_name("canvas"));
-        assert!(!boilerplate_name("shadow"));
-        assert!(!boilerplate_name("entry-content"));
+        let bp = |v: &str| Named::of(v).boilerplate;
+        assert!(bp("site-footer"));
+        assert!(bp("shareBar"));
+        assert!(bp("ad"));
+        assert!(bp("col cookie_notice"));
+        assert!(!bp("head"));
+        assert!(!bp("canvas"));
+        assert!(!bp("shadow"));
+        assert!(!bp("entry-content"));
+        assert!(Named::of("onetrust-consent-sdk").consent);
+        assert!(!Named::of("cmp-container").consent);
     }
 }

@@ -9,14 +9,18 @@
 //! [`render`] writes it out. [`about`] reads the metadata.
 
 mod about;
+mod built;
 mod detect;
 mod render;
 mod tree;
 
+use crate::ParseTimeout;
 use crate::dom::Base;
 use crate::select::Expect;
 use scraper::Html;
 use serde::{Deserialize, Serialize};
+use std::time::Instant;
+use url::Url;
 
 /// The format of `--content`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +66,63 @@ pub struct Content {
 
 /// Reads the main content of `doc`, fetched from where `base` says.
 pub fn read(doc: &Html, base: &Base, plan: &ContentPlan) -> Content {
-    let mut nodes = tree::flatten(doc, &plan.exclude);
+    let nodes = tree::flatten(doc, &plan.exclude);
+    content(nodes, about::about(doc), base, plan)
+}
+
+/// Reads the main content of a decoded page with trawl's own tree builder,
+/// without html5ever's tree. `Ok(None)`: the fast reader gives up on the
+/// page, or the plan selects or excludes elements (which matching on
+/// scraper's tree answers); read it with [`read`].
+///
+/// # Errors
+/// Reading outlived the deadline.
+pub(crate) fn read_fast(
+    html: &str,
+    url: &Url,
+    plan: &ContentPlan,
+    deadline: Option<Instant>,
+) -> Result<Option<Content>, ParseTimeout> {
+    if !plan.select.is_empty() || !plan.exclude.is_empty() {
+        return Ok(None);
+    }
+    let Ok(built) = crate::fast::build(html, built::Built::new(html.len()), deadline)? else {
+        return Ok(None);
+    };
+    let built = built.into_nodes();
+    let base = Base::new(url, base_href(&built));
+    let about = about::about_built(&built);
+    let nodes = tree::flatten_built(&built);
+    Ok(Some(content(nodes, about, &base, plan)))
+}
+
+/// The first `<base href>` of the page, as the tree path finds it.
+fn base_href(built: &[built::BNode]) -> Option<&str> {
+    let mut stack: Vec<usize> = built
+        .first()
+        .map(|d| d.children.iter().rev().copied().collect())
+        .unwrap_or_default();
+    while let Some(i) = stack.pop() {
+        let n = &built[i];
+        if let Some(q) = &n.name
+            && &*q.local == "base"
+            && q.ns == html5ever::ns!(html)
+            && let Some(href) = tree::El::Built(&n.attrs).attr("href")
+        {
+            return Some(href);
+        }
+        stack.extend(n.children.iter().rev().copied());
+    }
+    None
+}
+
+/// The content of a flattened page.
+fn content(
+    mut nodes: Vec<tree::N<'_>>,
+    about: about::About,
+    base: &Base,
+    plan: &ContentPlan,
+) -> Content {
     let text = if nodes.is_empty() {
         String::new()
     } else if plan.select.is_empty() {
@@ -74,7 +134,6 @@ pub fn read(doc: &Html, base: &Base, plan: &ContentPlan) -> Content {
         let roots = selected(&nodes, &plan.select);
         write(&nodes, &roots, base, plan.format)
     };
-    let about = about::about(doc);
     Content {
         format: plan.format,
         words: words(&text),
@@ -91,7 +150,7 @@ fn selected(nodes: &[tree::N<'_>], select: &[Expect]) -> Vec<usize> {
     let mut roots = Vec::new();
     let mut i = 0;
     while i < nodes.len() {
-        if let Some(el) = nodes[i].el
+        if let Some(tree::El::Tree(el)) = nodes[i].el
             && select.iter().any(|s| s.matches(el))
         {
             roots.push(i);
@@ -127,12 +186,98 @@ fn write(nodes: &[tree::N<'_>], roots: &[usize], base: &Base, format: Format) ->
 pub fn words(text: &str) -> u64 {
     let mut n = 0;
     let mut in_word = false;
-    for c in text.chars() {
-        let w = c.is_alphanumeric() || c == '_';
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        // ASCII a byte at a time; anything else a char at a time.
+        let (w, len) = if b.is_ascii() {
+            (b.is_ascii_alphanumeric() || b == b'_', 1)
+        } else {
+            let c = text[at..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        };
         if w && !in_word {
             n += 1;
         }
         in_word = w;
+        at += len;
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ContentPlan, Format};
+    use crate::{Plan, Via, extract_via};
+    use std::io::Read;
+    use std::path::PathBuf;
+
+    /// The pages of the gold sample (fixtures/content), or of the corpus
+    /// that `CONTENT_CORPUS` names (laid out the same), decompressed.
+    fn pages() -> Vec<(String, Vec<u8>)> {
+        let dir = std::env::var_os("CONTENT_CORPUS").map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/content"),
+            PathBuf::from,
+        );
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("html"))
+            .expect("the sample's html folder")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|f| {
+                let raw = std::fs::read(&f).expect("read a page");
+                let mut body = Vec::new();
+                flate2::read::GzDecoder::new(raw.as_slice())
+                    .read_to_end(&mut body)
+                    .expect("gunzip");
+                (f.display().to_string(), body)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_fast_reader_and_html5evers_tree_give_the_same_content() {
+        let url = url::Url::parse("https://site.test/dir/page.html").expect("url");
+        let pages = pages();
+        assert!(!pages.is_empty());
+        let mut fast = 0;
+        for format in [Format::Markdown, Format::Text, Format::Html] {
+            let plan = Plan {
+                content: Some(ContentPlan {
+                    format,
+                    select: vec![],
+                    exclude: vec![],
+                }),
+                ..Plan::default()
+            };
+            for (name, body) in &pages {
+                let read = |via| {
+                    extract_via(body, Some("text/html"), &url, &plan, via)
+                        .ok()
+                        .flatten()
+                        .and_then(|e| e.content)
+                };
+                assert_eq!(read(Via::Fast), read(Via::Tree), "{name} as {format:?}");
+                let (html, _, _) = crate::content::sniff_encoding(body, None).decode(body);
+                let want = plan.content.as_ref().expect("asked");
+                if format == Format::Text
+                    && super::read_fast(&html, &url, want, None)
+                        .ok()
+                        .flatten()
+                        .is_some()
+                {
+                    fast += 1;
+                }
+            }
+        }
+        eprintln!("the fast reader took on {fast} of {} pages", pages.len());
+        assert!(
+            fast * 2 >= pages.len(),
+            "the fast reader took on only {fast} pages"
+        );
+    }
 }

@@ -7,7 +7,7 @@
 //! into the page to [`MAX_DEPTH`] levels; deeper than that an element's
 //! text is written inline, so a hostile page costs no stack.
 
-use super::tree::N;
+use super::tree::{N, text_under};
 use crate::dom::Base;
 
 /// How deep block structure is followed before the rest is read as text.
@@ -99,7 +99,7 @@ impl<'p, 'a> Writer<'p, 'a> {
             nodes,
             base,
             md,
-            out: String::new(),
+            out: String::with_capacity(1024),
             prefix: String::new(),
             owed: 0,
             space: false,
@@ -241,13 +241,13 @@ impl<'p, 'a> Writer<'p, 'a> {
         if n.removed {
             return;
         }
-        let Some(el) = n.el else {
+        if n.el.is_none() {
             let text = n.text;
             self.text(text);
             return;
-        };
+        }
         if depth > MAX_DEPTH {
-            let text: String = el.text().collect();
+            let text = text_under(self.nodes, i);
             self.text(&text);
             return;
         }
@@ -395,10 +395,7 @@ impl<'p, 'a> Writer<'p, 'a> {
     }
 
     fn pre_block(&mut self, i: usize) {
-        let code: String = self.nodes[i]
-            .el
-            .map(|e| e.text().collect())
-            .unwrap_or_default();
+        let code = text_under(self.nodes, i);
         let code = code.trim_end_matches(['\n', '\r', ' ', '\t']);
         let code = code.trim_start_matches(['\n', '\r']);
         if code.trim().is_empty() {
@@ -437,11 +434,7 @@ impl<'p, 'a> Writer<'p, 'a> {
     }
 
     fn code(&mut self, i: usize) {
-        let code: String = self.nodes[i]
-            .el
-            .map(|e| e.text().collect())
-            .unwrap_or_default();
-        let code = collapse(&code);
+        let code = collapse(&text_under(self.nodes, i));
         if code.is_empty() {
             return;
         }
@@ -659,10 +652,8 @@ fn escape(out: &mut String, word: &str, line_start: bool) {
     if line_start {
         // What would start a heading, a quote or a list.
         let digits = word.bytes().take_while(u8::is_ascii_digit).count();
-        if word.starts_with(['#', '>', '+', '-', '=']) && word.len() == 1
-            || word.starts_with('#')
-            || word.starts_with('>')
-        {
+        // (A `>` is escaped wherever it stands, below.)
+        if word.starts_with(['+', '-', '=']) && word.len() == 1 || word.starts_with('#') {
             out.push('\\');
         } else if digits > 0 && word[digits..].starts_with(['.', ')']) {
             out.push_str(&word[..digits]);
@@ -673,6 +664,11 @@ fn escape(out: &mut String, word: &str, line_start: bool) {
             }
             return;
         }
+    }
+    // Most words need no escape.
+    if !word.contains(['\\', '*', '_', '`', '[', ']', '<', '>', '|']) {
+        out.extend(chars.map(|(_, c)| c));
+        return;
     }
     let last = word.len().saturating_sub(1);
     for (at, c) in chars.by_ref() {

@@ -7,14 +7,35 @@
 //! up to its `end`: every pass over the page is a loop, not a recursion, so
 //! a page of a million nested `<div>`s costs time, never the stack.
 
+use super::built::BNode;
 use crate::select::Expect;
 use ego_tree::iter::Edge;
+use html5ever::{Attribute, ns};
 use scraper::{ElementRef, Html, Node};
+
+/// An element of either tree: scraper's, or the fast reader's.
+#[derive(Clone, Copy)]
+pub(super) enum El<'a> {
+    Tree(ElementRef<'a>),
+    Built(&'a [Attribute]),
+}
+
+impl<'a> El<'a> {
+    pub fn attr(self, name: &str) -> Option<&'a str> {
+        match self {
+            El::Tree(e) => e.value().attr(name),
+            El::Built(attrs) => attrs
+                .iter()
+                .find(|a| a.name.ns == ns!() && &*a.name.local == name)
+                .map(|a| &*a.value),
+        }
+    }
+}
 
 /// One node of the page.
 pub(super) struct N<'a> {
     /// The element, or `None` for a text node.
-    pub el: Option<ElementRef<'a>>,
+    pub el: Option<El<'a>>,
     /// A text node's text (empty for an element).
     pub text: &'a str,
     /// The element's local name, lower case (empty for text).
@@ -39,7 +60,7 @@ pub(super) struct N<'a> {
 
 impl N<'_> {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.el.and_then(|e| e.value().attr(name))
+        self.el.and_then(|e| e.attr(name))
     }
 
     /// The text under it that is not inside a link.
@@ -77,8 +98,7 @@ fn never_content(name: &str) -> bool {
 /// Tells whether the page hides the element from a reader: `hidden`,
 /// `aria-hidden="true"`, or an inline `display: none` or
 /// `visibility: hidden`.
-pub(super) fn hidden(el: ElementRef<'_>) -> bool {
-    let e = el.value();
+pub(super) fn hidden(e: El<'_>) -> bool {
     if e.attr("hidden").is_some() {
         return true;
     }
@@ -99,7 +119,11 @@ pub(super) fn hidden(el: ElementRef<'_>) -> bool {
 
 /// Counts what [`N::chars`] counts in `text`.
 pub(super) fn count_chars(text: &str) -> u32 {
-    let n = text.chars().filter(|c| c.is_alphanumeric()).count();
+    let n = if text.is_ascii() {
+        text.bytes().filter(u8::is_ascii_alphanumeric).count()
+    } else {
+        text.chars().filter(|c| c.is_alphanumeric()).count()
+    };
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
@@ -148,7 +172,7 @@ pub(super) fn flatten<'a>(doc: &'a Html, exclude: &[Expect]) -> Vec<N<'a>> {
                     let in_link = name == "a" || parent != usize::MAX && nodes[parent].in_link;
                     open.push(nodes.len());
                     nodes.push(N {
-                        el: Some(el),
+                        el: Some(El::Tree(el)),
                         text: "",
                         name,
                         end: 0,
@@ -175,6 +199,98 @@ pub(super) fn flatten<'a>(doc: &'a Html, exclude: &[Expect]) -> Vec<N<'a>> {
     }
     count(&mut nodes);
     nodes
+}
+
+/// As [`flatten`], for the fast reader's tree.
+pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
+    let is = |i: usize, name: &str| built[i].name.as_ref().is_some_and(|q| &*q.local == name);
+    let Some(html) = built.first().and_then(|d| {
+        d.children
+            .iter()
+            .copied()
+            .find(|&c| built[c].name.is_some())
+    }) else {
+        return Vec::new();
+    };
+    let root = built[html]
+        .children
+        .iter()
+        .copied()
+        .find(|&c| is(c, "body"))
+        .unwrap_or(html);
+    let mut nodes: Vec<N<'_>> = Vec::with_capacity(built.len());
+    // (node in `built`, its index in `nodes`, the next child to visit)
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
+    fn push<'a>(
+        built: &'a [BNode],
+        b: usize,
+        nodes: &mut Vec<N<'a>>,
+        stack: &mut Vec<(usize, usize, usize)>,
+    ) {
+        let parent = stack.last().map_or(usize::MAX, |s| s.1);
+        let in_parent_link = parent != usize::MAX && nodes[parent].in_link;
+        let node = &built[b];
+        match &node.name {
+            None => nodes.push(N {
+                el: None,
+                text: &node.text,
+                name: "",
+                end: nodes.len() + 1,
+                chars: 0,
+                link_chars: 0,
+                removed: false,
+                parent,
+                own: count_chars(&node.text),
+                in_link: in_parent_link,
+                live: true,
+            }),
+            Some(q) => {
+                let name: &str = &q.local;
+                if never_content(name) {
+                    return;
+                }
+                stack.push((b, nodes.len(), 0));
+                nodes.push(N {
+                    el: Some(El::Built(&node.attrs)),
+                    text: "",
+                    name,
+                    end: 0,
+                    chars: 0,
+                    link_chars: 0,
+                    removed: false,
+                    parent,
+                    own: 0,
+                    in_link: name == "a" || in_parent_link,
+                    live: true,
+                });
+            }
+        }
+    }
+    push(built, root, &mut nodes, &mut stack);
+    while let Some(top) = stack.last_mut() {
+        let (b, at, next) = *top;
+        if let Some(&child) = built[b].children.get(next) {
+            top.2 += 1;
+            push(built, child, &mut nodes, &mut stack);
+        } else {
+            nodes[at].end = nodes.len();
+            stack.pop();
+        }
+    }
+    count(&mut nodes);
+    nodes
+}
+
+/// The text under node `i`, as written (scripts and the like are not in
+/// the page).
+pub(super) fn text_under(nodes: &[N<'_>], i: usize) -> String {
+    let mut out = String::new();
+    for n in &nodes[i + 1..nodes[i].end.max(i + 1)] {
+        if n.el.is_none() {
+            out.push_str(n.text);
+        }
+    }
+    out
 }
 
 /// Sets [`N::chars`] and [`N::link_chars`] of every node, leaving out the
