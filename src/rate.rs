@@ -59,7 +59,7 @@ impl fmt::Display for Rate {
 
 impl Rate {
     /// Tells whether `burst` tokens at this rate refill within
-    /// [`MAX_DURATION`](crate::units::MAX_DURATION), the longest span the
+    /// `MAX_DURATION` (`crate::units`), the longest span the
     /// limiter is asked to count (and far from where its arithmetic would
     /// overflow).
     pub fn allows_burst(self, burst: u32) -> bool {

@@ -2,7 +2,7 @@
 //! summary, a JUnit XML file, and the summary as JSON.
 //!
 //! The writer thread hands every record to [`Reports::record`]; the end of
-//! the run calls [`Reports::finish`] with the summary. Page text and URLs
+//! the run calls `Reports::finish` with the summary. Page text and URLs
 //! are untrusted: everything that goes into a workflow command, Markdown or
 //! XML is escaped here, and only here.
 

@@ -9,7 +9,7 @@
 //! it inside plain functions makes that structural.
 //!
 //! A page is read by the first of these that can answer it exactly:
-//! * [`title`]: the title without building a tree, when only the title is
+//! * `title`: the title without building a tree, when only the title is
 //!   asked for;
 //! * `fast`: trawl's own tokenizer and tree builder, which makes the calls
 //!   html5ever's tree builder makes, and gives up on what it does not

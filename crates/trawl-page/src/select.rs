@@ -210,7 +210,7 @@ fn rightmost_match<E: Element<Impl = Simple>>(sel: &Selector<Simple>, el: &E) ->
     Some(true)
 }
 
-/// [`matches`] by the selectors crate's general matcher.
+/// [`matches()`] by the selectors crate's general matcher.
 fn matches_in_context<E: Element<Impl = Simple>>(list: &SelectorList<Simple>, el: &E) -> bool {
     let mut caches = SelectorCaches::default();
     let mut context = MatchingContext::new(

@@ -6,7 +6,7 @@ use html5ever::LocalName;
 /// The attributes the sink can look at, by the run's plan: the rest are
 /// skipped unread (values not decoded, names not interned). What each
 /// selector looks at was worked out when it was compiled
-/// ([`super::select::AttributeUse`]); this turns it into a table by
+/// ([`crate::select::AttributeUse`]); this turns it into a table by
 /// element, once a page.
 pub(crate) struct Keep<'p> {
     /// `--meta`, or a selector that may look at any attribute.

@@ -31,6 +31,7 @@
 //! the tree). It never guesses. The reasons, each as the reader gives it
 //! (a test holds this list and the code's the same):
 //!
+//! ```text
 //! - a NUL character
 //! - a doctype cut off by the end of the page
 //! - a doctype the tokenizer would flag
@@ -63,6 +64,7 @@
 //! - three formatting elements of a name open (Noah's ark)
 //! - an unexpected insertion mode
 //! - an unusual insertion mode
+//! ```
 //!
 //! Its sink may give up too: the stream's gives up where a node would
 //! move (see [`crate::stream`]).

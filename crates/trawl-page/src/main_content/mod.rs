@@ -2,11 +2,11 @@
 //! page around it) as Markdown, plain text or a clean HTML fragment, with
 //! its headline, author, date and language.
 //!
-//! Read from the parsed tree in three steps: [`tree`] copies the body
+//! Read from the parsed tree in three steps: `tree` copies the body
 //! without what is never content and counts the text under each node;
-//! [`detect`] removes the page's boilerplate and finds the element that
+//! `detect` removes the page's boilerplate and finds the element that
 //! holds the content (or takes the elements `--content-select` names);
-//! [`render`] writes it out. [`about`] reads the metadata.
+//! `render` writes it out. `about` reads the metadata.
 
 mod about;
 mod built;

@@ -273,7 +273,7 @@ struct State {
 pub(super) struct Sink<'p> {
     plan: &'p Plan,
     /// The element names any `-s` field can take (all its selectors'
-    /// [`Selection::subjects`] together); `None`: any element.
+    /// `Selection::subjects` together); `None`: any element.
     takes: Option<Vec<LocalName>>,
     state: RefCell<State>,
 }
