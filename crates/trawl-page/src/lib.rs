@@ -195,7 +195,7 @@ fn extract_via(
         };
         return Ok(Some(Extracted {
             title,
-            content: content_alone(&text, url, plan, deadline, via)?,
+            content: content_alone(&text, url, plan, deadline, via == Via::Fast)?,
             ..Extracted::default()
         }));
     }
@@ -203,7 +203,7 @@ fn extract_via(
         if via == Via::Fast {
             match fast::extract(&text, url, plan, deadline)? {
                 Ok(mut found) => {
-                    found.content = content_alone(&text, url, plan, deadline, via)?;
+                    found.content = content_alone(&text, url, plan, deadline, via == Via::Fast)?;
                     return Ok(Some(found));
                 }
                 Err(why) => {
@@ -212,8 +212,11 @@ fn extract_via(
             }
         }
         match stream::extract(&text, url, plan, deadline)? {
+            // The fast reader gave up on extracting, perhaps only because
+            // the stream's sink did (a node appended out of order), which
+            // the content's sink takes: it is tried again.
             Ok(mut found) => {
-                found.content = content_alone(&text, url, plan, deadline, via)?;
+                found.content = content_alone(&text, url, plan, deadline, via == Via::Fast)?;
                 return Ok(Some(found));
             }
             Err(why) => tracing::debug!(%url, "the stream gave up ({why}): parsing a tree"),
@@ -228,21 +231,19 @@ fn extract_via(
 }
 
 /// The main content of a page whose other parts were read without a
-/// tree: by the fast reader where it can (`via` Fast), else from
+/// tree: by the fast reader where it can (when `try_fast`), else from
 /// html5ever's tree.
 fn content_alone(
     text: &str,
     url: &Url,
     plan: &Plan,
     deadline: Option<Instant>,
-    via: Via,
+    try_fast: bool,
 ) -> Result<Option<main_content::Content>, ParseTimeout> {
     let Some(want) = &plan.content else {
         return Ok(None);
     };
-    if via == Via::Fast
-        && let Some(found) = main_content::read_fast(text, url, want, deadline)?
-    {
+    if try_fast && let Some(found) = main_content::read_fast(text, url, want, deadline)? {
         return Ok(Some(found));
     }
     let doc = parse(text, deadline)?;

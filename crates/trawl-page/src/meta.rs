@@ -176,7 +176,7 @@ impl MetaScan {
 }
 
 /// Tells whether a script `type` is JSON-LD (case and parameters aside).
-fn is_json_ld(ty: Option<&str>) -> bool {
+pub(crate) fn is_json_ld(ty: Option<&str>) -> bool {
     ty.is_some_and(|t| {
         t.split(';')
             .next()

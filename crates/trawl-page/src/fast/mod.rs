@@ -136,14 +136,9 @@ pub(crate) fn build<S: Target>(
 /// conformance tests' entry. `Err`: why the reader gave up.
 #[cfg(test)]
 pub(crate) fn record<S: Target>(html: &str, sink: S) -> Result<S, GaveUp> {
-    let everything = Plan {
-        meta: true,
-        ..Plan::default()
-    };
-    match read(html, &Keep::for_plan(&everything), sink, None) {
-        Ok(sink) => Ok(sink),
-        Err(Stop::GaveUp(why)) => Err(why),
-        Err(Stop::Timeout) => Err("the deadline"),
+    match build(html, sink, None) {
+        Ok(read) => read,
+        Err(ParseTimeout) => Err("the deadline"),
     }
 }
 

@@ -237,7 +237,7 @@ fn visit<'v>(
             }
         }
         "script" => {
-            if attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+            if crate::meta::is_json_ld(attr("type"))
                 && f.json_ld.len() < 16
                 && let Ok(v) = serde_json::from_str::<Value>(all_text().trim())
             {

@@ -8,7 +8,7 @@
 //! text is written inline, so a hostile page costs no stack.
 
 use super::tree::{N, text_under};
-use crate::dom::Base;
+use crate::dom::{self, Base};
 
 /// How deep block structure is followed before the rest is read as text.
 const MAX_DEPTH: usize = 96;
@@ -211,8 +211,8 @@ impl<'p, 'a> Writer<'p, 'a> {
         }
     }
 
-    /// Closes an inline mark opened with `open`; `None` if nothing came
-    /// between them (the mark is dropped).
+    /// Closes an inline mark opened with `open` by writing `close`; when
+    /// nothing came between them, the pending mark is dropped instead.
     fn close(&mut self, open: &str, close: &str) {
         if !self.md {
             return;
@@ -438,7 +438,6 @@ impl<'p, 'a> Writer<'p, 'a> {
         if code.is_empty() {
             return;
         }
-        let at_line_start = self.owed > 0 || self.out.is_empty();
         self.start_text();
         if self.md {
             let ticks = "`".repeat(longest_run(&code, '`') + 1);
@@ -453,7 +452,6 @@ impl<'p, 'a> Writer<'p, 'a> {
             self.out.push_str(pad);
             self.out.push_str(&ticks);
         } else {
-            let _ = at_line_start;
             self.out.push_str(&code);
         }
     }
@@ -587,18 +585,13 @@ fn rows(nodes: &[N<'_>], t: usize) -> Vec<Vec<usize>> {
 }
 
 /// The language of a code block, from a class on the `<pre>` or the
-/// `<code>` in it: `language-rust`, `lang-rust`, `highlight-rust`,
-/// `brush: rust`.
+/// `<code>` in it: `language-rust`, `lang-rust`, `highlight-rust`.
 fn language(nodes: &[N<'_>], pre: usize) -> Option<String> {
     let classes = std::iter::once(pre)
         .chain(
             (pre + 1..nodes[pre].end)
                 .filter(|&c| nodes[c].name == "code")
                 .take(1),
-        )
-        .chain(
-            // A highlighter's wrapper: <div class="highlight-python"><pre>.
-            std::iter::empty(),
         )
         .filter_map(|i| nodes[i].attr("class"))
         .collect::<Vec<_>>();
@@ -635,8 +628,8 @@ fn longest_run(s: &str, c: char) -> usize {
 }
 
 /// Whitespace collapsed and trimmed.
-pub(super) fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+fn collapse(s: &str) -> String {
+    dom::collapse(std::iter::once(s))
 }
 
 /// A URL as a Markdown link destination: spaces and parentheses escaped.
