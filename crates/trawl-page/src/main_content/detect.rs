@@ -321,6 +321,116 @@ pub(super) fn prune_link_blocks(nodes: &mut [N<'_>], root: usize) {
     super::tree::count(nodes);
 }
 
+/// Removes, inside the container `root`, an element whose text repeats
+/// an earlier element's word for word: the slides of a carousel written
+/// twice for two screen sizes, a notice under every tab, a product's
+/// blurb in the gallery and again in the description. The first stays.
+pub(super) fn drop_repeats(nodes: &mut [N<'_>], root: usize) {
+    let end = nodes[root].end;
+    // The letters and digits under `root`, lower-cased, as one stream
+    // with a polynomial hash of every prefix: an element's text is the
+    // stretch of the stream between its start and its end, and the hash
+    // of any stretch comes from two prefixes.
+    let mut prefix: Vec<u64> = vec![0];
+    let mut power: Vec<u64> = vec![1];
+    let mut starts = vec![0usize; end - root + 1];
+    let mut i = root;
+    while i < end {
+        let at = prefix.len() - 1;
+        let n = &nodes[i];
+        if n.removed {
+            starts[i - root..n.end - root].fill(at);
+            i = n.end.max(i + 1);
+            continue;
+        }
+        starts[i - root] = at;
+        if n.el.is_none() {
+            for c in n.text.chars().filter(|c| c.is_alphanumeric()) {
+                let c = u64::from(c.to_lowercase().next().unwrap_or(c));
+                let h = prefix[prefix.len() - 1];
+                prefix.push(h.wrapping_mul(HASH_BASE).wrapping_add(c));
+                let p = power[power.len() - 1];
+                power.push(p.wrapping_mul(HASH_BASE));
+            }
+        }
+        i += 1;
+    }
+    starts[end - root] = prefix.len() - 1;
+    let stretch = |i: usize, to: usize| {
+        let (a, b) = (starts[i - root], starts[to - root]);
+        let hash = prefix[b].wrapping_sub(prefix[a].wrapping_mul(power[b - a]));
+        (hash, b - a)
+    };
+    // Blocks holding text under each node, up to two: a repeated single
+    // paragraph (a disclaimer under each offer, a callout in each of a
+    // guide's language tabs) is the page's own; a repeated run of blocks
+    // is a copy of the page's content.
+    let mut blocks = vec![0u8; end - root];
+    for j in (root + 1..end).rev() {
+        let n = &nodes[j];
+        let own = u8::from(n.el.is_some() && n.chars > 0 && is_block(n.name));
+        let p = n.parent;
+        if p >= root && p < end {
+            blocks[p - root] = (blocks[p - root] + blocks[j - root] + own).min(2);
+        }
+    }
+    let least = REPEAT_MIN.max((f64::from(nodes[root].chars) * REPEAT_SHARE) as usize);
+    let mut seen: std::collections::HashMap<(u64, usize), usize> = Default::default();
+    let mut i = root + 1;
+    while i < end {
+        if nodes[i].removed || nodes[i].el.is_none() {
+            i = nodes[i].end.max(i + 1);
+            continue;
+        }
+        let key = stretch(i, nodes[i].end);
+        if key.1 >= least && blocks[i - root] >= 2 {
+            match seen.get(&key) {
+                // An element holding nothing but this one: the same text.
+                Some(&j) if nodes[j].end >= nodes[i].end => {}
+                Some(_) => {
+                    nodes[i].removed = true;
+                    i = nodes[i].end.max(i + 1);
+                    continue;
+                }
+                None => {
+                    seen.insert(key, i);
+                }
+            }
+        }
+        i += 1;
+    }
+    super::tree::count(nodes);
+}
+
+/// Tells whether an element starts a block of its own.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "div"
+            | "section"
+            | "article"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "tr"
+            | "dd"
+            | "dt"
+    )
+}
+
+const REPEAT_SHARE: f64 = 0.02;
+const HASH_BASE: u64 = 0x0100_0000_01b3;
+/// Letters and digits an element must hold for its repeat to go: a
+/// short label ("Add to cart", a price) is left to repeat.
+const REPEAT_MIN: usize = 80;
+
 const LINK_DENSE: f64 = 0.8;
 const SMALL: f64 = 0.1;
 const LISTING: f64 = 0.2;

@@ -49,7 +49,7 @@ pub(super) struct N<'a> {
     /// Left out of the main content, with everything under it.
     pub removed: bool,
     /// The parent's index (`usize::MAX` for the first node).
-    parent: usize,
+    pub parent: usize,
     /// Letters and digits of a text node's own text.
     own: u32,
     /// Inside an `<a>`.
