@@ -92,6 +92,10 @@ fn is_boilerplate_word(word: &[u8]) -> bool {
             | b"toolbar"
             | b"offcanvas"
             | b"drawer"
+            | b"signature"
+            | b"postprofile"
+            | b"userinfo"
+            | b"userstats"
     )
 }
 
@@ -134,11 +138,17 @@ impl Named {
         let mut word = [0u8; 24];
         let mut len = 0usize;
         let mut prev_lower = false;
+        // The word before, for names written in two (`user-info`,
+        // `userExtras`): a forum post's author panel of join date, post
+        // count and rank.
+        let mut after_user = false;
         let mut end_word = |len: &mut usize, word: &[u8; 24]| {
             if *len > 0 && *len <= word.len() {
                 let w = &word[..*len];
-                found.boilerplate |= is_boilerplate_word(w);
+                found.boilerplate |= is_boilerplate_word(w)
+                    || (after_user && matches!(w, b"info" | b"extras" | b"stats"));
                 found.consent |= is_consent_word(w);
+                after_user = w == b"user";
             }
             *len = 0;
         };
@@ -281,11 +291,33 @@ pub(super) fn container(nodes: &[N<'_>]) -> usize {
             .filter(|&c| nodes[c].el.is_some())
             .max_by(|&a, &b| weight(&nodes[a]).total_cmp(&weight(&nodes[b])));
         match best {
-            Some(c) if here > 0.0 && weight(&nodes[c]) >= DOMINANT * here => cur = c,
+            Some(c)
+                if here > 0.0
+                    && weight(&nodes[c]) >= DOMINANT * here
+                    && !has_like_sibling(nodes, cur, c) =>
+            {
+                cur = c;
+            }
             _ => return cur,
         }
     }
 }
+
+/// Tells whether child `c` of `parent` is one of a run of like elements
+/// (the same tag and class list) that hold text: the posts of a thread,
+/// the items of a list. One long post is not the thread.
+fn has_like_sibling(nodes: &[N<'_>], parent: usize, c: usize) -> bool {
+    let (name, class) = (nodes[c].name, nodes[c].attr("class"));
+    children(nodes, parent).any(|s| {
+        s != c
+            && nodes[s].chars >= LIKE_CHARS
+            && nodes[s].name == name
+            && nodes[s].attr("class") == class
+    })
+}
+
+/// Text a like sibling must hold to count.
+const LIKE_CHARS: u32 = 30;
 
 /// Removes, inside the container `root`, blocks that are mostly links
 /// and small beside it: tag lists, "more from" link lists, pagers and
