@@ -96,6 +96,14 @@ fn is_boilerplate_word(word: &[u8]) -> bool {
             | b"postprofile"
             | b"userinfo"
             | b"userstats"
+            | b"reviews"
+            | b"yotpo"
+            | b"okendo"
+            | b"jdgm"
+            | b"stamped"
+            | b"trustpilot"
+            | b"bazaarvoice"
+            | b"loox"
     )
 }
 
