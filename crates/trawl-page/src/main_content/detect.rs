@@ -239,10 +239,12 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
             i = nodes[i].end;
             continue;
         }
-        // Holding half the page's text, it is the page's layout.
+        // Holding half the page's text, it is the page's layout, unless
+        // that text is links: a store's menu of every category.
         if i > 0
             && looks_like_boilerplate(n, named, i < article_end)
-            && u64::from(n.chars) * 2 < u64::from(total)
+            && (u64::from(n.chars) * 2 < u64::from(total)
+                || f64::from(n.link_chars) >= LINK_DENSE * f64::from(n.chars))
         {
             nodes[i].removed = true;
             i = nodes[i].end;
