@@ -86,7 +86,6 @@ fn is_boilerplate_word(word: &[u8]) -> bool {
             | b"sponsored"
             | b"popup"
             | b"modal"
-            | b"skip"
             | b"masthead"
             | b"topbar"
             | b"toolbar"
@@ -149,14 +148,31 @@ impl Named {
         // The word before, for names written in two (`user-info`,
         // `userExtras`): a forum post's author panel of join date, post
         // count and rank.
-        let mut after_user = false;
+        // `skip-link` and `skip-to-content` are the link past the menu,
+        // `skip-item` is not; `has-sidebar` and `with-sidebar` name a
+        // layout around the content.
+        let mut before: &[u8] = b"";
         let mut end_word = |len: &mut usize, word: &[u8; 24]| {
             if *len > 0 && *len <= word.len() {
                 let w = &word[..*len];
-                found.boilerplate |= is_boilerplate_word(w)
-                    || (after_user && matches!(w, b"info" | b"extras" | b"stats"));
+                let layout = matches!(before, b"has" | b"with" | b"no" | b"without" | b"layout");
+                found.boilerplate |= (is_boilerplate_word(w) && !layout)
+                    || match before {
+                        b"user" => matches!(w, b"info" | b"extras" | b"stats"),
+                        b"skip" => matches!(w, b"link" | b"links" | b"to" | b"nav"),
+                        _ => false,
+                    };
                 found.consent |= is_consent_word(w);
-                after_user = w == b"user";
+                before = match w {
+                    b"user" => b"user",
+                    b"skip" => b"skip",
+                    b"has" => b"has",
+                    b"with" => b"with",
+                    b"no" => b"no",
+                    b"without" => b"without",
+                    b"layout" => b"layout",
+                    _ => b"",
+                };
             }
             *len = 0;
         };
@@ -203,7 +219,31 @@ fn looks_like_boilerplate(n: &N<'_>, named: Named, in_article: bool) -> bool {
     if n.attr("role").is_some_and(boilerplate_role) {
         return true;
     }
+    // An article or main element says what it is by its name: its class
+    // words are its kind (`node--type-newsletter-article`).
+    // So does an element whose id names nothing but the content
+    // (WordPress's `#primary`, `#main-content`): its class words are the
+    // theme's (`newspaper-x-sidebar`).
     named.boilerplate
+        && !matches!(n.name, "article" | "main")
+        && !n.attr("id").is_some_and(names_the_content)
+}
+
+/// Tells whether an id is made of words that name the main content and
+/// nothing else: `primary`, `main-content`, `content_area`; not
+/// `nav-main` or `sidebar-content`.
+fn names_the_content(id: &str) -> bool {
+    let mut words = id
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek().is_some()
+        && words.all(|w| {
+            matches!(
+                w.to_ascii_lowercase().as_str(),
+                "main" | "content" | "primary" | "article" | "post" | "entry" | "area" | "inner"
+            )
+        })
 }
 
 /// Removes the boilerplate of pass 1, then counts the text again.
@@ -512,7 +552,26 @@ mod tests {
         assert!(!bp("canvas"));
         assert!(!bp("shadow"));
         assert!(!bp("entry-content"));
+        assert!(bp("skip-link"));
+        assert!(bp("skipToContent"));
+        assert!(!bp("skip-item"));
+        assert!(!bp("interior-page-content-has-sidebar"));
+        assert!(!bp("c-layout-sidebar-left"));
+        assert!(bp("content-sidebar"));
+        assert!(bp("message-userExtras"));
+        assert!(!bp("message-userContent"));
+        assert!(bp("postprofile"));
         assert!(Named::of("onetrust-consent-sdk").consent);
         assert!(!Named::of("cmp-container").consent);
+    }
+
+    #[test]
+    fn ids_that_name_the_content() {
+        assert!(names_the_content("primary"));
+        assert!(names_the_content("main-content"));
+        assert!(names_the_content("content_area"));
+        assert!(!names_the_content("nav-main"));
+        assert!(!names_the_content("sidebar-content"));
+        assert!(!names_the_content(""));
     }
 }
