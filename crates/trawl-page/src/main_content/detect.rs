@@ -251,6 +251,20 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
     let Some(total) = nodes.first().map(|n| n.chars) else {
         return;
     };
+    // The text of the largest <article> or <main> under each node.
+    let mut article_below = vec![0u32; nodes.len()];
+    for j in (1..nodes.len()).rev() {
+        let n = &nodes[j];
+        let own = if matches!(n.name, "article" | "main") {
+            n.chars
+        } else {
+            0
+        };
+        let p = n.parent;
+        if p < nodes.len() {
+            article_below[p] = article_below[p].max(article_below[j]).max(own);
+        }
+    }
     let mut article_end = 0usize;
     let mut i = 0;
     while i < nodes.len() {
@@ -265,14 +279,22 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         // Hidden, it is a menu or a dialog, unless it holds a good deal of
         // text of its own: a tab of specifications, or the content itself
         // on a page that a script shows (React's streamed `<div hidden>`).
+        // Hiding half the page, it hides it until a script has run (a
+        // guard against a flash of unstyled content).
         if n.el.is_some_and(super::tree::hidden)
             && (n.plain_chars() < 200 || n.link_chars * 2 > n.chars)
+            && u64::from(n.chars) * 2 < u64::from(total)
         {
             nodes[i].removed = true;
             i = nodes[i].end;
             continue;
         }
-        let named = Named::of_node(n);
+        let mut named = Named::of_node(n);
+        // Holding an article that holds most of its text, it is the
+        // column the article sits in (`col-sm-9 sidebar-first-only`).
+        if u64::from(article_below[i]) * 2 >= u64::from(n.chars) && n.chars > 0 {
+            named.boilerplate = false;
+        }
         // A consent dialog, whatever it holds.
         if i > 0 && named.consent {
             nodes[i].removed = true;
