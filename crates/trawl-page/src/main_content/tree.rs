@@ -107,6 +107,9 @@ pub(super) fn hidden(e: El<'_>) -> bool {
     {
         return true;
     }
+    if e.attr("class").is_some_and(hidden_by_class) {
+        return true;
+    }
     e.attr("style").is_some_and(|style| {
         let squeezed: String = style
             .chars()
@@ -115,6 +118,32 @@ pub(super) fn hidden(e: El<'_>) -> bool {
             .collect();
         squeezed.contains("display:none") || squeezed.contains("visibility:hidden")
     })
+}
+
+/// Tells whether a class list hides its element at every screen size:
+/// the hiding classes of CSS frameworks and sites (`hidden`, `d-none`,
+/// `sr-only`, Amazon's `a-hidden`), unless another class shows it again
+/// from some width on (`d-none d-md-block`, Tailwind's `hidden md:flex`).
+fn hidden_by_class(class: &str) -> bool {
+    let mut hides = false;
+    for c in class.split_ascii_whitespace() {
+        if c.contains(':') || (c.starts_with("d-") && c != "d-none") {
+            return false;
+        }
+        hides |= matches!(
+            c,
+            "hidden"
+                | "hide"
+                | "d-none"
+                | "is-hidden"
+                | "a-hidden"
+                | "aok-hidden"
+                | "sr-only"
+                | "visually-hidden"
+                | "screen-reader-text"
+        );
+    }
+    hides
 }
 
 /// Counts what [`N::chars`] counts in `text`.
@@ -315,5 +344,21 @@ pub(super) fn count(nodes: &mut [N<'_>]) {
     for n in nodes.iter_mut().filter(|n| !n.live) {
         n.chars = 0;
         n.link_chars = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hidden_by_class;
+
+    #[test]
+    fn classes_that_hide_at_every_width() {
+        assert!(hidden_by_class("a-section a-hidden"));
+        assert!(hidden_by_class("sr-only"));
+        assert!(hidden_by_class("d-none"));
+        assert!(!hidden_by_class("d-none d-md-block"));
+        assert!(!hidden_by_class("hidden md:flex"));
+        assert!(!hidden_by_class("hidden-xs"));
+        assert!(!hidden_by_class("content"));
     }
 }
