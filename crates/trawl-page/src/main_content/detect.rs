@@ -15,6 +15,7 @@
 //!    listing, and its siblings are the page around it.
 
 use super::tree::N;
+use std::hash::BuildHasher;
 
 /// Elements that are boilerplate by their name.
 fn boilerplate_tag(name: &str) -> bool {
@@ -393,7 +394,8 @@ const LIKE_CHARS: u32 = 30;
 
 /// Removes, inside the container `root`, blocks that are mostly links
 /// and small beside it: tag lists, "more from" link lists, pagers and
-/// menus that name no kind of boilerplate.
+/// menus that name no kind of boilerplate. Leaves the counts as they
+/// were: [`drop_repeats`], which comes next, counts again.
 pub(super) fn prune_link_blocks(nodes: &mut [N<'_>], root: usize) {
     let total = f64::from(nodes[root].chars.max(1));
     // A listing's items are links: there the links are the content.
@@ -422,7 +424,6 @@ pub(super) fn prune_link_blocks(nodes: &mut [N<'_>], root: usize) {
         }
         i += 1;
     }
-    super::tree::count(nodes);
 }
 
 /// Removes, inside the container `root`, an element whose text repeats
@@ -431,62 +432,53 @@ pub(super) fn prune_link_blocks(nodes: &mut [N<'_>], root: usize) {
 /// blurb in the gallery and again in the description. The first stays.
 pub(super) fn drop_repeats(nodes: &mut [N<'_>], root: usize) {
     let end = nodes[root].end;
-    // The letters and digits under `root`, lower-cased, as one stream
-    // with a polynomial hash of every prefix: an element's text is the
-    // stretch of the stream between its start and its end, and the hash
-    // of any stretch comes from two prefixes.
-    let mut prefix: Vec<u64> = vec![0];
-    let mut power: Vec<u64> = vec![1];
-    let mut starts = vec![0usize; end - root + 1];
-    let mut i = root;
-    while i < end {
-        let at = prefix.len() - 1;
-        let n = &nodes[i];
+    // Under each node: a polynomial hash of its text nodes' hashes (each
+    // text node one symbol, whitespace-only ones left out), the base to
+    // the power of their number, the letters and digits under it, and
+    // the blocks holding text (up to two). Built from the last node to
+    // the first, so a parent meets its children last to first and puts
+    // each in front of what it has. Copies are exact: a text node is
+    // hashed as written, less the whitespace around it.
+    let size = end - root;
+    let mut hash = vec![0u64; size];
+    let mut power = vec![1u64; size];
+    let mut len = vec![0u32; size];
+    // A repeated single paragraph (a disclaimer under each offer, a
+    // callout in each of a guide's language tabs) is the page's own; a
+    // repeated run of blocks is a copy of the page's content.
+    let mut blocks = vec![0u8; size];
+    let text_hash = foldhash::fast::FixedState::with_seed(HASH_SEED);
+    for j in (root..end).rev() {
+        let n = &nodes[j];
+        let k = j - root;
         if n.removed {
-            starts[i - root..n.end - root].fill(at);
-            i = n.end.max(i + 1);
             continue;
         }
-        starts[i - root] = at;
-        if n.el.is_none() {
-            for c in n.text.chars().filter(|c| c.is_alphanumeric()) {
-                let c = u64::from(c.to_lowercase().next().unwrap_or(c));
-                let h = prefix[prefix.len() - 1];
-                prefix.push(h.wrapping_mul(HASH_BASE).wrapping_add(c));
-                let p = power[power.len() - 1];
-                power.push(p.wrapping_mul(HASH_BASE));
-            }
+        if n.el.is_none() && n.own > 0 {
+            hash[k] = text_hash.hash_one(n.text.trim());
+            power[k] = HASH_BASE;
+            len[k] = n.own;
         }
-        i += 1;
-    }
-    starts[end - root] = prefix.len() - 1;
-    let stretch = |i: usize, to: usize| {
-        let (a, b) = (starts[i - root], starts[to - root]);
-        let hash = prefix[b].wrapping_sub(prefix[a].wrapping_mul(power[b - a]));
-        (hash, b - a)
-    };
-    // Blocks holding text under each node, up to two: a repeated single
-    // paragraph (a disclaimer under each offer, a callout in each of a
-    // guide's language tabs) is the page's own; a repeated run of blocks
-    // is a copy of the page's content.
-    let mut blocks = vec![0u8; end - root];
-    for j in (root + 1..end).rev() {
-        let n = &nodes[j];
-        let own = u8::from(n.el.is_some() && n.chars > 0 && is_block(n.name));
+        let own = u8::from(n.el.is_some() && len[k] > 0 && is_block(n.name));
         let p = n.parent;
-        if p >= root && p < end {
-            blocks[p - root] = (blocks[p - root] + blocks[j - root] + own).min(2);
+        if j > root && p >= root && p < end {
+            let q = p - root;
+            hash[q] = hash[k].wrapping_mul(power[q]).wrapping_add(hash[q]);
+            power[q] = power[q].wrapping_mul(power[k]);
+            len[q] += len[k];
+            blocks[q] = (blocks[q] + blocks[k] + own).min(2);
         }
     }
-    let least = REPEAT_MIN.max((f64::from(nodes[root].chars) * REPEAT_SHARE) as usize);
-    let mut seen: std::collections::HashMap<(u64, usize), usize> = Default::default();
+    let least = REPEAT_MIN.max((f64::from(len[0]) * REPEAT_SHARE) as u32);
+    let mut seen: std::collections::HashMap<(u64, u32), usize, foldhash::fast::RandomState> =
+        Default::default();
     let mut i = root + 1;
     while i < end {
         if nodes[i].removed || nodes[i].el.is_none() {
             i = nodes[i].end.max(i + 1);
             continue;
         }
-        let key = stretch(i, nodes[i].end);
+        let key = (hash[i - root], len[i - root]);
         if key.1 >= least && blocks[i - root] >= 2 {
             match seen.get(&key) {
                 // An element holding nothing but this one: the same text.
@@ -531,9 +523,10 @@ fn is_block(name: &str) -> bool {
 
 const REPEAT_SHARE: f64 = 0.02;
 const HASH_BASE: u64 = 0x0100_0000_01b3;
+const HASH_SEED: u64 = 0x7472_6177_6c21;
 /// Letters and digits an element must hold for its repeat to go: a
 /// short label ("Add to cart", a price) is left to repeat.
-const REPEAT_MIN: usize = 80;
+const REPEAT_MIN: u32 = 80;
 
 const LINK_DENSE: f64 = 0.8;
 const SMALL: f64 = 0.1;

@@ -456,18 +456,32 @@ impl<'p, 'a> Writer<'p, 'a> {
         }
     }
 
+    /// A URL as written in the page, resolved as `--links` resolves it,
+    /// when its scheme is one of `schemes`: by string work where that is
+    /// enough ([`Base::join_simple`], always http or https), else by the
+    /// URL parser.
+    fn resolve(&self, raw: &str, schemes: &[&str]) -> Option<String> {
+        match self.base.join_simple(raw, true) {
+            Some(url) => Some(url),
+            None => self
+                .base
+                .join(raw)
+                .filter(|u| schemes.contains(&u.scheme()))
+                .map(String::from),
+        }
+    }
+
     fn link(&mut self, i: usize, depth: usize) {
         let holds_blocks = (i + 1..self.nodes[i].end).any(|c| is_block(self.nodes[c].name));
         let href = self.nodes[i]
             .attr("href")
             .filter(|h| !h.trim_start().starts_with('#'))
-            .and_then(|h| self.base.join(h))
-            .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"));
+            .and_then(|h| self.resolve(h, &["http", "https", "mailto"]));
         match href {
             Some(url) if self.md && !holds_blocks => {
                 self.open("[");
                 self.children(i, depth);
-                let close = format!("]({})", markdown_url(url.as_str()));
+                let close = format!("]({})", markdown_url(&url));
                 self.close("[", &close);
             }
             _ => self.children(i, depth),
@@ -482,8 +496,7 @@ impl<'p, 'a> Writer<'p, 'a> {
         let Some(src) = n
             .attr("src")
             .or_else(|| n.attr("data-src"))
-            .and_then(|s| self.base.join(s))
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .and_then(|s| self.resolve(s, &["http", "https"]))
         else {
             return;
         };
@@ -492,7 +505,7 @@ impl<'p, 'a> Writer<'p, 'a> {
         self.out.push_str("![");
         escape(&mut self.out, &alt, false);
         self.out.push_str("](");
-        self.out.push_str(&markdown_url(src.as_str()));
+        self.out.push_str(&markdown_url(&src));
         self.out.push(')');
     }
 

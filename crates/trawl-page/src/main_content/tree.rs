@@ -51,7 +51,7 @@ pub(super) struct N<'a> {
     /// The parent's index (`usize::MAX` for the first node).
     pub parent: usize,
     /// Letters and digits of a text node's own text.
-    own: u32,
+    pub own: u32,
     /// Inside an `<a>`.
     in_link: bool,
     /// Neither removed nor inside a removed node (set by [`count`]).
