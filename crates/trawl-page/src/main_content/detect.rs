@@ -426,6 +426,84 @@ pub(super) fn prune_link_blocks(nodes: &mut [N<'_>], root: usize) {
     }
 }
 
+/// Removes, inside the container `root`, the blocks that a heading names
+/// as the page around the content ("Related articles", "You may also
+/// like", "Customers also bought"): the outermost element that the
+/// heading opens, below the container and holding under half of it.
+pub(super) fn drop_related(nodes: &mut [N<'_>], root: usize) {
+    let end = nodes[root].end;
+    let half = nodes[root].chars / 2;
+    let mut i = root + 1;
+    while i < end {
+        let n = &nodes[i];
+        if n.removed {
+            i = n.end.max(i + 1);
+            continue;
+        }
+        if !matches!(n.name, "h2" | "h3" | "h4" | "h5" | "h6") || n.chars > 60 {
+            i += 1;
+            continue;
+        }
+        let text = super::tree::text_under(nodes, i);
+        if !names_related(&text) {
+            i += 1;
+            continue;
+        }
+        // Up while the parent's first text is the heading's.
+        let mut w = i;
+        loop {
+            let p = nodes[w].parent;
+            if p <= root || p >= end || nodes[p].chars > half {
+                break;
+            }
+            let first = (p + 1..nodes[p].end)
+                .find(|&j| nodes[j].el.is_none() && nodes[j].own > 0 && !nodes[j].removed);
+            if !first.is_some_and(|j| j > i && j < nodes[i].end) {
+                break;
+            }
+            w = p;
+        }
+        if w != i {
+            nodes[w].removed = true;
+            i = nodes[w].end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Tells whether a heading names a block of other pages or products.
+fn names_related(heading: &str) -> bool {
+    let words: Vec<String> = heading
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        words.as_slice(),
+        ["related", ..]
+            | ["similar", ..]
+            | ["recommended", ..]
+            | ["trending", ..]
+            | ["popular", "posts" | "articles" | "stories" | "products", ..]
+            | ["recent", "posts" | "articles" | "stories", ..]
+            | [
+                "more",
+                "from" | "like" | "stories" | "articles" | "news" | "to",
+                ..
+            ]
+            | ["read", "next" | "more" | "also", ..]
+            | ["see", "also"]
+            | ["you", "may" | "might" | "will", "also", ..]
+            | ["customers", "also" | "who", ..]
+            | ["people", "also", ..]
+            | ["frequently", "bought", ..]
+            | ["also", "bought" | "viewed" | "read", ..]
+            | ["other", "products" | "articles" | "posts", ..]
+    )
+}
+
 /// Removes, inside the container `root`, an element whose text repeats
 /// an earlier element's word for word: the slides of a carousel written
 /// twice for two screen sizes, a notice under every tab, a product's
@@ -578,6 +656,17 @@ mod tests {
         assert!(bp("postprofile"));
         assert!(Named::of("onetrust-consent-sdk").consent);
         assert!(!Named::of("cmp-container").consent);
+    }
+
+    #[test]
+    fn headings_that_name_related_blocks() {
+        assert!(names_related("Related articles"));
+        assert!(names_related("You may also like"));
+        assert!(names_related("Customers who bought this also bought"));
+        assert!(names_related("More from this author"));
+        assert!(!names_related("More"));
+        assert!(!names_related("Relatedness of species"));
+        assert!(!names_related("Installation"));
     }
 
     #[test]

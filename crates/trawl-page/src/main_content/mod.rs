@@ -129,6 +129,7 @@ fn content(
         detect::remove_boilerplate(&mut nodes);
         let root = detect::container(&nodes);
         detect::prune_link_blocks(&mut nodes, root);
+        detect::drop_related(&mut nodes, root);
         detect::drop_repeats(&mut nodes, root);
         write(&nodes, &[root], base, plan.format)
     } else {
