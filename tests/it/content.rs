@@ -61,6 +61,63 @@ fn markdown_keeps_the_articles_structure_and_drops_the_page_around_it() {
 }
 
 #[test]
+fn a_thread_keeps_every_post_without_the_author_panels() {
+    // The first post holds most of the thread's text (a pasted log): the
+    // detector must not descend into it and lose the replies.
+    let s = Server::start();
+    let c = content(&s.url("/page/content-thread.html"), &["--content", "text"]);
+    let text = text_of(&c);
+    for want in [
+        "every reboot stops at the starting screen",
+        "setup of the recorder integration took too long",
+        "Try removing the recorder database",
+        "That fixed it, thank you very much.",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    for unwanted in [
+        "Posts: 4032",
+        "Joined:",
+        "small board in the cupboard",
+        "Latest",
+    ] {
+        assert!(!text.contains(unwanted), "{unwanted:?} kept in:\n{text}");
+    }
+}
+
+#[test]
+fn a_product_keeps_its_description_once_without_reviews_or_related_items() {
+    // The whole page sits in a wrapper hidden until a script runs; its
+    // description is written twice (one copy a screen size); a popover's
+    // message is hidden by class.
+    let s = Server::start();
+    let c = content(&s.url("/page/content-product.html"), &["--content", "text"]);
+    let text = text_of(&c);
+    for want in [
+        "Trail Tumbler 30 oz",
+        "Double-wall vacuum insulation keeps coffee hot",
+        "Capacity: 30 oz",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert_eq!(
+        text.matches("Kitchen-grade stainless steel").count(),
+        1,
+        "the description's copy kept in:\n{text}"
+    );
+    for unwanted in [
+        "Sorry, there was a problem",
+        "You may also like",
+        "Camp Mug",
+        "Customer Reviews",
+        "five stars",
+        "Free shipping",
+    ] {
+        assert!(!text.contains(unwanted), "{unwanted:?} kept in:\n{text}");
+    }
+}
+
+#[test]
 fn text_is_plain_and_html_is_a_clean_fragment() {
     let s = Server::start();
     let url = s.url("/page/content-article.html");
