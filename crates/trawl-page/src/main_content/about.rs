@@ -3,7 +3,7 @@
 //! (Open Graph, Dublin Core, `article:*`, `citation_*`), microdata and the
 //! page itself (its `<h1>`, a byline, a `<time>`).
 
-use super::built::BNode;
+use super::built::{BNode, children};
 use crate::dom;
 use scraper::Html;
 use serde_json::Value;
@@ -62,10 +62,7 @@ pub(super) fn about(doc: &Html) -> About {
 pub(super) fn about_built(built: &[BNode]) -> About {
     let mut f = Found::default();
     // Elements in document order: a stack of children still to visit.
-    let mut stack: Vec<usize> = built
-        .first()
-        .map(|d| d.children.iter().rev().copied().collect())
-        .unwrap_or_default();
+    let mut stack: Vec<usize> = children(built, 0).rev().collect();
     while let Some(i) = stack.pop() {
         let n = &built[i];
         let Some(name) = &n.name else { continue };
@@ -82,7 +79,7 @@ pub(super) fn about_built(built: &[BNode]) -> About {
             || all_text(built, i),
             || block_text(built, i),
         );
-        stack.extend(n.children.iter().rev().copied());
+        stack.extend(children(built, i).rev());
     }
     finish(f)
 }
@@ -96,7 +93,7 @@ fn all_text(built: &[BNode], i: usize) -> String {
         if n.name.is_none() {
             out.push_str(&n.text);
         }
-        stack.extend(n.children.iter().rev().copied());
+        stack.extend(children(built, j).rev());
     }
     out
 }
@@ -107,8 +104,7 @@ fn block_text(built: &[BNode], i: usize) -> String {
     let mut out = String::new();
     let mut gap = false;
     // (node, entering): a block's edge is a gap on the way in and out.
-    let mut stack: Vec<(usize, bool)> =
-        built[i].children.iter().rev().map(|&c| (c, true)).collect();
+    let mut stack: Vec<(usize, bool)> = children(built, i).rev().map(|c| (c, true)).collect();
     while let Some((j, entering)) = stack.pop() {
         let n = &built[j];
         let Some(name) = &n.name else {
@@ -128,7 +124,7 @@ fn block_text(built: &[BNode], i: usize) -> String {
             gap = true;
             stack.push((j, false));
         }
-        stack.extend(n.children.iter().rev().map(|&c| (c, true)));
+        stack.extend(children(built, j).rev().map(|c| (c, true)));
     }
     out
 }

@@ -98,10 +98,7 @@ pub(crate) fn read_fast(
 
 /// The first `<base href>` of the page, as the tree path finds it.
 fn base_href(built: &[built::BNode]) -> Option<&str> {
-    let mut stack: Vec<usize> = built
-        .first()
-        .map(|d| d.children.iter().rev().copied().collect())
-        .unwrap_or_default();
+    let mut stack: Vec<usize> = built::children(built, 0).rev().collect();
     while let Some(i) = stack.pop() {
         let n = &built[i];
         if let Some(q) = &n.name
@@ -111,7 +108,7 @@ fn base_href(built: &[built::BNode]) -> Option<&str> {
         {
             return Some(href);
         }
-        stack.extend(n.children.iter().rev().copied());
+        stack.extend(built::children(built, i).rev());
     }
     None
 }

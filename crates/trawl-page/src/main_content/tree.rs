@@ -7,7 +7,7 @@
 //! up to its `end`: every pass over the page is a loop, not a recursion, so
 //! a page of a million nested `<div>`s costs time, never the stack.
 
-use super::built::BNode;
+use super::built::{BNode, Children, children};
 use crate::select::Expect;
 use ego_tree::iter::Edge;
 use html5ever::{Attribute, ns};
@@ -233,30 +233,22 @@ pub(super) fn flatten<'a>(doc: &'a Html, exclude: &[Expect]) -> Vec<N<'a>> {
 /// As [`flatten`], for the fast reader's tree.
 pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
     let is = |i: usize, name: &str| built[i].name.as_ref().is_some_and(|q| &*q.local == name);
-    let Some(html) = built.first().and_then(|d| {
-        d.children
-            .iter()
-            .copied()
-            .find(|&c| built[c].name.is_some())
-    }) else {
+    let Some(html) = children(built, 0).find(|&c| built[c].name.is_some()) else {
         return Vec::new();
     };
-    let root = built[html]
-        .children
-        .iter()
-        .copied()
+    let root = children(built, html)
         .find(|&c| is(c, "body"))
         .unwrap_or(html);
     let mut nodes: Vec<N<'_>> = Vec::with_capacity(built.len());
-    // (node in `built`, its index in `nodes`, the next child to visit)
-    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
+    // (its index in `nodes`, its children still to visit)
+    let mut stack: Vec<(usize, Children<'_>)> = Vec::new();
     fn push<'a>(
         built: &'a [BNode],
         b: usize,
         nodes: &mut Vec<N<'a>>,
-        stack: &mut Vec<(usize, usize, usize)>,
+        stack: &mut Vec<(usize, Children<'a>)>,
     ) {
-        let parent = stack.last().map_or(usize::MAX, |s| s.1);
+        let parent = stack.last().map_or(usize::MAX, |s| s.0);
         let in_parent_link = parent != usize::MAX && nodes[parent].in_link;
         let node = &built[b];
         match &node.name {
@@ -278,7 +270,7 @@ pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
                 if never_content(name) {
                     return;
                 }
-                stack.push((b, nodes.len(), 0));
+                stack.push((nodes.len(), children(built, b)));
                 nodes.push(N {
                     el: Some(El::Built(&node.attrs)),
                     text: "",
@@ -297,11 +289,10 @@ pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
     }
     push(built, root, &mut nodes, &mut stack);
     while let Some(top) = stack.last_mut() {
-        let (b, at, next) = *top;
-        if let Some(&child) = built[b].children.get(next) {
-            top.2 += 1;
+        if let Some(child) = top.1.next() {
             push(built, child, &mut nodes, &mut stack);
         } else {
+            let at = top.0;
             nodes[at].end = nodes.len();
             stack.pop();
         }
