@@ -66,6 +66,12 @@ pub(super) fn about_built(built: &[BNode]) -> About {
     while let Some(i) = stack.pop() {
         let n = &built[i];
         let Some(name) = &n.name else { continue };
+        // Without attributes, only a title or a headline says anything:
+        // most of a page's elements are passed over at no cost.
+        if n.attrs.is_empty() && !matches!(&*name.local, "title" | "h1") {
+            stack.extend(children(built, i).rev());
+            continue;
+        }
         let attr = |a: &str| {
             n.attrs
                 .iter()
