@@ -271,6 +271,11 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
     while i < nodes.len() {
         let n = &nodes[i];
         if n.el.is_none() {
+            // A script's data written out as text (a page's state in a
+            // hidden <div>) is not for a reader.
+            if looks_like_json(n.text) {
+                nodes[i].removed = true;
+            }
             i += 1;
             continue;
         }
@@ -316,6 +321,16 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         i += 1;
     }
     super::tree::count(nodes);
+}
+
+/// Tells whether a text is a JSON object or array of objects: `{"` or
+/// `[{"` at its start, `}` or `]` at its end, and long enough not to be
+/// a line of prose about JSON.
+fn looks_like_json(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 80
+        && (t.starts_with("{\"") || t.starts_with("[{\""))
+        && (t.ends_with('}') || t.ends_with(']'))
 }
 
 /// Text that counts towards choosing a container: links weigh less, a
@@ -667,6 +682,16 @@ mod tests {
         assert!(!names_related("More"));
         assert!(!names_related("Relatedness of species"));
         assert!(!names_related("Installation"));
+    }
+
+    #[test]
+    fn json_state_is_not_prose() {
+        let state = format!("{{\"asins\":[{}\"B0\"]}}", "\"B0CX\",".repeat(20));
+        assert!(looks_like_json(&state));
+        assert!(!looks_like_json("{\"a\": 1}"));
+        assert!(!looks_like_json(
+            "Write {\"key\": value} pairs in the file, one for each setting you change, and save it."
+        ));
     }
 
     #[test]
