@@ -129,6 +129,15 @@ fn is_consent_word(word: &[u8]) -> bool {
     )
 }
 
+/// The word before, where it changes what the next one names.
+#[derive(Clone, Copy)]
+enum Before {
+    User,
+    Skip,
+    Layout,
+    Other,
+}
+
 /// What the words of a class list or id name: boilerplate, a consent
 /// dialog.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -152,27 +161,22 @@ impl Named {
         // `skip-link` and `skip-to-content` are the link past the menu,
         // `skip-item` is not; `has-sidebar` and `with-sidebar` name a
         // layout around the content.
-        let mut before: &[u8] = b"";
+        let mut before = Before::Other;
         let mut end_word = |len: &mut usize, word: &[u8; 24]| {
             if *len > 0 && *len <= word.len() {
                 let w = &word[..*len];
-                let layout = matches!(before, b"has" | b"with" | b"no" | b"without" | b"layout");
-                found.boilerplate |= (is_boilerplate_word(w) && !layout)
-                    || match before {
-                        b"user" => matches!(w, b"info" | b"extras" | b"stats"),
-                        b"skip" => matches!(w, b"link" | b"links" | b"to" | b"nav"),
-                        _ => false,
-                    };
+                found.boilerplate |= match before {
+                    Before::Layout => false,
+                    Before::User if matches!(w, b"info" | b"extras" | b"stats") => true,
+                    Before::Skip if matches!(w, b"link" | b"links" | b"to" | b"nav") => true,
+                    _ => is_boilerplate_word(w),
+                };
                 found.consent |= is_consent_word(w);
                 before = match w {
-                    b"user" => b"user",
-                    b"skip" => b"skip",
-                    b"has" => b"has",
-                    b"with" => b"with",
-                    b"no" => b"no",
-                    b"without" => b"without",
-                    b"layout" => b"layout",
-                    _ => b"",
+                    b"user" => Before::User,
+                    b"skip" => Before::Skip,
+                    b"has" | b"with" | b"no" | b"without" | b"layout" => Before::Layout,
+                    _ => Before::Other,
                 };
             }
             *len = 0;
@@ -221,10 +225,10 @@ fn looks_like_boilerplate(n: &N<'_>, named: Named, in_article: bool) -> bool {
         return true;
     }
     // An article or main element says what it is by its name: its class
-    // words are its kind (`node--type-newsletter-article`).
-    // So does an element whose id names nothing but the content
-    // (WordPress's `#primary`, `#main-content`): its class words are the
-    // theme's (`newspaper-x-sidebar`).
+    // words are its kind (`node--type-newsletter-article`). So does an
+    // element whose id names nothing but the content (WordPress's
+    // `#primary`, `#main-content`): its class words are the theme's
+    // (`newspaper-x-sidebar`).
     named.boilerplate
         && !matches!(n.name, "article" | "main")
         && !n.attr("id").is_some_and(names_the_content)
@@ -283,10 +287,10 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
             article_end = n.end;
         }
         // Hidden, it is a menu or a dialog, unless it holds a good deal of
-        // text of its own: a tab of specifications, or the content itself
-        // on a page that a script shows (React's streamed `<div hidden>`).
-        // Hiding half the page, it hides it until a script has run (a
-        // guard against a flash of unstyled content).
+        // text of its own (a tab of specifications, the content itself on a
+        // page that a script shows: React's streamed `<div hidden>`) or
+        // half the page (hidden until a script has run, against a flash of
+        // unstyled content).
         if n.el.is_some_and(super::tree::hidden)
             && (n.plain_chars() < 200 || n.link_chars * 2 > n.chars)
             && u64::from(n.chars) * 2 < u64::from(total)
@@ -410,7 +414,8 @@ const LIKE_CHARS: u32 = 30;
 /// Removes, inside the container `root`, blocks that are mostly links
 /// and small beside it: tag lists, "more from" link lists, pagers and
 /// menus that name no kind of boilerplate. Leaves the counts as they
-/// were: [`drop_repeats`], which comes next, counts again.
+/// were (the passes after it read them so); [`drop_repeats`], the last,
+/// counts again.
 pub(super) fn prune_link_blocks(nodes: &mut [N<'_>], root: usize) {
     let total = f64::from(nodes[root].chars.max(1));
     // A listing's items are links: there the links are the content.
@@ -552,7 +557,7 @@ pub(super) fn drop_repeats(nodes: &mut [N<'_>], root: usize) {
             power[k] = HASH_BASE;
             len[k] = n.own;
         }
-        let own = u8::from(n.el.is_some() && len[k] > 0 && is_block(n.name));
+        let own = u8::from(n.el.is_some() && len[k] > 0 && super::render::is_block(n.name));
         let p = n.parent;
         if j > root && p >= root && p < end {
             let q = p - root;
@@ -589,29 +594,6 @@ pub(super) fn drop_repeats(nodes: &mut [N<'_>], root: usize) {
         i += 1;
     }
     super::tree::count(nodes);
-}
-
-/// Tells whether an element starts a block of its own.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "li"
-            | "div"
-            | "section"
-            | "article"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "tr"
-            | "dd"
-            | "dt"
-    )
 }
 
 const REPEAT_SHARE: f64 = 0.02;

@@ -14,7 +14,7 @@ use crate::dom::{self, Base};
 const MAX_DEPTH: usize = 96;
 
 /// Elements that start a block of their own.
-fn is_block(name: &str) -> bool {
+pub(super) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "p" | "div"
