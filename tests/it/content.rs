@@ -118,6 +118,26 @@ fn a_product_keeps_its_description_once_without_reviews_or_related_items() {
 }
 
 #[test]
+fn one_long_paragraph_is_not_the_whole_content() {
+    // The first paragraph holds nearly all the text; the heading and the
+    // short paragraph after it are the article's too.
+    let s = Server::start();
+    let c = content(
+        &s.url("/page/content-long-paragraph.html"),
+        &["--content", "text"],
+    );
+    let text = text_of(&c);
+    for want in [
+        "Every word of this opening paragraph",
+        "Installation",
+        "Run the installer.",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert!(!text.contains("Blog"), "the menu kept in:\n{text}");
+}
+
+#[test]
 fn text_is_plain_and_html_is_a_clean_fragment() {
     let s = Server::start();
     let url = s.url("/page/content-article.html");

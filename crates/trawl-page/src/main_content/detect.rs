@@ -386,6 +386,7 @@ pub(super) fn container(nodes: &[N<'_>]) -> usize {
             Some(c)
                 if here > 0.0
                     && weight(&nodes[c]) >= DOMINANT * here
+                    && !is_text_block(nodes[c].name)
                     && !has_like_sibling(nodes, cur, c) =>
             {
                 cur = c;
@@ -393,6 +394,28 @@ pub(super) fn container(nodes: &[N<'_>]) -> usize {
             _ => return cur,
         }
     }
+}
+
+/// Tells whether an element is a block of text (a paragraph, a heading,
+/// a listing of code, a quotation, a list item or a cell): one long
+/// paragraph is part of the content, never all of it.
+fn is_text_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "pre"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "li"
+            | "dt"
+            | "dd"
+            | "td"
+            | "th"
+    )
 }
 
 /// Tells whether child `c` of `parent` is one of a run of like elements
