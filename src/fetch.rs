@@ -15,14 +15,16 @@
 use crate::error::RunError;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
-use crate::keys::{Headers, Keys};
+use crate::keys::{CREDENTIALS, Headers, Keys};
 use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
+use crate::request::Request;
 use crate::robots::RobotsCache;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
 use sha2::{Digest, Sha256};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use trawl_page::content::may_be_html;
 use url::Url;
@@ -135,18 +137,26 @@ pub struct Chain {
     /// Validators to send to the URL they came from, whichever hop
     /// reaches it.
     conditional: Option<Box<Conditional>>,
+    /// A request line's method, headers and body; a 301, 302 or 303
+    /// turns a POST into a GET with no body, as browsers do.
+    request: Option<Arc<Request>>,
 }
 
 impl Chain {
     /// Starts an attempt, whose requests carry the user's credentials where
     /// `keys` admit them; conditional on `conditional` when given.
-    pub fn new(keys: Keys, conditional: Option<Conditional>) -> Chain {
+    pub fn new(
+        keys: Keys,
+        conditional: Option<Conditional>,
+        request: Option<Arc<Request>>,
+    ) -> Chain {
         Chain {
             keys,
             visited: Vec::new(),
             spent: Duration::ZERO,
             so_far: Fetched::default(),
             conditional: conditional.map(Box::new),
+            request,
         }
     }
 }
@@ -304,23 +314,39 @@ impl Fetcher {
         out: &mut Fetched,
     ) -> Result<Option<Url>, Failure> {
         let (mut headers, target) = self.headers.for_request(&chain.keys, current);
+        let method = chain
+            .request
+            .as_ref()
+            .map_or(reqwest::Method::GET, |r| r.method.clone());
+        if let Some(r) = &chain.request {
+            let admitted = chain.keys.admit(current);
+            for (name, value) in &r.headers {
+                if admitted || !CREDENTIALS.contains(name) {
+                    headers.insert(name, value.clone());
+                }
+            }
+        }
         let conditional = chain
             .conditional
             .as_ref()
             .filter(|c| c.url == *current)
             .is_some_and(|c| add_validators(&mut headers, c));
         if conditional {
-            tracing::debug!("GET {current} (conditional)");
+            tracing::debug!("{method} {current} (conditional)");
         } else {
-            tracing::debug!("GET {current}");
+            tracing::debug!("{method} {current}");
         }
+        let send = |client: &reqwest::Client| {
+            let mut builder = client
+                .request(method.clone(), target.clone())
+                .headers(headers.clone());
+            if let Some(body) = chain.request.as_ref().and_then(|r| r.body.clone()) {
+                builder = builder.body(body);
+            }
+            builder.send()
+        };
         let sent = Instant::now();
-        let first = self
-            .client
-            .get(target.clone())
-            .headers(headers.clone())
-            .send()
-            .await;
+        let first = send(&self.client).await;
         let mut resp = match first {
             // A pooled connection that the server closed while it sat idle
             // takes the request and closes with no response: once more on
@@ -329,20 +355,20 @@ impl Fetcher {
             // retries only requests it had not yet written.
             Err(e) if http::closed_before_response(&e) => {
                 tracing::debug!(
-                    "GET {current}: closed before a response; once more, on a fresh connection"
+                    "{method} {current}: closed before a response; once more, on a fresh connection"
                 );
-                self.fresh.get(target).headers(headers).send().await
+                send(&self.fresh).await
             }
             other => other,
         }
         .map_err(|e| {
             let failure = classify(&e, Phase::Send);
-            tracing::debug!("GET {current}: {}: {}", failure.0.as_str(), failure.1);
+            tracing::debug!("{method} {current}: {}: {}", failure.0.as_str(), failure.1);
             failure
         })?;
         let status = resp.status();
         tracing::debug!(
-            "GET {current}: {} after {} ms",
+            "{method} {current}: {} after {} ms",
             status.as_u16(),
             sent.elapsed().as_millis()
         );
@@ -384,6 +410,24 @@ impl Fetcher {
                 ));
             }
             out.redirects += 1;
+            if matches!(status.as_u16(), 301..=303)
+                && let Some(r) = &chain.request
+                && (r.method == reqwest::Method::POST || status.as_u16() == 303)
+                && r.method != reqwest::Method::HEAD
+            {
+                // The body is not sent on; the request's own headers go on
+                // except those that described it.
+                let mut headers = r.headers.clone();
+                headers.remove(header::CONTENT_TYPE);
+                headers.remove(header::CONTENT_LENGTH);
+                chain.request = Some(Arc::new(Request {
+                    method: reqwest::Method::GET,
+                    headers,
+                    body: None,
+                    body_hash: None,
+                    key: String::new(),
+                }));
+            }
             return Ok(Some(next));
         }
 

@@ -9,6 +9,7 @@
 use crate::keys::{Keys, Named};
 use crate::progress::Progress;
 use crate::record::{ErrorKind, Record};
+use crate::request::Request;
 use crate::shard::Shard;
 use crate::sitemap::{self, Sitemap, SitemapClient};
 use crate::summary::{Summary, Tally};
@@ -54,6 +55,8 @@ pub struct Job {
     pub first_start: Option<Instant>,
     /// The origin that may receive the user's credentials.
     pub keys: Keys,
+    /// A request line's method, headers and body; `None`: a GET.
+    pub request: Option<Arc<Request>>,
 }
 
 /// What the reader hands on: a job, or a record that needs no fetch.
@@ -130,6 +133,9 @@ pub enum Line {
     Skip,
     /// An http(s) URL.
     Url(Url),
+    /// A request object (`{"url", "method", …}`): its URL as given, the
+    /// parsed URL, and what it asks.
+    Request(String, Url, Box<Request>),
     /// Anything else, with the record's error kind and message.
     Invalid(ErrorKind, String),
 }
@@ -143,6 +149,7 @@ impl Line {
         match self {
             Line::Skip => None,
             Line::Url(url) => Some(url_key(url)),
+            Line::Request(_, _, request) => Some(&request.key),
             Line::Invalid(..) => Some(line),
         }
     }
@@ -160,6 +167,20 @@ pub fn classify(raw: &str) -> Line {
     if line.is_empty() || line.starts_with('#') {
         return Line::Skip;
     }
+    if line.starts_with('{') {
+        return match crate::request::parse(line) {
+            Ok((given, request)) => match classify_url(given.trim()) {
+                Line::Url(url) => Line::Request(given, url, Box::new(request)),
+                other => other,
+            },
+            Err(why) => Line::Invalid(ErrorKind::InvalidUrl, why),
+        };
+    }
+    classify_url(line)
+}
+
+/// Classifies a trimmed line that is meant as a URL.
+fn classify_url(line: &str) -> Line {
     match Url::parse(line) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => {
             if url.host_str().is_none_or(str::is_empty) {
@@ -470,9 +491,15 @@ impl Reader {
     /// receiver is gone.
     async fn line(&mut self, raw: &str, keys: Option<&Keys>) -> bool {
         let line = raw.trim();
-        let class = classify(line);
-        if let (Line::Url(url), None) = (&class, keys) {
-            self.skip.named.add(url);
+        let mut class = classify(line);
+        match (&class, keys) {
+            (Line::Url(url) | Line::Request(_, url, _), None) => self.skip.named.add(url),
+            // A sitemap names pages; a server does not get to make trawl
+            // send requests of its choosing.
+            (Line::Request(..), Some(_)) => {
+                class = Line::Invalid(ErrorKind::InvalidUrl, "not a URL".into());
+            }
+            _ => {}
         }
         if !self.ours(&class, line) {
             return true;
@@ -492,6 +519,23 @@ impl Reader {
                     attempts: 0,
                     first_start: None,
                     keys,
+                    request: None,
+                };
+                self.tx.send(Entry::Fetch(job)).await.is_ok()
+            }
+            Line::Request(given, url, request) => {
+                if self.is_repeat(&request.key) {
+                    return true;
+                }
+                let seq = self.next_seq().await;
+                let job = Job {
+                    seq,
+                    line: given.trim().to_owned(),
+                    keys: Keys::of(&url),
+                    url,
+                    attempts: 0,
+                    first_start: None,
+                    request: Some(Arc::from(request)),
                 };
                 self.tx.send(Entry::Fetch(job)).await.is_ok()
             }
@@ -511,7 +555,7 @@ impl Reader {
             return true;
         };
         let url = match class {
-            Line::Url(u) => Some(u),
+            Line::Url(u) | Line::Request(_, u, _) => Some(u),
             _ => None,
         };
         if let Some(shard) = &self.skip.shard

@@ -58,6 +58,7 @@ mod rate;
 mod record;
 mod render;
 mod report;
+mod request;
 mod resume;
 mod revalidate;
 mod robots;

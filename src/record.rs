@@ -18,8 +18,15 @@ use trawl_page::select::Fields;
 /// eyeball the stream.
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
-    /// The input line, trimmed, exactly as given.
+    /// The input line, trimmed, exactly as given (a request line's
+    /// `url`).
     pub url: String,
+    /// A request line's method; absent for a URL line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// `sha256:<hex>` of a request line's body; absent when none was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_hash: Option<String>,
     /// The URL after redirects; `None` when nothing was fetched.
     pub final_url: Option<String>,
     /// A response came back with a status in `--ok-status` and no error.
@@ -177,6 +184,8 @@ impl Record {
     pub fn empty(url: String) -> Record {
         Record {
             url,
+            method: None,
+            body_hash: None,
             final_url: None,
             ok: false,
             status: None,

@@ -69,7 +69,7 @@ pub fn prepare(path: &Path) -> io::Result<Resumed> {
                 break;
             }
         };
-        let (url, ok) = record_of(line).ok_or_else(|| {
+        let (key, ok) = record_of(line).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -79,7 +79,7 @@ pub fn prepare(path: &Path) -> io::Result<Resumed> {
                 ),
             )
         })?;
-        if let Some(key) = key_of(&url) {
+        if let Some(key) = key {
             found.done.insert(&key);
         }
         found.records += 1;
@@ -107,15 +107,29 @@ fn is_stream(_: &std::fs::FileType) -> bool {
     false
 }
 
-/// The `url` and `ok` of one record line.
-fn record_of(line: &[u8]) -> Option<(String, bool)> {
+/// The repeat key and `ok` of one record line.
+fn record_of(line: &[u8]) -> Option<(Option<String>, bool)> {
     #[derive(serde::Deserialize)]
     struct Head {
         url: String,
         ok: bool,
+        #[serde(default)]
+        method: Option<String>,
+        #[serde(default)]
+        body_hash: Option<String>,
     }
     let head: Head = serde_json::from_slice(line).ok()?;
-    Some((head.url, head.ok))
+    // A request line's record is keyed as the line was (its method and
+    // body besides its URL).
+    let key = match head.method {
+        Some(method) => Some(crate::request::request_key(
+            &head.url,
+            &method,
+            head.body_hash.as_deref(),
+        )),
+        None => key_of(&head.url),
+    };
+    Some((key, head.ok))
 }
 
 /// Opens the output for appending after [`prepare`].

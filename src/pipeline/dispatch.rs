@@ -148,6 +148,7 @@ impl Crawl {
                 attempts: 0,
                 first_start: None,
                 keys: d.lineage.keys.clone(),
+                request: None,
             };
             self.next_seq += 1;
             CrawlStats::add(&self.stats.found);
@@ -448,7 +449,7 @@ async fn task(
                 }
             });
         let keys = shared.named.resolve(job.keys.clone(), &job.url);
-        Chain::new(keys, conditional)
+        Chain::new(keys, conditional, job.request.clone())
     });
     let first = *job.first_start.get_or_insert_with(Instant::now);
     if fresh {
@@ -486,13 +487,26 @@ async fn task(
             });
         }
     };
-    if let Some(wait) = shared.retry.delay(
-        &fetched,
-        job.attempts,
-        first,
-        &shared.judge.ok_status,
-        &job.line,
-    ) && let Ok(url) = Url::parse(&job.line)
+    // A POST or PATCH that may have reached the server is not sent
+    // again: only a refused connection, a 429 or a 503 says it was not
+    // acted on.
+    let repeatable = job.request.as_ref().is_none_or(|r| {
+        crate::request::idempotent(&r.method)
+            || matches!(
+                fetched.error,
+                Some((ErrorKind::Connect | ErrorKind::Dns, _))
+            )
+            || (fetched.error.is_none() && matches!(fetched.status, Some(429 | 503)))
+    });
+    if repeatable
+        && let Some(wait) = shared.retry.delay(
+            &fetched,
+            job.attempts,
+            first,
+            &shared.judge.ok_status,
+            &job.line,
+        )
+        && let Ok(url) = Url::parse(&job.line)
     {
         // Start over at the URL as given (not where a redirect had led).
         log_retry(&job, &fetched, wait);
@@ -528,6 +542,10 @@ async fn task(
             prior.as_deref(),
         )
         .await;
+    if let Some(request) = &job.request {
+        record.method = Some(request.method.to_string());
+        record.body_hash.clone_from(&request.body_hash);
+    }
     let found = lineage.map(|l| {
         record.depth = Some(l.depth);
         record.parent = Part::or_null(l.parent.clone());

@@ -22,4 +22,5 @@ mod render;
 mod revalidate;
 mod scale;
 mod schema;
+mod sites;
 mod tls;

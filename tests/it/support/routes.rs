@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::io::Write;
@@ -40,7 +40,7 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/content/{id}", get(content_page))
         .route("/delay/{ms}", get(delay))
         .route("/slow-body/{ms}", get(slow_body))
-        .route("/status/{code}", get(status))
+        .route("/status/{code}", any(status))
         .route("/hang", get(hang))
         .route("/drip", get(drip))
         .route("/big/{bytes}", get(big))
@@ -70,6 +70,8 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/to", get(redirect_to))
         .route("/later/{ms}", get(redirect_later))
         .route("/echo", get(echo))
+        .route("/method", any(method))
+        .route("/moved/{code}", any(moved))
         .route("/links", get(links))
         .route("/urlset", get(urlset))
         .route("/sitemapindex", get(sitemapindex))
@@ -560,6 +562,29 @@ async fn echo(headers: HeaderMap) -> Response {
         get("authorization"),
         get("x-test")
     ))
+}
+
+/// Echoes a request of any method in the title: `METHOD ct=… body=…`.
+async fn method(m: axum::http::Method, headers: HeaderMap, body: bytes::Bytes) -> Response {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none");
+    html(format!(
+        "<title>{m} ct={ct} body={}</title>",
+        markup_escape(&String::from_utf8_lossy(&body))
+    ))
+}
+
+/// Redirects a request of any method with status `code` to `?url=`.
+async fn moved(Path(code): Path<u16>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let mut h = HeaderMap::new();
+    let to = q.get("url").map_or("/", String::as_str);
+    h.insert(
+        header::LOCATION,
+        HeaderValue::from_str(to).expect("location"),
+    );
+    (StatusCode::from_u16(code).expect("status"), h).into_response()
 }
 
 async fn text() -> Response {

@@ -26,6 +26,8 @@ use std::time::Instant;
 pub struct Span {
     // The server only writes it, and not every test binary reads it.
     pub path: String,
+    /// The request's method.
+    pub method: String,
     pub start: Instant,
     pub end: Option<Instant>,
     /// The request's headers.
@@ -182,6 +184,7 @@ async fn count(State(stats): State<Arc<Stats>>, req: Request, next: Next) -> Res
         Ok(mut spans) => {
             spans.push(Span {
                 path: req.uri().to_string(),
+                method: req.method().to_string(),
                 start: Instant::now(),
                 end: None,
                 headers: req.headers().clone(),

@@ -1,0 +1,178 @@
+//! Real sites (issue 28): request lines beyond GET, settings per host,
+//! sessions, proxies and pagination, with secrets kept to their hosts.
+
+use crate::support::{Server, records, run};
+use serde_json::{Value, json};
+
+/// A request object as one input line.
+fn line(v: &Value) -> String {
+    format!("{v}\n")
+}
+
+#[test]
+fn request_lines_send_their_method_headers_and_body() {
+    let s = Server::start();
+    let url = s.url("/method");
+    let input = [
+        line(&json!({"url": url, "method": "POST", "form": {"q": "rust lang"}})),
+        line(&json!({"url": url, "method": "POST", "form": {"q": "go"}})),
+        // The same request again is a repeat: one record.
+        line(&json!({"url": url, "method": "POST", "form": {"q": "go"}})),
+        line(&json!({"url": url, "method": "PUT", "body": {"a": 1}, "headers": {"X-Test": "yes"}})),
+        line(&json!({"url": url, "method": "post", "body": "raw", "headers": {"Content-Type": "text/plain"}})),
+        line(&json!({"url": s.url("/page/simple.html")})),
+    ]
+    .concat();
+    let (recs, _, code) = run(&["-q"], &input);
+    assert_eq!((recs.len(), code), (5, 0), "{recs:#?}");
+    let titles: Vec<(&str, &str)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap_or("-"),
+                r["title"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    for want in [
+        (
+            "POST",
+            "POST ct=application/x-www-form-urlencoded body=q=rust+lang",
+        ),
+        (
+            "POST",
+            "POST ct=application/x-www-form-urlencoded body=q=go",
+        ),
+        ("PUT", "PUT ct=application/json body={\"a\":1}"),
+        ("POST", "POST ct=text/plain body=raw"),
+        ("GET", "A simple page"),
+    ] {
+        assert!(titles.contains(&want), "{want:?} not in {titles:?}");
+    }
+    for r in &recs {
+        assert_eq!(
+            r["url"]
+                .as_str()
+                .map(|u| u.starts_with("http://127.0.0.1:")),
+            Some(true)
+        );
+        let has_body = r["method"] != "GET";
+        assert_eq!(r["body_hash"].as_str().is_some(), has_body, "{r}");
+    }
+    let put = s
+        .spans()
+        .into_iter()
+        .find(|sp| sp.method == "PUT")
+        .expect("a PUT");
+    assert_eq!(put.headers["x-test"], "yes");
+}
+
+#[test]
+fn redirects_turn_a_post_into_a_get_except_307_and_308() {
+    let s = Server::start();
+    let target = s.url("/method");
+    let input: String = [301, 302, 303, 307, 308]
+        .iter()
+        .map(|code| {
+            let from = format!("{}?url={target}&c={code}", s.url(&format!("/moved/{code}")));
+            line(&json!({"url": from, "method": "POST", "body": format!("b{code}")}))
+        })
+        .collect();
+    let (recs, _, code) = run(&["-q"], &input);
+    assert_eq!((recs.len(), code), (5, 0));
+    for r in &recs {
+        let status: u16 = r["url"]
+            .as_str()
+            .and_then(|u| u.rsplit("c=").next())
+            .and_then(|c| c.parse().ok())
+            .expect("code");
+        let title = r["title"].as_str().expect("title");
+        let want = if status >= 307 {
+            format!("POST ct=none body=b{status}")
+        } else {
+            "GET ct=none body=".to_owned()
+        };
+        assert_eq!(title, want, "{status}");
+        assert_eq!(r["method"], "POST", "the record keeps the line's method");
+    }
+}
+
+#[test]
+fn bad_request_objects_get_invalid_url_records() {
+    let input =
+        "{\"url\": \"https://a.test/\", \"verb\": \"GET\"}\n{not json\n{\"method\":\"POST\"}\n";
+    let (recs, _, code) = run(&["-q"], input);
+    assert_eq!((recs.len(), code), (3, 1));
+    for r in &recs {
+        assert_eq!(r["error"]["kind"], "invalid_url", "{r}");
+    }
+}
+
+#[test]
+fn resume_knows_request_lines_by_method_and_body() {
+    let s = Server::start();
+    let url = s.url("/method");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.jsonl");
+    let out = out.to_str().expect("path");
+    let first = [
+        line(&json!({"url": url, "method": "POST", "body": "a"})),
+        line(&json!({"url": url, "method": "POST", "body": "b"})),
+    ]
+    .concat();
+    let (_, _, code) = run(&["-q", "-o", out], &first);
+    assert_eq!(code, 0);
+    let more = format!(
+        "{first}{}",
+        line(&json!({"url": url, "method": "POST", "body": "c"}))
+    );
+    let (_, _, code) = run(&["-q", "-o", out, "--resume"], &more);
+    assert_eq!(code, 0);
+    let recs = records(&std::fs::read(out).expect("read"));
+    let mut bodies: Vec<&str> = recs.iter().filter_map(|r| r["title"].as_str()).collect();
+    bodies.sort_unstable();
+    assert_eq!(
+        bodies,
+        [
+            "POST ct=none body=a",
+            "POST ct=none body=b",
+            "POST ct=none body=c"
+        ]
+    );
+    assert_eq!(s.spans().len(), 3, "a and b are not sent again");
+}
+
+#[test]
+fn a_post_is_not_sent_again_once_it_may_have_arrived() {
+    let s = Server::start();
+    let input = line(&json!({"url": s.url("/status/502"), "method": "POST", "body": "x"}));
+    let (recs, _, code) = run(&["-q", "--retries", "3"], &input);
+    assert_eq!((recs.len(), code), (1, 1));
+    assert_eq!(recs[0]["attempts"], 1);
+    // A GET of the same URL is retried.
+    let (recs, _, _) = run(
+        &["-q", "--retries", "1"],
+        &format!("{}\n", s.url("/status/502")),
+    );
+    assert_eq!(recs[0]["attempts"], 2);
+}
+
+#[test]
+fn a_request_lines_credentials_stay_on_its_origin() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let to_b = format!("{}?url={}", a.url("/moved/307"), b.url("/method"));
+    let input = line(&json!({
+        "url": to_b, "method": "POST", "body": "x",
+        "headers": {"Authorization": "Bearer s3cret", "Cookie": "sid=1", "X-Test": "plain"}
+    }));
+    let (recs, _, code) = run(&["-q"], &input);
+    assert_eq!((recs.len(), code), (1, 0), "{recs:?}");
+    let at_a = a.spans();
+    assert_eq!(at_a[0].headers["authorization"], "Bearer s3cret");
+    let at_b = b.spans();
+    assert_eq!(at_b.len(), 1);
+    assert!(at_b[0].headers.get("authorization").is_none());
+    assert!(at_b[0].headers.get("cookie").is_none());
+    assert_eq!(at_b[0].method, "POST");
+}
