@@ -52,7 +52,12 @@ impl Headers {
     /// `user:password@` is dropped when they do not (reqwest would send it
     /// as Basic credentials).
     pub fn for_request(&self, keys: &Keys, url: &Url) -> (HeaderMap, Url) {
-        let mut headers = self.plain.clone();
+        // The other `-H` headers go to the input's hosts, any port.
+        let mut headers = if keys.admit_host(url) {
+            self.plain.clone()
+        } else {
+            HeaderMap::new()
+        };
         let mut url = url.clone();
         if keys.admit(&url) {
             for (name, value) in &self.credentials {
@@ -136,6 +141,22 @@ impl Keys {
             Keys::Origin(origin) => **origin == url.origin().ascii_serialization(),
             Keys::None | Keys::Named => false,
         }
+    }
+
+    /// Tells whether a request to `url` may carry the `-H` headers that
+    /// are not credentials: its host is the keys' host (any scheme or
+    /// port).
+    pub fn admit_host(&self, url: &Url) -> bool {
+        let Keys::Origin(origin) = self else {
+            return false;
+        };
+        let authority = origin.split_once("://").map_or(&**origin, |(_, a)| a);
+        // A port ends in digits after the last ':' past any IPv6 ']'.
+        let host = match authority.rfind(':') {
+            Some(i) if !authority[i..].contains(']') => &authority[..i],
+            _ => authority,
+        };
+        url.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host))
     }
 
     /// The keys as the frontier file writes them.
@@ -240,6 +261,14 @@ mod tests {
         assert_eq!(url.as_str(), "http://a.test:2/x");
         assert_eq!(sent.len(), 1);
         assert_eq!(sent["x-test"], "yes");
+        // Another host gets none of them.
+        let (sent, _) = headers.for_request(&keys, &u("http://b.test:1/x"));
+        assert!(sent.is_empty());
+        let v6 = Keys::of(&u("http://[::1]:8080/"));
+        assert!(v6.admit_host(&u("https://[::1]/")));
+        assert!(!v6.admit_host(&u("http://[::2]:8080/")));
+        assert!(Keys::of(&u("https://a.test/")).admit_host(&u("http://a.test:81/")));
+        assert!(!Keys::None.admit_host(&u("http://a.test/")));
     }
 
     #[test]

@@ -71,7 +71,7 @@ mod units;
 mod testing;
 
 pub use config::Config;
-pub use crawl::{CrawlOptions, Filters, Scope};
+pub use crawl::{CrawlOptions, Filters, Scope, follow_selection};
 pub use error::RunError;
 pub use input::Source;
 pub use logging::{ColorWhen, colour as log_colour, init as init_logging};

@@ -95,6 +95,10 @@ pub struct Record {
     pub render: Part<RenderInfo>,
     /// Why the URL is not ok, or `None`.
     pub error: Option<RecordError>,
+    /// `--follow`: the links of its elements, for the crawl; never
+    /// written.
+    #[serde(skip)]
+    pub follow: Vec<String>,
 }
 
 /// A part of the record that a flag asks for (`-s`, `--links`, `--meta`,
@@ -211,6 +215,7 @@ impl Record {
             not_modified: None,
             render: Part::NotAsked,
             error: None,
+            follow: Vec::new(),
         }
     }
 

@@ -236,6 +236,13 @@ impl Prior {
         if plan.has_expectations() {
             return Some("--expect and --expect-text need the body".into());
         }
+        if plan
+            .selections
+            .iter()
+            .any(|s| s.name == crate::crawl::FOLLOW_FIELD)
+        {
+            return Some("--follow needs the page's links".into());
+        }
         if !plan.selections.is_empty() {
             match &self.fields {
                 Part::NotAsked => return Some("the earlier record has no fields".into()),

@@ -191,8 +191,9 @@ pub struct Args {
 
     /// An extra request header, 'Name: value'; repeatable.
     ///
-    /// Credentials (Authorization, Cookie, Proxy-Authorization) are not sent
-    /// on redirects to another origin.
+    /// Sent to the hosts of the input URLs only. Credentials (Authorization,
+    /// Cookie, Proxy-Authorization) go only to the input URL's origin, never
+    /// on a redirect or a crawl link to another.
     #[arg(short = 'H', long = "header", value_name = "HEADER",
           value_parser = parse_header, help_heading = "Fetching")]
     pub headers: Vec<(HeaderName, HeaderValue)>,
@@ -322,15 +323,12 @@ pub struct Args {
     #[arg(long, conflicts_with = "ordered", help_heading = "Crawl")]
     pub crawl: bool,
 
-    /// Follow links at most N steps from a seed.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value = "3",
-        requires = "crawl",
-        help_heading = "Crawl"
-    )]
-    pub depth: u32,
+    /// Follow links at most N steps from a seed [default: 3].
+    ///
+    /// With --follow and no --crawl the default is 1000, so that a listing
+    /// is walked to its end.
+    #[arg(long, value_name = "N", help_heading = "Crawl")]
+    pub depth: Option<u32>,
 
     /// Links followed: the seed's host, domain, prefix, or any.
     ///
@@ -371,6 +369,21 @@ pub struct Args {
     /// checks every link of a site, its own and others'.
     #[arg(long, requires = "crawl", help_heading = "Crawl")]
     pub check_external: bool,
+
+    /// Follow the links of elements matching CSS; repeatable.
+    ///
+    /// For pagination: 'a[rel=next]', '.pagination a'. The href of each
+    /// element matched is followed wherever it leads, to --depth, subject to
+    /// --include/--exclude and --robots. Alone, only these links are
+    /// followed (a listing walked to its end); with --crawl, besides the
+    /// links in scope.
+    #[arg(
+        long,
+        value_name = "CSS",
+        conflicts_with = "ordered",
+        help_heading = "Crawl"
+    )]
+    pub follow: Vec<String>,
 
     /// Also crawl from the sitemaps of each seed's site.
     ///

@@ -162,17 +162,33 @@ impl Args {
             },
             ..s
         });
-        if self.crawl && shard.is_some_and(|s| s.by != ShardBy::Host) {
+        let following = !self.follow.is_empty();
+        if (self.crawl || following) && shard.is_some_and(|s| s.by != ShardBy::Host) {
             return Err(usage(
                 ClapErrorKind::ArgumentConflict,
-                "--crawl splits by host: add --shard-by host to --shard".into(),
+                "--crawl and --follow split by host: add --shard-by host to --shard".into(),
             ));
         }
-        let crawl = if self.crawl {
+        if self.depth.is_some() && !self.crawl && !following {
+            return Err(usage(
+                ClapErrorKind::MissingRequiredArgument,
+                "--depth needs --crawl or --follow".into(),
+            ));
+        }
+        let mut select = self.select;
+        for css in &self.follow {
+            select.push(
+                trawl::follow_selection(css)
+                    .map_err(|e| usage(ClapErrorKind::ValueValidation, e))?,
+            );
+        }
+        let crawl = if self.crawl || following {
             let filters = Filters::new(&self.include, &self.exclude)
                 .map_err(|e| usage(ClapErrorKind::ValueValidation, e))?;
             Some(CrawlOptions {
-                depth: self.depth,
+                // A listing is walked to its end unless --depth says.
+                depth: self.depth.unwrap_or(if self.crawl { 3 } else { 1000 }),
+                follow_only: !self.crawl,
                 scope: match self.scope {
                     ScopeArg::Host => Scope::Host,
                     ScopeArg::Domain => Scope::Domain,
@@ -227,9 +243,9 @@ impl Args {
             quiet: self.quiet,
             ok_status: self.ok_status,
             plan: Plan {
-                selections: self.select,
+                selections: select,
                 // A crawl's records always carry their links.
-                links: self.links || crawl.is_some(),
+                links: self.links || self.crawl,
                 meta: self.meta,
                 parse_timeout: Some(self.timeout),
                 expect: self.expect,

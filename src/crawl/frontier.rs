@@ -74,30 +74,37 @@ enum Verdict {
 
 impl Found {
     /// Judges the `links` of `page` (reached from `lineage`, redirected to
-    /// `redirected_to`, if it was) by `opts`.
+    /// `redirected_to`, if it was) by `opts`; `follow` are those of
+    /// `--follow`'s elements, which the scope does not hold back.
     pub fn new(
         lineage: Lineage,
         page: String,
         redirected_to: Option<Url>,
         links: Vec<String>,
+        follow: &[String],
         opts: &CrawlOptions,
     ) -> Found {
         // An external page's links are not followed, nor those of a page
         // whose redirects left the scope.
-        let follow = !lineage.external
-            && redirected_to
-                .as_ref()
-                .is_none_or(|to| opts.scope.contains(&lineage.anchor, to));
+        let go_on = !lineage.external
+            && (opts.follow_only
+                || redirected_to
+                    .as_ref()
+                    .is_none_or(|to| opts.scope.contains(&lineage.anchor, to)));
         let depth = lineage.depth + 1;
         let links = links
             .into_iter()
-            .filter(|_| follow)
+            .filter(|_| go_on)
             .filter_map(|link| {
                 let url = Url::parse(&link).ok()?;
                 if !matches!(url.scheme(), "http" | "https") {
                     return None;
                 }
-                let inside = opts.scope.contains(&lineage.anchor, &url);
+                // A link `--follow` names is followed wherever it leads.
+                let named = follow
+                    .iter()
+                    .any(|f| f.split('#').next() == link.split('#').next());
+                let inside = named || opts.scope.contains(&lineage.anchor, &url);
                 let verdict = if !opts.filters.allows(&link) {
                     Verdict::Excluded
                 } else if !inside && !opts.check_external {
@@ -562,8 +569,14 @@ impl Frontier {
                 external,
                 keys: Keys::Named,
             };
-            let links = rec.links.unwrap_or_default();
-            let found = Found::new(lineage, rec.url, redirected_to, links, &opts);
+            // A record does not keep the links of `--follow`'s elements;
+            // the frontier file keeps those already found.
+            let links = if opts.follow_only {
+                Vec::new()
+            } else {
+                rec.links.unwrap_or_default()
+            };
+            let found = Found::new(lineage, rec.url, redirected_to, links, &[], &opts);
             let before: u64 = self.levels.values().map(Level::written).sum();
             self.follow(&mut seen, &found, Some(done))?;
             put_back += self.levels.values().map(Level::written).sum::<u64>() - before;
@@ -664,6 +677,7 @@ mod tests {
             check_external: false,
             shard: None,
             discover_sitemaps: false,
+            follow_only: false,
         };
         Frontier::new(
             Arc::new(opts),
@@ -677,7 +691,41 @@ mod tests {
         let mut lineage = f.seed(&Url::parse("https://a.test/").unwrap(), Keys::None);
         lineage.depth = depth;
         let links = links.iter().map(|s| s.to_string()).collect();
-        Found::new(lineage, page.into(), None, links, &f.opts)
+        Found::new(lineage, page.into(), None, links, &[], &f.opts)
+    }
+
+    #[test]
+    fn links_follow_names_leave_the_scope_but_not_the_filters_or_depth() {
+        let f = frontier(2);
+        let lineage = f.seed(&Url::parse("https://a.test/").unwrap(), Keys::None);
+        let links: Vec<String> = [
+            "https://b.test/2",
+            "https://b.test/other",
+            "https://b.test/skip",
+        ]
+        .map(String::from)
+        .to_vec();
+        let named = [
+            "https://b.test/2".to_owned(),
+            "https://b.test/skip".to_owned(),
+        ];
+        let found = Found::new(
+            lineage.clone(),
+            "https://a.test/".into(),
+            None,
+            links.clone(),
+            &named,
+            &f.opts,
+        );
+        let verdicts: Vec<Verdict> = found.links.iter().map(|j| j.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [Verdict::Page, Verdict::OutOfScope, Verdict::Excluded]
+        );
+        let mut deep = lineage;
+        deep.depth = 2;
+        let found = Found::new(deep, "https://a.test/".into(), None, links, &named, &f.opts);
+        assert_eq!(found.links[0].verdict, Verdict::BeyondDepth);
     }
 
     fn drain(f: &mut Frontier) -> Vec<(String, u32, String)> {

@@ -140,6 +140,25 @@ pub struct CrawlOptions {
     pub shard: Option<Shard>,
     /// Also read the sitemaps of each seed's origin; their URLs are seeds.
     pub discover_sitemaps: bool,
+    /// `--follow` without `--crawl`: only the links `--follow` names are
+    /// followed, not the page's others.
+    pub follow_only: bool,
+}
+
+/// The name of the hidden `fields` entries that carry the links of
+/// `--follow`'s elements: no command line can hold a NUL, so no `-s`
+/// field has it.
+pub const FOLLOW_FIELD: &str = "\0follow";
+
+/// `--follow CSS`: the selection that takes the `href` of every element
+/// CSS matches, as a hidden field.
+///
+/// # Errors
+/// CSS is not a selector trawl reads.
+pub fn follow_selection(css: &str) -> Result<trawl_page::select::Selection, String> {
+    format!("{FOLLOW_FIELD}[]={css}@href")
+        .parse()
+        .map_err(|e: String| format!("--follow: {}", e.replace(FOLLOW_FIELD, "follow")))
 }
 
 /// Where a page of a crawl comes from.

@@ -549,16 +549,22 @@ async fn task(
     let found = lineage.map(|l| {
         record.depth = Some(l.depth);
         record.parent = Part::or_null(l.parent.clone());
+        let follow = std::mem::take(&mut record.follow);
         let links = if l.external {
             Vec::new()
+        } else if shared.crawl.follow_only {
+            unseen(Some(&follow), &shared.seen)
         } else {
-            unseen(record.links.value(), &shared.seen)
+            let mut links = record.links.value().cloned().unwrap_or_default();
+            links.extend(follow.iter().cloned());
+            unseen(Some(&links), &shared.seen)
         };
         Box::new(Found::new(
             *l,
             record.url.clone(),
             redirected_to,
             links,
+            &follow,
             &shared.crawl,
         ))
     });

@@ -4,6 +4,7 @@
 //! otherwise good page.
 
 use super::pool::ParsePool;
+use crate::crawl::FOLLOW_FIELD;
 use crate::fetch::Fetched;
 use crate::record::{ErrorKind, Part, Record, RecordError, RenderInfo};
 use crate::render::Renderer;
@@ -152,8 +153,36 @@ impl Judge {
         if !record.ok && record.content.value().is_some() {
             record.content = Part::Null;
         }
+        self.take_follow(&mut record);
         self.blank_asked(&mut record);
         record
+    }
+
+    /// Moves the hidden fields of `--follow` out of `fields` into
+    /// `follow`; `fields` goes when no `-s` asked for it.
+    fn take_follow(&self, rec: &mut Record) {
+        let Part::Value(fields) = &mut rec.fields else {
+            return;
+        };
+        if !fields.0.iter().any(|(name, _)| name == FOLLOW_FIELD) {
+            return;
+        }
+        for (name, field) in std::mem::take(&mut fields.0) {
+            match field {
+                trawl_page::select::Field::Many(links) if name == FOLLOW_FIELD => {
+                    rec.follow.extend(links);
+                }
+                field => fields.0.push((name, field)),
+            }
+        }
+        if !self.asks_fields() {
+            rec.fields = Part::NotAsked;
+        }
+    }
+
+    /// Tells whether `-s` asked for fields (`--follow`'s are hidden).
+    fn asks_fields(&self) -> bool {
+        self.plan.selections.iter().any(|s| s.name != FOLLOW_FIELD)
     }
 
     /// Fills a 304's record with what the earlier record read from the
@@ -267,7 +296,7 @@ impl Judge {
         if self.renderer.is_some() {
             rec.render.ask();
         }
-        if !plan.selections.is_empty() {
+        if self.asks_fields() {
             rec.fields.ask();
         }
         if plan.links {

@@ -176,3 +176,128 @@ fn a_request_lines_credentials_stay_on_its_origin() {
     assert!(at_b[0].headers.get("cookie").is_none());
     assert_eq!(at_b[0].method, "POST");
 }
+
+#[test]
+fn follow_walks_a_listing_to_its_end_and_nothing_else() {
+    let s = Server::start();
+    let seed = s.url("/list/1?of=7");
+    let (recs, _, code) = run(
+        &[
+            "-q",
+            "--follow",
+            "a[rel=next]",
+            "-s",
+            "item[]=.product h2",
+            &seed,
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let mut titles: Vec<&str> = recs.iter().filter_map(|r| r["title"].as_str()).collect();
+    titles.sort_unstable();
+    // Seven pages: past the default crawl depth of 3, and not the page
+    // that the unrelated link names.
+    let want: Vec<String> = (1..=7).map(|n| format!("list {n}")).collect();
+    assert_eq!(titles, want);
+    for r in &recs {
+        let n = r["title"]
+            .as_str()
+            .and_then(|t| t.strip_prefix("list "))
+            .expect("n");
+        assert_eq!(
+            r["fields"]["item"],
+            json!([format!("item {n}a"), format!("item {n}b")])
+        );
+        assert!(r.get("links").is_none(), "links were not asked for: {r}");
+        assert!(r["fields"].get("\u{0}follow").is_none());
+        assert_eq!(r["depth"].as_u64(), n.parse::<u64>().ok().map(|n| n - 1));
+    }
+    // --depth cuts it.
+    let (recs, _, _) = run(
+        &[
+            "-q",
+            "--follow",
+            ".pagination a[rel=next]",
+            "--depth",
+            "2",
+            &seed,
+        ],
+        "",
+    );
+    assert_eq!(recs.len(), 3);
+    // A bar that links every page reaches them all at depth 1.
+    let (recs, _, _) = run(
+        &["-q", "--follow", ".pagination a", "--depth", "1", &seed],
+        "",
+    );
+    assert_eq!(recs.len(), 7);
+}
+
+#[test]
+fn follow_with_crawl_adds_its_links_to_the_scope() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    // The last page's next link leads to another host: out of the crawl's
+    // scope, but --follow names it.
+    let seed = format!("{}&then={}", a.url("/list/1?of=2"), b.url("/list/1?of=1"));
+    let (recs, _, code) = run(
+        &[
+            "-q",
+            "--crawl",
+            "--depth",
+            "3",
+            "--follow",
+            "a[rel=next]",
+            "-H",
+            "Authorization: Bearer s3cret",
+            &seed,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{recs:#?}");
+    let urls: Vec<&str> = recs.iter().filter_map(|r| r["url"].as_str()).collect();
+    assert!(
+        urls.contains(&a.url("/page/simple.html").as_str()),
+        "in-scope links are crawled: {urls:?}"
+    );
+    assert!(urls.contains(&b.url("/list/1?of=1").as_str()), "{urls:?}");
+    assert!(
+        recs.iter().all(|r| r.get("links").is_some()),
+        "a crawl's records carry links"
+    );
+    // The other host got no credentials, and its own links (in another
+    // scope) were not crawled.
+    let at_b = b.spans();
+    assert_eq!(
+        at_b.len(),
+        1,
+        "{:?}",
+        at_b.iter().map(|s| &s.path).collect::<Vec<_>>()
+    );
+    assert!(at_b[0].headers.get("authorization").is_none());
+    assert!(
+        a.spans()
+            .iter()
+            .all(|s| s.headers.get("authorization").is_some())
+    );
+}
+
+#[test]
+fn follow_and_depth_are_checked() {
+    for (args, want) in [
+        (
+            vec!["--depth", "2", "http://127.0.0.1:9/"],
+            "--depth needs --crawl or --follow",
+        ),
+        (vec!["--follow", "a[", "http://127.0.0.1:9/"], "--follow"),
+        (
+            vec!["--follow", "a", "--ordered", "http://127.0.0.1:9/"],
+            "cannot be used with",
+        ),
+    ] {
+        let out = crate::support::trawl().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

@@ -71,6 +71,7 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/later/{ms}", get(redirect_later))
         .route("/echo", get(echo))
         .route("/method", any(method))
+        .route("/list/{n}", get(listing))
         .route("/moved/{code}", any(moved))
         .route("/links", get(links))
         .route("/urlset", get(urlset))
@@ -573,6 +574,32 @@ async fn method(m: axum::http::Method, headers: HeaderMap, body: bytes::Bytes) -
     html(format!(
         "<title>{m} ct={ct} body={}</title>",
         markup_escape(&String::from_utf8_lossy(&body))
+    ))
+}
+
+/// Page `n` of a listing of `?of=` pages (default 5): two items, a
+/// pagination bar linking every page, `rel=next` to the next one (on the
+/// last page to `?then=`, if given), and an unrelated link.
+async fn listing(Path(n): Path<u32>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let of: u32 = q.get("of").and_then(|v| v.parse().ok()).unwrap_or(5);
+    let keep = |k: u32| match q.get("then") {
+        Some(then) => format!("/list/{k}?of={of}&amp;then={}", markup_escape(then)),
+        None => format!("/list/{k}?of={of}"),
+    };
+    let bar: String = (1..=of)
+        .map(|k| format!("<a href=\"{}\">{k}</a>", keep(k)))
+        .collect();
+    let next = if n < of {
+        format!("<a rel=\"next\" href=\"{}\">Next</a>", keep(n + 1))
+    } else if let Some(then) = q.get("then") {
+        format!("<a rel=\"next\" href=\"{}\">Next</a>", markup_escape(then))
+    } else {
+        String::new()
+    };
+    html(format!(
+        "<title>list {n}</title><ul><li class=\"product\"><h2>item {n}a</h2></li>\
+         <li class=\"product\"><h2>item {n}b</h2></li></ul>\
+         <nav class=\"pagination\">{bar} {next}</nav><a href=\"/page/simple.html\">about</a>"
     ))
 }
 
