@@ -42,6 +42,10 @@ pub struct Config {
     pub user_agent: String,
     /// Extra request headers, in the order given.
     pub headers: HeaderMap,
+    /// `--cookies`/`--cookie-jar`: the run's cookies; `None`: none kept.
+    pub jar: Option<std::sync::Arc<crate::cookies::Jar>>,
+    /// `--cookie-jar`: where the cookies go when the run ends.
+    pub cookie_jar: Option<PathBuf>,
     /// Accept invalid TLS certificates and host names.
     pub insecure: bool,
     /// `--cacert`: trust anchors beside the system's.
@@ -109,6 +113,7 @@ impl Config {
         FetchOptions {
             client: self.client(),
             headers: self.headers.clone(),
+            jar: self.jar.clone(),
             per_host: self.per_host.get(),
             timeout: self.timeout,
             max_body: self.max_body,

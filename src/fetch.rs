@@ -12,6 +12,7 @@
 //!
 //! This module does not decide whether a status is ok, nor parse anything.
 
+use crate::cookies::Jar;
 use crate::error::RunError;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
@@ -37,6 +38,8 @@ pub struct Fetcher {
     fresh: reqwest::Client,
     /// `-H`, credentials apart.
     headers: Headers,
+    /// The run's cookies, when kept.
+    jar: Option<Arc<Jar>>,
     timeout: Duration,
     max_body: u64,
     /// `--rate` and `--host-rate`.
@@ -56,6 +59,8 @@ pub struct FetchOptions {
     pub client: ClientOptions,
     /// `-H` headers, in the order given.
     pub headers: HeaderMap,
+    /// `--cookies`/`--cookie-jar`: the run's cookies.
+    pub jar: Option<Arc<Jar>>,
     /// `--per-host`: idle connections kept per host.
     pub per_host: usize,
     /// `--timeout`: time in flight for one attempt, over all its hops.
@@ -214,6 +219,7 @@ impl Fetcher {
             client,
             fresh,
             headers: Headers::new(opts.headers),
+            jar: opts.jar,
             timeout: opts.timeout,
             max_body: opts.max_body,
             keep_every_body: opts.keep_every_body,
@@ -326,6 +332,19 @@ impl Fetcher {
                 }
             }
         }
+        if let Some(cookies) = self.jar.as_ref().and_then(|j| j.header(current)) {
+            // A Cookie of -H for this origin goes first, then the jar's.
+            let value = match headers.get(header::COOKIE) {
+                Some(given) => {
+                    let mut both = given.as_bytes().to_vec();
+                    both.extend_from_slice(b"; ");
+                    both.extend_from_slice(cookies.as_bytes());
+                    header::HeaderValue::from_bytes(&both).unwrap_or(cookies)
+                }
+                None => cookies,
+            };
+            headers.insert(header::COOKIE, value);
+        }
         let conditional = chain
             .conditional
             .as_ref()
@@ -366,6 +385,9 @@ impl Fetcher {
             tracing::debug!("{method} {current}: {}: {}", failure.0.as_str(), failure.1);
             failure
         })?;
+        if let Some(jar) = &self.jar {
+            jar.store(current, resp.headers());
+        }
         let status = resp.status();
         tracing::debug!(
             "{method} {current}: {} after {} ms",

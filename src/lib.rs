@@ -42,6 +42,7 @@
 //! modules themselves are private.
 
 mod config;
+mod cookies;
 mod crawl;
 mod error;
 mod fetch;
@@ -71,6 +72,7 @@ mod units;
 mod testing;
 
 pub use config::Config;
+pub use cookies::Jar;
 pub use crawl::{CrawlOptions, Filters, Scope, follow_selection};
 pub use error::RunError;
 pub use input::Source;

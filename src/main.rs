@@ -117,6 +117,7 @@ fn main() -> ExitCode {
         );
     }
     let earlier = (resumed.records, resumed.not_ok);
+    let jar_out = cfg.cookie_jar.clone().zip(cfg.jar.clone());
     let allowance = cfg.allow_failures;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -145,6 +146,13 @@ fn main() -> ExitCode {
     progress.finish();
     // Blocking reads of a terminal's stdin never return; do not wait for them.
     runtime.shutdown_background();
+    // Interrupted or not, the session so far is kept.
+    if let Some((path, jar)) = jar_out
+        && let Err(e) = jar.save(&path)
+    {
+        say!("trawl: cannot write the cookie jar {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
     match result {
         Ok(mut outcome) => {
             let code = exit_status(&outcome, earlier, allowance, quiet);

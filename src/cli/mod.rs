@@ -198,6 +198,22 @@ pub struct Args {
           value_parser = parse_header, help_heading = "Fetching")]
     pub headers: Vec<(HeaderName, HeaderValue)>,
 
+    /// Load cookies from FILE, a Netscape cookies.txt.
+    ///
+    /// As browsers' export extensions, curl (-c) and wget write it. With
+    /// --cookies or --cookie-jar, cookies that responses set are kept for
+    /// the run (RFC 6265 domain and path rules) and sent with later requests
+    /// to their hosts; without either, no cookie is stored.
+    #[arg(long, value_name = "FILE", help_heading = "Fetching")]
+    pub cookies: Option<PathBuf>,
+
+    /// Write the run's cookies to FILE (Netscape format) when it ends.
+    ///
+    /// With --resume, FILE is loaded again first, so a session survives an
+    /// interrupted run.
+    #[arg(long, value_name = "FILE", help_heading = "Fetching")]
+    pub cookie_jar: Option<PathBuf>,
+
     /// Accept invalid TLS certificates.
     #[arg(long, help_heading = "Fetching")]
     pub insecure: bool,

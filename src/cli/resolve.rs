@@ -10,9 +10,10 @@ use reqwest::header::HeaderMap;
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::sync::Arc;
 use trawl::{
-    Config, CrawlOptions, Filters, Plan, ProgressWhen, RenderOptions, ReportOptions, Scope, Shard,
-    ShardBy, Source, find_browser,
+    Config, CrawlOptions, Filters, Jar, Plan, ProgressWhen, RenderOptions, ReportOptions, Scope,
+    Shard, ShardBy, Source, find_browser,
 };
 use trawl_page::main_content::{ContentPlan, Format};
 
@@ -162,6 +163,11 @@ impl Args {
             },
             ..s
         });
+        let jar = load_cookies(
+            self.cookies.as_deref(),
+            self.cookie_jar.as_deref(),
+            self.resume,
+        )?;
         let following = !self.follow.is_empty();
         if (self.crawl || following) && shard.is_some_and(|s| s.by != ShardBy::Host) {
             return Err(usage(
@@ -231,6 +237,8 @@ impl Args {
             max_redirects: self.max_redirects,
             user_agent,
             headers,
+            jar,
+            cookie_jar: self.cookie_jar,
             insecure: self.insecure,
             ca_certs,
             output: self.output,
@@ -288,6 +296,26 @@ impl Args {
 /// Tells whether two paths name one existing file (through symbolic
 /// links and `..`, and on Unix hard links too); a path that does not exist
 /// yet names no existing file.
+/// The jar of `--cookies` and `--cookie-jar` (with `--resume`, the jar
+/// file's cookies after `--cookies`' so the newer win); `None` without
+/// either flag.
+fn load_cookies(
+    cookies: Option<&std::path::Path>,
+    cookie_jar: Option<&std::path::Path>,
+    resume: bool,
+) -> Result<Option<Arc<Jar>>, clap::Error> {
+    if cookies.is_none() && cookie_jar.is_none() {
+        return Ok(None);
+    }
+    let jar = Jar::new();
+    let resumed = cookie_jar.filter(|p| resume && p.exists());
+    for path in cookies.iter().chain(resumed.iter()) {
+        jar.load(path)
+            .map_err(|e| usage(ClapErrorKind::Io, format!("cannot read cookies from {e}")))?;
+    }
+    Ok(Some(Arc::new(jar)))
+}
+
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     let (Ok(ca), Ok(cb)) = (std::fs::canonicalize(a), std::fs::canonicalize(b)) else {
         return false;

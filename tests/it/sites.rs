@@ -301,3 +301,127 @@ fn follow_and_depth_are_checked() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+/// The titles of `recs`, by the path of their `url`.
+fn titles_by_path(recs: &[Value]) -> std::collections::HashMap<String, String> {
+    recs.iter()
+        .map(|r| {
+            let url = url::Url::parse(r["url"].as_str().unwrap_or_default()).expect("url");
+            (
+                url.path().to_owned(),
+                r["title"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn without_a_jar_no_cookie_is_kept() {
+    let s = Server::start();
+    let input = format!("{}\n{}\n", s.url("/login"), s.url("/whoami"));
+    let (recs, _, code) = run(&["-q", "-c", "1"], &input);
+    assert_eq!(code, 1, "whoami is a 401: {recs:?}");
+    assert_eq!(titles_by_path(&recs)["/whoami"], "who?");
+}
+
+#[test]
+fn a_cookie_jar_keeps_the_session_and_writes_it_out() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jar = dir.path().join("jar.txt");
+    let jar = jar.to_str().expect("path");
+    let input = format!("{}\n{}\n", s.url("/login"), s.url("/whoami"));
+    let (recs, _, code) = run(&["-q", "-c", "1", "--cookie-jar", jar], &input);
+    assert_eq!(code, 0, "{recs:?}");
+    assert_eq!(titles_by_path(&recs)["/whoami"], "cookie sid=s3cret");
+    let text = std::fs::read_to_string(jar).expect("the jar is written");
+    let line = text
+        .lines()
+        .find(|l| l.contains("\tsid\t"))
+        .expect("sid in the jar");
+    assert_eq!(line, "#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\ts3cret");
+    // A later run reads it back with --cookies.
+    let (recs, _, code) = run(
+        &["-q", "--cookies", jar],
+        &format!("{}\n", s.url("/whoami")),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(recs[0]["title"], "cookie sid=s3cret");
+}
+
+#[test]
+fn cookies_go_by_their_domain_not_across_hosts() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("cookies.txt");
+    std::fs::write(
+        &file,
+        "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tpre\t1\n",
+    )
+    .expect("write");
+    // Log in on a, which redirects to b; then ask both who we are.
+    let login = format!("{}?then={}", a.url("/login"), b.url("/whoami"));
+    let input = format!(
+        "{login}\n{}\n{}\n",
+        a.url("/whoami"),
+        b.url("/whoami?again")
+    );
+    let (recs, _, _) = run(
+        &["-q", "-c", "1", "--cookies", file.to_str().expect("path")],
+        &input,
+    );
+    let by_url = crate::support::by_url(&recs);
+    let mut sent: Vec<&str> = by_url[&a.url("/whoami")]["title"]
+        .as_str()
+        .and_then(|t| t.strip_prefix("cookie "))
+        .expect("a sent cookies")
+        .split("; ")
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(sent, ["pre=1", "sid=s3cret"]);
+    assert_eq!(
+        by_url[&login]["status"], 401,
+        "b got no cookie after the redirect"
+    );
+    assert_eq!(by_url[&b.url("/whoami?again")]["status"], 401);
+    assert!(b.spans().iter().all(|s| s.headers.get("cookie").is_none()));
+}
+
+#[test]
+fn resume_reloads_the_cookie_jar() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jar = dir.path().join("jar.txt");
+    let out = dir.path().join("out.jsonl");
+    let (jar, out) = (jar.to_str().expect("path"), out.to_str().expect("path"));
+    let (_, _, code) = run(
+        &["-q", "--cookie-jar", jar, "-o", out],
+        &format!("{}\n", s.url("/login")),
+    );
+    assert_eq!(code, 0);
+    let input = format!("{}\n{}\n", s.url("/login"), s.url("/whoami"));
+    let (_, _, code) = run(&["-q", "--cookie-jar", jar, "-o", out, "--resume"], &input);
+    assert_eq!(code, 0);
+    let recs = records(&std::fs::read(out).expect("read"));
+    assert_eq!(recs.len(), 2);
+    assert_eq!(titles_by_path(&recs)["/whoami"], "cookie sid=s3cret");
+}
+
+#[test]
+fn a_bad_cookie_file_is_a_usage_error_naming_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("cookies.txt");
+    std::fs::write(&file, "# ok\nnot a cookie line\n").expect("write");
+    let out = crate::support::trawl()
+        .args([
+            "--cookies",
+            file.to_str().expect("path"),
+            "http://127.0.0.1:9/",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cookies.txt:2"), "{err}");
+}

@@ -72,6 +72,8 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/echo", get(echo))
         .route("/method", any(method))
         .route("/list/{n}", get(listing))
+        .route("/login", any(login))
+        .route("/whoami", get(whoami))
         .route("/moved/{code}", any(moved))
         .route("/links", get(links))
         .route("/urlset", get(urlset))
@@ -601,6 +603,40 @@ async fn listing(Path(n): Path<u32>, Query(q): Query<HashMap<String, String>>) -
          <li class=\"product\"><h2>item {n}b</h2></li></ul>\
          <nav class=\"pagination\">{bar} {next}</nav><a href=\"/page/simple.html\">about</a>"
     ))
+}
+
+/// Sets a session cookie (and `?name=value` pairs as more cookies), then
+/// redirects to `?then=` or says so.
+async fn login(Query(q): Query<HashMap<String, String>>) -> Response {
+    let mut h = HeaderMap::new();
+    h.append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("sid=s3cret; Path=/; HttpOnly"),
+    );
+    if let Some(extra) = q.get("set") {
+        h.append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(extra).expect("cookie"),
+        );
+    }
+    match q.get("then") {
+        Some(then) => {
+            h.insert(
+                header::LOCATION,
+                HeaderValue::from_str(then).expect("location"),
+            );
+            (StatusCode::FOUND, h).into_response()
+        }
+        None => (h, html("<title>logged in</title>")).into_response(),
+    }
+}
+
+/// The request's Cookie header in the title; 401 without one.
+async fn whoami(headers: HeaderMap) -> Response {
+    match headers.get(header::COOKIE).and_then(|v| v.to_str().ok()) {
+        Some(c) => html(format!("<title>cookie {}</title>", markup_escape(c))),
+        None => (StatusCode::UNAUTHORIZED, html("<title>who?</title>")).into_response(),
+    }
 }
 
 /// Redirects a request of any method with status `code` to `?url=`.
