@@ -46,6 +46,10 @@ pub struct Config {
     pub jar: Option<std::sync::Arc<crate::cookies::Jar>>,
     /// `--cookie-jar`: where the cookies go when the run ends.
     pub cookie_jar: Option<PathBuf>,
+    /// `--proxy` and `--proxy-file`, in the order given.
+    pub proxies: Vec<crate::proxy::ProxyUrl>,
+    /// `--proxy-rotate`.
+    pub rotate: crate::proxy::Rotate,
     /// Accept invalid TLS certificates and host names.
     pub insecure: bool,
     /// `--cacert`: trust anchors beside the system's.
@@ -105,6 +109,7 @@ impl Config {
             connect_timeout: self.connect_timeout,
             insecure: self.insecure,
             ca_certs: self.ca_certs.clone(),
+            proxies: self.proxies.clone(),
         }
     }
 
@@ -114,6 +119,7 @@ impl Config {
             client: self.client(),
             headers: self.headers.clone(),
             jar: self.jar.clone(),
+            rotate: self.rotate,
             per_host: self.per_host.get(),
             timeout: self.timeout,
             max_body: self.max_body,

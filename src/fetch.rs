@@ -17,6 +17,7 @@ use crate::error::RunError;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
 use crate::keys::{CREDENTIALS, Headers, Keys};
+use crate::proxy::{NoProxy, Pick, ProxyUrl, Rotate, Route, Routes};
 use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
 use crate::request::Request;
@@ -32,10 +33,10 @@ use url::Url;
 
 /// The shared client and the limits of an attempt.
 pub struct Fetcher {
-    client: reqwest::Client,
-    /// The same settings with no idle pool: the once-more of a request
-    /// whose pooled connection the server had closed goes on a fresh one.
-    fresh: reqwest::Client,
+    /// The clients: one for each proxy, one direct, each with a twin that
+    /// keeps no idle pool (the once-more of a request whose pooled
+    /// connection the server had closed goes on a fresh one).
+    routes: Routes,
     /// `-H`, credentials apart.
     headers: Headers,
     /// The run's cookies, when kept.
@@ -61,6 +62,8 @@ pub struct FetchOptions {
     pub headers: HeaderMap,
     /// `--cookies`/`--cookie-jar`: the run's cookies.
     pub jar: Option<Arc<Jar>>,
+    /// `--proxy-rotate`.
+    pub rotate: Rotate,
     /// `--per-host`: idle connections kept per host.
     pub per_host: usize,
     /// `--timeout`: time in flight for one attempt, over all its hops.
@@ -113,6 +116,8 @@ pub struct Fetched {
     pub content_hash: Option<String>,
     /// The last response is a 304 answering our conditional request.
     pub not_modified: bool,
+    /// The proxy the last request went through, without credentials.
+    pub proxy: Option<Arc<str>>,
 }
 
 /// The validators of an earlier response of `url` (`--revalidate`): sent
@@ -189,24 +194,44 @@ impl Fetcher {
             header::ACCEPT,
             header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         );
-        let base = || {
-            opts.client
-                .builder()
-                .redirect(Policy::none())
-                .default_headers(defaults.clone())
-                .tcp_nodelay(true)
+        let route = |proxy: Option<&ProxyUrl>| -> Result<Route, RunError> {
+            let base = || {
+                opts.client
+                    .builder_via(proxy)
+                    .redirect(Policy::none())
+                    .default_headers(defaults.clone())
+                    .tcp_nodelay(true)
+            };
+            let client = base()
+                // Idle sockets to thousands of hosts would exhaust file
+                // descriptors (reqwest#386); keep only what a host can use.
+                .pool_idle_timeout(Duration::from_secs(15))
+                .pool_max_idle_per_host(opts.per_host)
+                .build()
+                .map_err(RunError::client("HTTP"))?;
+            let fresh = base()
+                .pool_max_idle_per_host(0)
+                .build()
+                .map_err(RunError::client("HTTP"))?;
+            Ok(Route::new(client, fresh, proxy.map(|p| p.shown.clone())))
         };
-        let client = base()
-            // Idle sockets to thousands of hosts would exhaust file
-            // descriptors (reqwest#386); keep only what a host can use.
-            .pool_idle_timeout(Duration::from_secs(15))
-            .pool_max_idle_per_host(opts.per_host)
-            .build()
-            .map_err(RunError::client("HTTP"))?;
-        let fresh = base()
-            .pool_max_idle_per_host(0)
-            .build()
-            .map_err(RunError::client("HTTP"))?;
+        // One client, so one pool, per proxy (reqwest#2098).
+        let proxies = opts
+            .client
+            .proxies
+            .iter()
+            .map(|p| route(Some(p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let routes = Routes::new(
+            proxies,
+            route(None)?,
+            opts.rotate,
+            if opts.client.proxies.is_empty() {
+                NoProxy::default()
+            } else {
+                NoProxy::from_env()
+            },
+        );
         let robots = if opts.robots {
             // A Crawl-delay paces its origin unless --host-rate is given.
             let cache = RobotsCache::new(&opts.client, opts.timeout, opts.host_rate.is_none())
@@ -216,8 +241,7 @@ impl Fetcher {
             None
         };
         Ok(Fetcher {
-            client,
-            fresh,
+            routes,
             headers: Headers::new(opts.headers),
             jar: opts.jar,
             timeout: opts.timeout,
@@ -365,20 +389,45 @@ impl Fetcher {
             builder.send()
         };
         let sent = Instant::now();
-        let first = send(&self.client).await;
-        let mut resp = match first {
-            // A pooled connection that the server closed while it sat idle
-            // takes the request and closes with no response: once more on
-            // a fresh connection, as browsers and curl do, whatever
-            // --retries says (it is not the server's answer). hyper-util
-            // retries only requests it had not yet written.
-            Err(e) if http::closed_before_response(&e) => {
-                tracing::debug!(
-                    "{method} {current}: closed before a response; once more, on a fresh connection"
-                );
-                send(&self.fresh).await
+        let mut tried = Vec::new();
+        let mut resp = loop {
+            let Some(pick) = self.routes.pick(current, &tried) else {
+                // Not reached: the loop ends with the last proxy's error.
+                return Err((ErrorKind::Connect, "no proxy could be reached".into()));
+            };
+            let route = self.routes.get(pick);
+            out.proxy.clone_from(&route.shown);
+            let result = match send(&route.client).await {
+                // A pooled connection that the server closed while it sat
+                // idle takes the request and closes with no response: once
+                // more on a fresh connection, as browsers and curl do,
+                // whatever --retries says (it is not the server's answer).
+                // hyper-util retries only requests it had not yet written.
+                Err(e) if http::closed_before_response(&e) => {
+                    tracing::debug!(
+                        "{method} {current}: closed before a response; once more, on a fresh connection"
+                    );
+                    send(&route.fresh).await
+                }
+                other => other,
+            };
+            match (result, pick) {
+                // The proxy itself could not be reached: rest it, and try
+                // the next one (this is no attempt of the URL's).
+                (Err(e), Pick::Proxy(i)) if proxy_unreachable(&e) => {
+                    tracing::debug!(
+                        "{method} {current}: proxy {} unreachable ({}); resting it",
+                        route.shown.as_deref().unwrap_or_default(),
+                        http::describe(&e)
+                    );
+                    route.rest();
+                    tried.push(i);
+                    if tried.len() >= self.routes.proxies() {
+                        break Err(e);
+                    }
+                }
+                (result, _) => break result,
             }
-            other => other,
         }
         .map_err(|e| {
             let failure = classify(&e, Phase::Send);
@@ -494,6 +543,14 @@ impl Fetcher {
         }
         Ok(None)
     }
+}
+
+/// Tells whether a request sent through a proxy failed before the proxy
+/// answered: refused, reset, timed out while connecting, or a handshake
+/// with the proxy that failed. A proxy that answers for a target it
+/// cannot reach sends a 502, which is a response.
+fn proxy_unreachable(err: &reqwest::Error) -> bool {
+    err.is_connect() || (err.is_timeout() && !err.is_body())
 }
 
 /// Adds `If-None-Match` and `If-Modified-Since` from `c` to `headers`,

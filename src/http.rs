@@ -3,6 +3,7 @@
 //! reqwest's errors become the record's error kinds. Pages, sitemaps and
 //! robots.txt all go through here.
 
+use crate::proxy::ProxyUrl;
 use crate::record::ErrorKind;
 use sha2::{Digest, Sha256};
 use std::error::Error as StdError;
@@ -20,11 +21,35 @@ pub struct ClientOptions {
     /// `--cacert`: trust anchors beside the system's (whose store
     /// `SSL_CERT_FILE`/`SSL_CERT_DIR` replace).
     pub ca_certs: Vec<reqwest::Certificate>,
+    /// `--proxy` and `--proxy-file`; empty: the environment's proxies.
+    pub proxies: Vec<ProxyUrl>,
 }
 
 impl ClientOptions {
-    /// A client builder with these settings; each user adds its own.
+    /// A client builder with these settings, through the first proxy
+    /// (robots.txt and sitemaps take that one); each user adds its own.
     pub fn builder(&self) -> reqwest::ClientBuilder {
+        self.builder_via(self.proxies.first())
+    }
+
+    /// A client builder with these settings that goes through `proxy`;
+    /// with `None`, direct when proxies are given, else through the
+    /// environment's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`).
+    pub fn builder_via(&self, proxy: Option<&ProxyUrl>) -> reqwest::ClientBuilder {
+        let builder = self.base();
+        match proxy {
+            // A proxy URL was checked when it was read; one reqwest still
+            // refuses goes direct rather than nowhere.
+            Some(p) => match reqwest::Proxy::all(p.url.as_str()) {
+                Ok(proxy) => builder.proxy(proxy),
+                Err(_) => builder.no_proxy(),
+            },
+            None if !self.proxies.is_empty() => builder.no_proxy(),
+            None => builder,
+        }
+    }
+
+    fn base(&self) -> reqwest::ClientBuilder {
         // reqwest's TLS takes the process's default crypto provider; the
         // first call installs ring's, later ones find it there.
         if rustls::crypto::CryptoProvider::get_default().is_none() {

@@ -27,6 +27,10 @@ pub struct Record {
     /// `sha256:<hex>` of a request line's body; absent when none was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_hash: Option<String>,
+    /// The proxy the last request went through, without credentials;
+    /// absent when none (`--proxy`) was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
     /// The URL after redirects; `None` when nothing was fetched.
     pub final_url: Option<String>,
     /// A response came back with a status in `--ok-status` and no error.
@@ -190,6 +194,7 @@ impl Record {
             url,
             method: None,
             body_hash: None,
+            proxy: None,
             final_url: None,
             ok: false,
             status: None,

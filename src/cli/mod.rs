@@ -18,7 +18,8 @@ use reqwest::header::{HeaderName, HeaderValue};
 use std::path::PathBuf;
 use std::time::Duration;
 use trawl::{
-    Allowance, Expect, Rate, RenderWait, Selection, Shard, StatusSet, parse_duration, parse_size,
+    Allowance, Expect, ProxyUrl, Rate, RenderWait, Selection, Shard, StatusSet, parse_duration,
+    parse_size,
 };
 
 /// The end of `-h`: a pointer to what only `--help` has.
@@ -213,6 +214,32 @@ pub struct Args {
     /// interrupted run.
     #[arg(long, value_name = "FILE", help_heading = "Fetching")]
     pub cookie_jar: Option<PathBuf>,
+
+    /// Send requests through a proxy: http, https, socks5 or socks5h URL.
+    ///
+    /// Credentials go in the URL (http://user:pass@host:3128); records show
+    /// the proxy without them in "proxy". Hosts NO_PROXY names go direct.
+    /// Repeatable: several make a pool (see --proxy-rotate).
+    #[arg(long, value_name = "URL", help_heading = "Fetching")]
+    pub proxy: Vec<ProxyUrl>,
+
+    /// Add the proxies in FILE to the pool, one URL a line.
+    #[arg(long, value_name = "FILE", help_heading = "Fetching")]
+    pub proxy_file: Option<PathBuf>,
+
+    /// How the pool is shared: host or request.
+    ///
+    /// 'host': each host keeps one proxy; 'request': the next proxy for each
+    /// request. A proxy that cannot be reached is rested for 30 s and the
+    /// request goes to another at once (no attempt is spent).
+    #[arg(
+        long,
+        value_name = "HOW",
+        default_value = "host",
+        hide_possible_values = true,
+        help_heading = "Fetching"
+    )]
+    pub proxy_rotate: RotateArg,
 
     /// Accept invalid TLS certificates.
     #[arg(long, help_heading = "Fetching")]
@@ -578,6 +605,13 @@ pub enum ScopeArg {
     Domain,
     Prefix,
     Any,
+}
+
+/// `--proxy-rotate` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RotateArg {
+    Host,
+    Request,
 }
 
 /// `--color` values.

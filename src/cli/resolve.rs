@@ -3,7 +3,7 @@
 //! implies happens here, once: input files looked at, CA certificates read,
 //! the browser found, the output checked against the inputs.
 
-use super::{Args, ContentArg, ProgressArg, ScopeArg, ShardByArg};
+use super::{Args, ContentArg, ProgressArg, RotateArg, ScopeArg, ShardByArg};
 use clap::CommandFactory;
 use clap::error::ErrorKind as ClapErrorKind;
 use reqwest::header::HeaderMap;
@@ -163,6 +163,14 @@ impl Args {
             },
             ..s
         });
+        let mut proxies = self.proxy;
+        if let Some(path) = &self.proxy_file {
+            proxies.extend(
+                trawl::read_proxy_file(path).map_err(|e| {
+                    usage(ClapErrorKind::Io, format!("cannot use --proxy-file {e}"))
+                })?,
+            );
+        }
         let jar = load_cookies(
             self.cookies.as_deref(),
             self.cookie_jar.as_deref(),
@@ -239,6 +247,11 @@ impl Args {
             headers,
             jar,
             cookie_jar: self.cookie_jar,
+            proxies,
+            rotate: match self.proxy_rotate {
+                RotateArg::Host => trawl::Rotate::Host,
+                RotateArg::Request => trawl::Rotate::Request,
+            },
             insecure: self.insecure,
             ca_certs,
             output: self.output,

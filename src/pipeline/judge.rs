@@ -98,6 +98,7 @@ impl Judge {
             // An attempt that sent nothing (robots.txt said no) is no attempt.
             attempts: attempts - u32::from(f.unsent && attempts > 0),
             redirects: f.redirects,
+            proxy: f.proxy.as_deref().map(str::to_owned),
             etag: f.etag,
             last_modified: f.last_modified,
             content_hash: f.content_hash,

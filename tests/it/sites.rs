@@ -1,7 +1,7 @@
 //! Real sites (issue 28): request lines beyond GET, settings per host,
 //! sessions, proxies and pagination, with secrets kept to their hosts.
 
-use crate::support::{Server, records, run};
+use crate::support::{Proxy, Server, records, run};
 use serde_json::{Value, json};
 
 /// A request object as one input line.
@@ -424,4 +424,166 @@ fn a_bad_cookie_file_is_a_usage_error_naming_the_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cookies.txt:2"), "{err}");
+}
+
+/// Runs trawl with `args` and `stdin`, `NO_PROXY` set to `no_proxy`
+/// (the other tests run with `*`, which would bypass every proxy).
+fn run_no_proxy(args: &[&str], stdin: &str, no_proxy: &str) -> (Vec<Value>, String, i32) {
+    let mut cmd = crate::support::trawl();
+    cmd.env("NO_PROXY", no_proxy);
+    let out = assert_cmd::Command::from_std(cmd)
+        .args(args)
+        .write_stdin(stdin.to_owned())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run trawl");
+    (
+        records(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// `n` distinct URLs of `s`.
+fn urls(s: &Server, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{}\n", s.url(&format!("/page/simple.html?i={i}"))))
+        .collect()
+}
+
+#[test]
+fn a_proxy_carries_every_request_with_its_credentials_kept_from_records() {
+    let s = Server::start();
+    let p = Proxy::start();
+    let proxy = p.url(Some("user:pa55"));
+    let (recs, err, code) = run_no_proxy(&["-q", "-v", "--proxy", &proxy], &urls(&s, 5), "");
+    assert_eq!((recs.len(), code), (5, 0), "{err}");
+    assert_eq!(p.hits(), 5);
+    for r in &recs {
+        assert_eq!(r["proxy"], p.url(None), "credentials masked: {r}");
+    }
+    // Basic user:pa55.
+    assert!(
+        p.auth()
+            .iter()
+            .all(|a| a.as_deref() == Some("Basic dXNlcjpwYTU1")),
+        "{:?}",
+        p.auth()
+    );
+    assert!(
+        s.spans()
+            .iter()
+            .all(|sp| sp.headers.get("proxy-authorization").is_none())
+    );
+    assert!(
+        !err.contains("pa55"),
+        "the -v log shows the proxy's password: {err}"
+    );
+}
+
+#[test]
+fn rotation_spreads_requests_evenly_and_a_dead_proxy_loses_nothing() {
+    let s = Server::start();
+    let proxies: Vec<Proxy> = (0..4).map(|_| Proxy::start()).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("proxies.txt");
+    let list: String = proxies
+        .iter()
+        .map(|p| format!("{}\n", p.url(None)))
+        .collect();
+    std::fs::write(&file, format!("# the pool\n{list}")).expect("write");
+    let file = file.to_str().expect("path");
+    let (recs, _, code) = run_no_proxy(
+        &["-q", "--proxy-file", file, "--proxy-rotate", "request"],
+        &urls(&s, 200),
+        "",
+    );
+    assert_eq!((recs.len(), code), (200, 0));
+    let hits: Vec<usize> = proxies.iter().map(Proxy::hits).collect();
+    assert!(
+        hits.iter().all(|&h| (45..=55).contains(&h)),
+        "not within 10 % of even: {hits:?}"
+    );
+    // One proxy dies: its share moves to the others, every page is ok,
+    // and no attempt is spent on it.
+    proxies[1].kill();
+    let (recs, _, code) = run_no_proxy(
+        &[
+            "-q",
+            "--proxy-file",
+            file,
+            "--proxy-rotate",
+            "request",
+            "--retries",
+            "0",
+        ],
+        &urls(&s, 120),
+        "",
+    );
+    assert_eq!((recs.len(), code), (120, 0));
+    assert!(
+        recs.iter()
+            .all(|r| r["attempts"] == 1 && r["proxy"] != proxies[1].url(None))
+    );
+    let after: Vec<usize> = proxies
+        .iter()
+        .zip(&hits)
+        .map(|(p, h)| p.hits() - h)
+        .collect();
+    assert_eq!(after[1], 0);
+    assert_eq!(after.iter().sum::<usize>(), 120, "{after:?}");
+}
+
+#[test]
+fn each_host_keeps_its_proxy_and_no_proxy_hosts_go_direct() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let (p, q) = (Proxy::start(), Proxy::start());
+    let input = format!("{}{}", urls(&a, 10), urls(&b, 10));
+    let args = ["-q", "--proxy", &p.url(None), "--proxy", &q.url(None)];
+    let (recs, _, code) = run_no_proxy(&args, &input, "");
+    assert_eq!((recs.len(), code), (20, 0));
+    let proxy_of = |host: &str| -> std::collections::HashSet<String> {
+        recs.iter()
+            .filter(|r| r["url"].as_str().is_some_and(|u| u.contains(host)))
+            .map(|r| r["proxy"].to_string())
+            .collect()
+    };
+    let (pa, pb) = (proxy_of("127.0.0.1"), proxy_of("127.0.0.2"));
+    assert_eq!((pa.len(), pb.len()), (1, 1), "{pa:?} {pb:?}");
+    assert_ne!(pa, pb, "two hosts, two proxies");
+    // NO_PROXY sends 127.0.0.2 direct: no proxy on its records.
+    let before = p.hits() + q.hits();
+    let (recs, _, code) = run_no_proxy(&args, &input, "127.0.0.2");
+    assert_eq!((recs.len(), code), (20, 0));
+    assert_eq!(p.hits() + q.hits() - before, 10);
+    for r in &recs {
+        let direct = r["url"].as_str().is_some_and(|u| u.contains("127.0.0.2"));
+        assert_eq!(r.get("proxy").is_none(), direct, "{r}");
+    }
+}
+
+#[test]
+fn bad_proxies_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("proxies.txt");
+    std::fs::write(&file, "http://127.0.0.1:1\nftp://127.0.0.1:2\n").expect("write");
+    for (args, want) in [
+        (vec!["--proxy", "ftp://127.0.0.1:1"], "socks5h"),
+        (vec!["--proxy", "127.0.0.1:3128"], "not a proxy URL"),
+        (
+            vec!["--proxy-file", file.to_str().expect("path")],
+            "proxies.txt:2",
+        ),
+        (vec!["--proxy-rotate", "sometimes"], "sometimes"),
+    ] {
+        let out = crate::support::trawl()
+            .args(&args)
+            .arg("http://127.0.0.1:9/")
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
 }

@@ -7,12 +7,14 @@
 //!   bodies, a raw TCP server, an unreachable host);
 //! - `run`: running the trawl binary;
 //! - `records`: decoding records and validating them against the schema;
+//! - `proxy`: a forwarding HTTP proxy that counts what it forwards;
 //! - `site`: a generated web site for the crawl tests, and its model.
 //!
 //! The tests are one binary (`tests/it/main.rs`), so a helper no test
 //! uses warns as dead code.
 
 mod faults;
+mod proxy;
 mod records;
 mod routes;
 mod run;
@@ -20,6 +22,7 @@ mod server;
 pub mod site;
 
 pub use faults::{blackhole, raw_server};
+pub use proxy::Proxy;
 pub use records::{by_url, kind, record, records, schema, validate};
 pub use routes::{fixture, prepare_bomb};
 pub use run::{isolate, run, signal, trawl, wait_exit};
