@@ -346,6 +346,8 @@ mod tests {
     }
 
     fn routes(n: usize, rotate: Rotate) -> Routes {
+        // Another thread may have installed it first, which serves.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let c = || reqwest::Client::builder().build().unwrap();
         let proxies = (0..n)
             .map(|i| Route::new(c(), c(), Some(format!("p{i}"))))
