@@ -288,18 +288,21 @@ impl Routes {
         {
             return Some(Pick::Proxy(i));
         }
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let candidates = (0..n)
-            .map(|k| (start + k) % n)
-            .filter(|i| !tried.contains(i));
-        let mut chosen = None;
-        for i in candidates {
-            if !self.proxies[i].resting(now) {
-                chosen = Some(i);
-                break;
-            }
-            chosen.get_or_insert(i);
-        }
+        // In turn among the awake proxies, so a rested one's share is
+        // spread over the others rather than handed to its neighbour.
+        let turn = self.next.fetch_add(1, Ordering::Relaxed);
+        let untried: Vec<usize> = (0..n).filter(|i| !tried.contains(i)).collect();
+        let awake: Vec<usize> = untried
+            .iter()
+            .copied()
+            .filter(|&i| !self.proxies[i].resting(now))
+            .collect();
+        let chosen = match (awake.len(), untried.len()) {
+            (0, 0) => None,
+            // All rest: the one whose turn it is tries again.
+            (0, k) => Some(untried[turn % k]),
+            (k, _) => Some(awake[turn % k]),
+        };
         let i = chosen?;
         if self.rotate == Rotate::Host
             && let Ok(mut sticky) = self.sticky.lock()

@@ -532,6 +532,10 @@ fn rotation_spreads_requests_evenly_and_a_dead_proxy_loses_nothing() {
         .collect();
     assert_eq!(after[1], 0);
     assert_eq!(after.iter().sum::<usize>(), 120, "{after:?}");
+    // Its share is spread over the three others, not handed to one.
+    for i in [0, 2, 3] {
+        assert!((36..=44).contains(&after[i]), "{after:?}");
+    }
 }
 
 #[test]
