@@ -50,6 +50,11 @@ pub struct Config {
     pub proxies: Vec<crate::proxy::ProxyUrl>,
     /// `--proxy-rotate`.
     pub rotate: crate::proxy::Rotate,
+    /// `--config`'s `[[site]]` rules.
+    pub sites: std::sync::Arc<crate::sites::Sites>,
+    /// `--render` for the URLs no rule says otherwise of (`render` is
+    /// also set when only a rule turns rendering on).
+    pub render_all: bool,
     /// Accept invalid TLS certificates and host names.
     pub insecure: bool,
     /// `--cacert`: trust anchors beside the system's.
@@ -120,6 +125,7 @@ impl Config {
             headers: self.headers.clone(),
             jar: self.jar.clone(),
             rotate: self.rotate,
+            sites: self.sites.clone(),
             per_host: self.per_host.get(),
             timeout: self.timeout,
             max_body: self.max_body,
@@ -129,6 +135,7 @@ impl Config {
             host_rate: self.host_rate,
             burst: self.burst,
             robots: self.robots,
+            robots_anywhere: self.robots || self.sites.any_robots(),
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
 use crate::request::Request;
 use crate::robots::RobotsCache;
+use crate::sites::Sites;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
 use sha2::{Digest, Sha256};
@@ -45,8 +46,12 @@ pub struct Fetcher {
     max_body: u64,
     /// `--rate` and `--host-rate`.
     limits: Limits,
-    /// `--robots`.
+    /// robots.txt, kept per origin (`--robots`, or a rule's `robots`).
     robots: Option<RobotsCache>,
+    /// `--robots` for the hosts no rule says otherwise of.
+    robots_all: bool,
+    /// `--config`'s `[[site]]` rules.
+    sites: Arc<Sites>,
     /// Keep bodies that are not HTML too (`--expect` and `--expect-text`
     /// judge them).
     keep_every_body: bool,
@@ -81,6 +86,10 @@ pub struct FetchOptions {
     pub burst: NonZeroU32,
     /// `--robots`.
     pub robots: bool,
+    /// `--robots`, or a rule that turns it on for its hosts.
+    pub robots_anywhere: bool,
+    /// `--config`'s `[[site]]` rules.
+    pub sites: Arc<Sites>,
 }
 
 /// What one attempt got, filled in as far as it went.
@@ -222,8 +231,14 @@ impl Fetcher {
             .iter()
             .map(|p| route(Some(p)))
             .collect::<Result<Vec<_>, _>>()?;
+        // A rule's proxy is its URLs' only way out.
+        let mut by_rule = Vec::new();
+        for (rule, proxy) in opts.sites.proxies() {
+            by_rule.push((rule, route(Some(proxy))?));
+        }
         let routes = Routes::new(
             proxies,
+            by_rule,
             route(None)?,
             opts.rotate,
             if opts.client.proxies.is_empty() {
@@ -232,7 +247,7 @@ impl Fetcher {
                 NoProxy::from_env()
             },
         );
-        let robots = if opts.robots {
+        let robots = if opts.robots_anywhere {
             // A Crawl-delay paces its origin unless --host-rate is given.
             let cache = RobotsCache::new(&opts.client, opts.timeout, opts.host_rate.is_none())
                 .map_err(RunError::client("robots.txt"))?;
@@ -247,8 +262,10 @@ impl Fetcher {
             timeout: opts.timeout,
             max_body: opts.max_body,
             keep_every_body: opts.keep_every_body,
-            limits: Limits::new(opts.rate, opts.host_rate, opts.burst),
+            limits: Limits::new(opts.rate, opts.host_rate, opts.burst, &opts.sites),
             robots,
+            robots_all: opts.robots,
+            sites: opts.sites.clone(),
             max_redirects: opts.max_redirects,
         })
     }
@@ -263,6 +280,12 @@ impl Fetcher {
     /// which bounds the time spent in flight over all hops.
     pub async fn fetch(&self, url: &Url, mut chain: Chain, slot: HostSlot) -> Step {
         let mut out = std::mem::take(&mut chain.so_far);
+        // A rule's timeout for the URL this step starts at.
+        let timeout = if self.sites.is_empty() {
+            self.timeout
+        } else {
+            self.sites.for_url(url).timeout.unwrap_or(self.timeout)
+        };
         let mut current = url.clone();
         let result = loop {
             // robots.txt and each request's tokens come before its time in
@@ -272,7 +295,7 @@ impl Fetcher {
                 out.error = Some(failure);
                 return Step::Done(out);
             }
-            let budget = self.timeout.saturating_sub(chain.spent);
+            let budget = timeout.saturating_sub(chain.spent);
             let began = Instant::now();
             let request = self.request(&current, &mut chain, &mut out);
             let result = tokio::time::timeout(budget, request).await;
@@ -308,7 +331,7 @@ impl Fetcher {
                     ErrorKind::Timeout,
                     format!(
                         "{what} within the {} timeout",
-                        humantime::format_duration(self.timeout)
+                        humantime::format_duration(timeout)
                     ),
                 ));
             }
@@ -319,7 +342,12 @@ impl Fetcher {
     /// Lets a request to `url` go: robots.txt allows it (`--robots`) and
     /// its tokens of `--rate`, `--host-rate` or Crawl-delay are taken.
     async fn admit(&self, url: &Url, host: &str) -> Result<(), Failure> {
-        let pace = match &self.robots {
+        let obey = if self.sites.is_empty() {
+            self.robots_all
+        } else {
+            self.sites.for_url(url).robots.unwrap_or(self.robots_all)
+        };
+        let pace = match self.robots.as_ref().filter(|_| obey) {
             Some(robots) => robots.check(url, &self.limits).await.map_err(|why| {
                 tracing::debug!("{url}: not sent: {why}");
                 (ErrorKind::RobotsDisallowed, why)
@@ -356,6 +384,17 @@ impl Fetcher {
                 }
             }
         }
+        let site = (!self.sites.is_empty()).then(|| self.sites.for_url(current));
+        if let Some(site) = &site {
+            // A rule's headers, cookies and auth go to its URLs only.
+            for (name, value) in &site.headers {
+                headers.insert(name.clone(), value.clone());
+            }
+            if let Some(ua) = site.user_agent {
+                headers.insert(header::USER_AGENT, ua.clone());
+            }
+        }
+        let rule_proxy = site.as_ref().and_then(|s| s.proxy.map(|(rule, _)| rule));
         if let Some(cookies) = self.jar.as_ref().and_then(|j| j.header(current)) {
             // A Cookie of -H for this origin goes first, then the jar's.
             let value = match headers.get(header::COOKIE) {
@@ -391,7 +430,7 @@ impl Fetcher {
         let sent = Instant::now();
         let mut tried = Vec::new();
         let mut resp = loop {
-            let Some(pick) = self.routes.pick(current, &tried) else {
+            let Some(pick) = self.routes.pick(current, rule_proxy, &tried) else {
                 // Not reached: the loop ends with the last proxy's error.
                 return Err((ErrorKind::Connect, "no proxy could be reached".into()));
             };

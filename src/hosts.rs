@@ -18,9 +18,15 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 /// The shared table of per-host semaphores.
 pub struct Hosts {
     per_host: usize,
-    table: Mutex<HashMap<Arc<str>, Arc<Semaphore>>>,
+    /// `[[site]]` rules, whose `per-host` wins for the hosts they cover.
+    sites: Arc<crate::sites::Sites>,
+    /// Each host's semaphore and its number of slots.
+    table: Mutex<HashMap<Arc<str>, Entry>>,
     freed: mpsc::UnboundedSender<Arc<str>>,
 }
+
+/// A host's semaphore and its number of slots.
+type Entry = (Arc<Semaphore>, usize);
 
 /// A held slot for one host; dropping it frees the slot.
 pub struct HostSlot {
@@ -34,10 +40,14 @@ impl Hosts {
     ///
     /// The channel is unbounded but holds at most one message per slot
     /// given back, and the dispatcher drains it promptly.
-    pub fn new(per_host: usize) -> (Arc<Hosts>, mpsc::UnboundedReceiver<Arc<str>>) {
+    pub fn new(
+        per_host: usize,
+        sites: Arc<crate::sites::Sites>,
+    ) -> (Arc<Hosts>, mpsc::UnboundedReceiver<Arc<str>>) {
         let (freed, rx) = mpsc::unbounded_channel();
         let hosts = Hosts {
             per_host,
+            sites,
             table: Mutex::new(HashMap::new()),
             freed,
         };
@@ -47,11 +57,12 @@ impl Hosts {
     fn semaphore(&self, host: &str) -> (Arc<str>, Arc<Semaphore>) {
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((k, v)) = table.get_key_value(host) {
-            return (k.clone(), v.clone());
+            return (k.clone(), v.0.clone());
         }
         let key: Arc<str> = Arc::from(host);
-        let sem = Arc::new(Semaphore::new(self.per_host));
-        table.insert(key.clone(), sem.clone());
+        let slots = self.sites.per_host(host).unwrap_or(self.per_host);
+        let sem = Arc::new(Semaphore::new(slots));
+        table.insert(key.clone(), (sem.clone(), slots));
         (key, sem)
     }
 
@@ -75,7 +86,7 @@ impl Hosts {
     /// Tells whether `host` has a free slot, without taking it.
     pub fn has_room(&self, host: &str) -> bool {
         let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        table.get(host).is_none_or(|s| s.available_permits() > 0)
+        table.get(host).is_none_or(|s| s.0.available_permits() > 0)
     }
 
     /// Drops the host's entry when no slot is held and nobody waits for one.
@@ -85,7 +96,7 @@ impl Hosts {
         // of one (the table's own) means nobody holds or awaits it.
         if table
             .get(host)
-            .is_some_and(|s| Arc::strong_count(s) == 1 && s.available_permits() == self.per_host)
+            .is_some_and(|(s, slots)| Arc::strong_count(s) == 1 && s.available_permits() == *slots)
         {
             table.remove(host);
         }
@@ -124,7 +135,7 @@ mod tests {
 
     #[tokio::test]
     async fn slots_are_bounded_per_host_and_freed_on_drop() {
-        let (hosts, mut freed) = Hosts::new(2);
+        let (hosts, mut freed) = Hosts::new(2, Arc::default());
         let a1 = hosts.try_acquire("a").unwrap();
         let _a2 = hosts.try_acquire("a").unwrap();
         assert!(hosts.try_acquire("a").is_none());

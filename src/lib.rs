@@ -66,6 +66,7 @@ mod revalidate;
 mod robots;
 mod shard;
 mod sitemap;
+pub mod sites;
 mod summary;
 mod units;
 

@@ -26,7 +26,6 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[unsafe(export_name = "_rjem_malloc_conf")]
 pub static malloc_conf: &[u8; 10] = b"narenas:1\0";
 
-use clap::Parser;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use trawl::{Allowance, ColorWhen, Outcome, Previous, Progress, Resumed};
@@ -46,11 +45,25 @@ fn main() -> ExitCode {
     if std::env::var_os("TRAWL_SCHED").is_none_or(|v| v != "normal") {
         sched::batch();
     }
-    let args = cli::Args::parse();
+    let args = cli::settings::parse();
     // Before the input is looked at: `--generate` works with no URLs and a
     // terminal on stdin.
     if let Some(kind) = args.generate {
         return generate(kind);
+    }
+    if let Some(url) = &args.explain {
+        let settings = args.settings.clone().unwrap_or_default();
+        return match cli::settings::explain(&settings, url) {
+            Ok(text) => {
+                let mut out = io::stdout().lock();
+                let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                say!("trawl: {e}");
+                ExitCode::from(2)
+            }
+        };
     }
     let verbose = args.verbose;
     let color = match args.color {

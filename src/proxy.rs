@@ -225,6 +225,8 @@ impl Route {
 pub struct Routes {
     /// The proxies, in the order given; empty without `--proxy`.
     proxies: Vec<Route>,
+    /// The proxies of `[[site]]` rules, by rule index.
+    by_rule: Vec<(usize, Route)>,
     /// Direct: the only route without proxies, and `NO_PROXY`'s hosts'.
     direct: Route,
     rotate: Rotate,
@@ -239,13 +241,22 @@ pub struct Routes {
 pub enum Pick {
     Direct,
     Proxy(usize),
+    /// The proxy of the rule at this index of [`Routes`]' `by_rule`.
+    Rule(usize),
 }
 
 impl Routes {
     /// Routes over `proxies` (none: everything direct).
-    pub fn new(proxies: Vec<Route>, direct: Route, rotate: Rotate, no_proxy: NoProxy) -> Routes {
+    pub fn new(
+        proxies: Vec<Route>,
+        by_rule: Vec<(usize, Route)>,
+        direct: Route,
+        rotate: Rotate,
+        no_proxy: NoProxy,
+    ) -> Routes {
         Routes {
             proxies,
+            by_rule,
             direct,
             rotate,
             no_proxy,
@@ -259,6 +270,7 @@ impl Routes {
         match pick {
             Pick::Direct => &self.direct,
             Pick::Proxy(i) => self.proxies.get(i).unwrap_or(&self.direct),
+            Pick::Rule(i) => self.by_rule.get(i).map_or(&self.direct, |(_, r)| r),
         }
     }
 
@@ -270,7 +282,13 @@ impl Routes {
     /// The route for a request to `url`, not one of `tried`: its host's
     /// proxy or the next in turn, skipping rested ones while any other is
     /// awake; `None` when every proxy was tried.
-    pub fn pick(&self, url: &Url, tried: &[usize]) -> Option<Pick> {
+    pub fn pick(&self, url: &Url, rule: Option<usize>, tried: &[usize]) -> Option<Pick> {
+        if let Some(rule) = rule
+            && let Some(at) = self.by_rule.iter().position(|(r, _)| *r == rule)
+        {
+            // A rule's proxy has no stand-in: it is tried once.
+            return tried.is_empty().then_some(Pick::Rule(at));
+        }
         let n = self.proxies.len();
         if n == 0 || self.no_proxy.matches(url) {
             return tried.is_empty().then_some(Pick::Direct);
@@ -357,6 +375,7 @@ mod tests {
             .collect();
         Routes::new(
             proxies,
+            Vec::new(),
             Route::new(c(), c(), None),
             rotate,
             NoProxy::parse("direct.test"),
@@ -368,7 +387,7 @@ mod tests {
         let r = routes(4, Rotate::Request);
         let mut counts = [0; 4];
         for _ in 0..400 {
-            let Some(Pick::Proxy(i)) = r.pick(&u("http://a.test/"), &[]) else {
+            let Some(Pick::Proxy(i)) = r.pick(&u("http://a.test/"), None, &[]) else {
                 panic!()
             };
             counts[i] += 1;
@@ -377,7 +396,7 @@ mod tests {
         r.get(Pick::Proxy(2)).rest();
         let mut counts = [0; 4];
         for _ in 0..300 {
-            let Some(Pick::Proxy(i)) = r.pick(&u("http://a.test/"), &[]) else {
+            let Some(Pick::Proxy(i)) = r.pick(&u("http://a.test/"), None, &[]) else {
                 panic!()
             };
             counts[i] += 1;
@@ -388,29 +407,35 @@ mod tests {
             "{counts:?}"
         );
         // Every proxy tried: none left.
-        assert_eq!(r.pick(&u("http://a.test/"), &[0, 1, 2, 3]), None);
-        assert_eq!(r.pick(&u("http://direct.test/"), &[]), Some(Pick::Direct));
+        assert_eq!(r.pick(&u("http://a.test/"), None, &[0, 1, 2, 3]), None);
+        assert_eq!(
+            r.pick(&u("http://direct.test/"), None, &[]),
+            Some(Pick::Direct)
+        );
     }
 
     #[test]
     fn hosts_keep_their_proxy_until_it_rests() {
         let r = routes(3, Rotate::Host);
-        let a = r.pick(&u("http://a.test/1"), &[]).unwrap();
-        let b = r.pick(&u("http://b.test/1"), &[]).unwrap();
+        let a = r.pick(&u("http://a.test/1"), None, &[]).unwrap();
+        let b = r.pick(&u("http://b.test/1"), None, &[]).unwrap();
         assert_ne!(a, b);
         for _ in 0..10 {
-            assert_eq!(r.pick(&u("http://a.test/x"), &[]), Some(a));
+            assert_eq!(r.pick(&u("http://a.test/x"), None, &[]), Some(a));
         }
         r.get(a).rest();
-        let moved = r.pick(&u("http://a.test/y"), &[]).unwrap();
+        let moved = r.pick(&u("http://a.test/y"), None, &[]).unwrap();
         assert_ne!(moved, a);
         assert_eq!(
-            r.pick(&u("http://a.test/z"), &[]),
+            r.pick(&u("http://a.test/z"), None, &[]),
             Some(moved),
             "sticks again"
         );
         // Without proxies, everything is direct.
         let none = routes(0, Rotate::Host);
-        assert_eq!(none.pick(&u("http://a.test/"), &[]), Some(Pick::Direct));
+        assert_eq!(
+            none.pick(&u("http://a.test/"), None, &[]),
+            Some(Pick::Direct)
+        );
     }
 }

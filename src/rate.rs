@@ -78,13 +78,33 @@ impl Rate {
 pub struct Limits {
     global: Option<DefaultDirectRateLimiter>,
     per_host: Option<DefaultKeyedRateLimiter<String>>,
+    /// `[[site]]` rules' `host-rate`, by rule index: the hosts a rule
+    /// covers take their tokens there instead of from `per_host`.
+    by_rule: Vec<(usize, DefaultKeyedRateLimiter<String>)>,
+    sites: std::sync::Arc<crate::sites::Sites>,
     taken: AtomicU64,
 }
 
 impl Limits {
     /// Limits for `--rate`, `--host-rate` and `--burst`.
-    pub fn new(rate: Option<Rate>, host_rate: Option<Rate>, burst: NonZeroU32) -> Limits {
+    pub fn new(
+        rate: Option<Rate>,
+        host_rate: Option<Rate>,
+        burst: NonZeroU32,
+        sites: &std::sync::Arc<crate::sites::Sites>,
+    ) -> Limits {
+        let by_rule = sites
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let quota = r.host_rate?.quota(burst)?;
+                Some((i, RateLimiter::keyed(quota)))
+            })
+            .collect();
         Limits {
+            by_rule,
+            sites: sites.clone(),
             global: rate.and_then(|r| r.quota(burst)).map(RateLimiter::direct),
             per_host: host_rate
                 .and_then(|r| r.quota(burst))
@@ -96,7 +116,15 @@ impl Limits {
     /// Waits for a token of `host` and one of the global limit; `pace`, a
     /// host's own limit (robots.txt's Crawl-delay), is waited for too.
     pub async fn wait(&self, host: &str, pace: Option<&DefaultDirectRateLimiter>) {
-        if let Some(limiter) = &self.per_host {
+        let ruled = if self.by_rule.is_empty() {
+            None
+        } else {
+            self.sites
+                .host_rate(host)
+                .and_then(|(rule, _)| self.by_rule.iter().find(|(i, _)| *i == rule))
+                .map(|(_, limiter)| limiter)
+        };
+        if let Some(limiter) = ruled.or(self.per_host.as_ref()) {
             limiter.until_key_ready(&host.to_owned()).await;
             // Forget hosts that went idle, now and then.
             if self.taken.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
@@ -146,7 +174,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_rate_spaces_requests_without_an_initial_burst() {
-        let limits = Limits::new(Some("20/s".parse().unwrap()), None, NonZeroU32::MIN);
+        let limits = Limits::new(
+            Some("20/s".parse().unwrap()),
+            None,
+            NonZeroU32::MIN,
+            &Default::default(),
+        );
         let t = std::time::Instant::now();
         for _ in 0..5 {
             limits.wait("h", None).await;

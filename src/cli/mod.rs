@@ -10,6 +10,7 @@
 
 mod generate;
 mod resolve;
+pub mod settings;
 
 pub use generate::generated;
 
@@ -591,6 +592,28 @@ pub struct Args {
     /// Also write the closing summary to FILE as JSON.
     #[arg(long, value_name = "FILE", help_heading = "CI checks")]
     pub summary_json: Option<PathBuf>,
+
+    // ---- Sites ----
+    /// Read defaults and per-site rules from FILE (TOML).
+    ///
+    /// Top-level keys are defaults for the long flags (concurrency = 20,
+    /// timeout = "10s"); [[site]] rules (match = "*.example.com" or prefix =
+    /// "https://example.com/api/") set headers, cookies, auth, proxy,
+    /// per-host, host-rate, timeout, render, robots and user-agent for their
+    /// URLs. Flags win over the file's defaults; a matching rule wins over
+    /// both, the last one per key. No file is read unless named.
+    #[arg(long, value_name = "FILE", help_heading = "Sites")]
+    pub config: Option<PathBuf>,
+
+    /// Print the settings that apply to URL and where each came from.
+    ///
+    /// Secrets are masked. Nothing is fetched; the exit status is 0.
+    #[arg(long, value_name = "URL", help_heading = "Sites")]
+    pub explain: Option<String>,
+
+    /// The settings file, read (`--config`).
+    #[arg(skip)]
+    pub settings: Option<settings::Settings>,
 
     // ---- hidden ----
     /// Print a shell completion script or the man page to stdout, and exit.

@@ -222,7 +222,13 @@ impl Args {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("trawl/", env!("CARGO_PKG_VERSION")).to_owned());
-        let render = if self.render {
+        let sites = std::sync::Arc::new(
+            self.settings
+                .as_ref()
+                .map(|s| s.sites.clone())
+                .unwrap_or_default(),
+        );
+        let render = if self.render || sites.any_render() {
             let browser = find_browser(self.browser.as_deref(), std::env::var_os("CHROME"))
                 .map_err(|m| usage(ClapErrorKind::ValueValidation, m))?;
             Some(RenderOptions {
@@ -248,6 +254,8 @@ impl Args {
             jar,
             cookie_jar: self.cookie_jar,
             proxies,
+            render_all: self.render,
+            sites,
             rotate: match self.proxy_rotate {
                 RotateArg::Host => trawl::Rotate::Host,
                 RotateArg::Request => trawl::Rotate::Request,

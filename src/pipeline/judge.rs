@@ -25,6 +25,10 @@ pub(super) struct Judge {
     pub(super) revalidating: bool,
     /// `--render`: ok HTML pages are rendered before they are read.
     pub(super) renderer: Option<Arc<Renderer>>,
+    /// `--render` for the URLs no `[[site]]` rule says otherwise of.
+    pub(super) render_all: bool,
+    /// `--config`'s rules.
+    pub(super) sites: Arc<crate::sites::Sites>,
 }
 
 impl Judge {
@@ -56,6 +60,7 @@ impl Judge {
         if let (Some(r), None, Some(b), Some(url)) = (&self.renderer, &error, &body, &f.final_url)
             && may_be_html(page_type.as_deref())
             && (page_type.is_some() || looks_like_html(b))
+            && self.renders(url)
         {
             let mut url = url.clone();
             url.set_fragment(None);
@@ -157,6 +162,15 @@ impl Judge {
         self.take_follow(&mut record);
         self.blank_asked(&mut record);
         record
+    }
+
+    /// Tells whether a page of `url` is rendered: `--render`, unless a
+    /// rule for it says otherwise.
+    fn renders(&self, url: &url::Url) -> bool {
+        if self.sites.is_empty() {
+            return self.render_all;
+        }
+        self.sites.for_url(url).render.unwrap_or(self.render_all)
     }
 
     /// Moves the hidden fields of `--follow` out of `fields` into

@@ -136,7 +136,7 @@ where
     } else {
         None
     };
-    let (hosts, freed) = Hosts::new(cfg.per_host.get());
+    let (hosts, freed) = Hosts::new(cfg.per_host.get(), cfg.sites.clone());
     let c = cfg.concurrency.get();
     let window = cfg
         .ordered
@@ -252,6 +252,8 @@ where
             max_latency: cfg.max_latency,
             revalidating: previous.is_some(),
             renderer: renderer.clone(),
+            render_all: cfg.render_all,
+            sites: cfg.sites.clone(),
         },
         previous,
         retry: RetryPolicy {

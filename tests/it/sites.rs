@@ -591,3 +591,225 @@ fn bad_proxies_are_usage_errors() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+/// Writes `text` as a settings file in a new directory.
+fn settings_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("trawl.toml");
+    std::fs::write(&path, text).expect("write");
+    let path = path.to_str().expect("path").to_owned();
+    (dir, path)
+}
+
+#[test]
+fn flags_win_over_the_files_defaults_and_rules_win_over_both() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let (_dir, file) = settings_file(
+        "user-agent = \"file/1\"\nheader = [\"X-Test: file\"]\n\n\
+         [[site]]\nmatch = \"127.0.0.2\"\nuser-agent = \"site/1\"\nheaders = { X-Test = \"site\" }\n",
+    );
+    let input = format!("{}\n{}\n", a.url("/echo"), b.url("/echo"));
+    let (recs, _, code) = run(&["-q", "--config", &file], &input);
+    assert_eq!(code, 0);
+    let m = crate::support::by_url(&recs);
+    assert_eq!(m[&a.url("/echo")]["title"], "ua=file/1 auth=none x=file");
+    assert_eq!(m[&b.url("/echo")]["title"], "ua=site/1 auth=none x=site");
+    // A flag on the command line replaces the file's value of it.
+    let (recs, _, _) = run(
+        &["-q", "--config", &file, "-A", "cli/1", "-H", "X-Test: cli"],
+        &input,
+    );
+    let m = crate::support::by_url(&recs);
+    assert_eq!(m[&a.url("/echo")]["title"], "ua=cli/1 auth=none x=cli");
+    assert_eq!(m[&b.url("/echo")]["title"], "ua=site/1 auth=none x=site");
+}
+
+#[test]
+fn a_rules_credentials_reach_its_hosts_only() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let (_dir, file) = settings_file(
+        "[[site]]\nmatch = \"127.0.0.1\"\nauth = { bearer = \"t0ken\" }\ncookies = { sid = \"s3cret\" }\n",
+    );
+    // a redirects to b; a page of a links to b and a crawl follows it.
+    let redirect = format!("{}?url={}", a.url("/to"), b.url("/echo"));
+    let links = format!(
+        "{}?{}",
+        a.url("/links"),
+        crate::credentials::query(&[&b.url("/page/simple.html")])
+    );
+    let input = format!("{}\n{redirect}\n", a.url("/whoami"));
+    let (recs, _, code) = run(&["-q", "--config", &file], &input);
+    assert_eq!(code, 0, "{recs:?}");
+    let m = crate::support::by_url(&recs);
+    assert_eq!(m[&a.url("/whoami")]["title"], "cookie sid=s3cret");
+    assert_eq!(
+        m[&redirect]["title"],
+        "ua=trawl/0.1.0 auth=none x=none".replace("0.1.0", env!("CARGO_PKG_VERSION"))
+    );
+    let (_, _, code) = run(
+        &[
+            "-q", "--config", &file, "--crawl", "--scope", "any", "--depth", "1", &links,
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(a.spans().iter().all(|s| {
+        s.headers
+            .get("authorization")
+            .is_some_and(|v| v == "Bearer t0ken")
+    }));
+    let at_b = b.spans();
+    assert!(at_b.len() >= 2, "b was asked: {}", at_b.len());
+    assert!(
+        at_b.iter()
+            .all(|s| s.headers.get("authorization").is_none() && s.headers.get("cookie").is_none())
+    );
+}
+
+#[test]
+fn rules_set_per_host_timeout_robots_and_proxy_for_their_hosts() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let p = Proxy::start();
+    b.set_robots(200, "User-agent: *\nDisallow: /page/\n");
+    a.set_robots(200, "User-agent: *\nDisallow: /page/\n");
+    let (_dir, file) = settings_file(&format!(
+        "per-host = 4\n\n[[site]]\nmatch = \"127.0.0.1\"\nper-host = 1\nproxy = \"{}\"\n\n\
+         [[site]]\nmatch = \"127.0.0.2\"\ntimeout = \"500ms\"\nrobots = true\n",
+        p.url(None)
+    ));
+    let slow: String = (0..4)
+        .map(|i| format!("{}\n", a.url(&format!("/delay/150?i={i}"))))
+        .collect();
+    let input = format!(
+        "{slow}{}\n{}\n{}\n",
+        b.url("/delay/3000"),
+        b.url("/page/simple.html"),
+        a.url("/page/simple.html")
+    );
+    let started = std::time::Instant::now();
+    let (recs, _, _) = run_no_proxy(&["-q", "--config", &file], &input, "");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(recs.len(), 7);
+    let m = crate::support::by_url(&recs);
+    // 127.0.0.1: one request at a time, all through the rule's proxy.
+    assert_eq!(a.max_inflight(), 1);
+    assert_eq!(p.hits(), 5);
+    assert!(
+        recs.iter()
+            .filter(|r| r["url"].as_str().is_some_and(|u| u.contains("127.0.0.1")))
+            .all(|r| r["proxy"] == p.url(None) && r["ok"] == true)
+    );
+    // 127.0.0.2: its own timeout and robots.txt; direct.
+    assert_eq!(crate::support::kind(&m[&b.url("/delay/3000")]), "timeout");
+    assert_eq!(
+        crate::support::kind(&m[&b.url("/page/simple.html")]),
+        "robots_disallowed"
+    );
+    assert!(m[&b.url("/delay/3000")].get("proxy").is_none());
+    // Without the rule, 127.0.0.1 takes the file's four at once.
+    let (_dir2, plain) = settings_file("per-host = 4\n");
+    run(&["-q", "--config", &plain], &slow.replace("?i=", "?j="));
+    assert!(a.max_inflight() > 1, "{}", a.max_inflight());
+}
+
+#[test]
+fn explain_shows_what_applies_and_where_it_came_from_with_secrets_masked() {
+    let s = Server::start();
+    let (_dir, file) = settings_file(
+        "concurrency = 20\ntimeout = \"15s\"\n\n[[site]]\nmatch = \"*.example.com\"\nauth = { bearer = \"t0ken\" }\n\
+         cookies = { sid = \"s3cret\" }\nproxy = \"http://u:pw@127.0.0.1:9\"\ntimeout = \"1m\"\n",
+    );
+    let out = crate::support::trawl()
+        .args([
+            "--config",
+            &file,
+            "--explain",
+            "https://www.example.com/a",
+            "-c",
+            "5",
+            &s.url("/"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no {key} in {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("concurrency").contains("5") && line("concurrency").contains("command line"),
+        "{text}"
+    );
+    assert!(
+        line("timeout").contains("1m") && line("timeout").contains("trawl.toml:9"),
+        "{text}"
+    );
+    assert!(line("proxy").contains("http://127.0.0.1:9"), "{text}");
+    assert!(
+        text.contains("authorization: Bearer ***") && text.contains("cookie: sid=***"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("t0ken") && !text.contains("s3cret") && !text.contains("pw"),
+        "{text}"
+    );
+    assert_eq!(s.hits(), 0, "--explain fetches nothing");
+    // Another URL: no rule, the file's timeout.
+    let out = crate::support::trawl()
+        .args(["--config", &file, "--explain", "https://other.test/"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("timeout") && l.contains("15s") && l.contains("trawl.toml:2")),
+        "{text}"
+    );
+    assert!(!text.contains("Bearer"), "{text}");
+}
+
+#[test]
+fn settings_file_mistakes_name_file_line_and_key() {
+    for (text, want) in [
+        ("concurrency = 0\n", "trawl.toml:1: concurrency:"),
+        ("colour = \"red\"\n", "trawl.toml:1: colour: not a flag"),
+        (
+            "\n\nrobots = \"yes\"\n",
+            "trawl.toml:3: robots: is a switch",
+        ),
+        (
+            "[[site]]\nmatch = \"a.test\"\nspeed = 1\n",
+            "trawl.toml:3: [[site]] speed: unknown key",
+        ),
+        (
+            "[[site]]\nmatch = \"a.test\"\ntimeout = \"soon\"\n",
+            "trawl.toml:3: [[site]] timeout",
+        ),
+        ("timeout = \n", "not valid TOML"),
+    ] {
+        let (_dir, file) = settings_file(text);
+        let out = crate::support::trawl()
+            .args(["--config", &file, "http://127.0.0.1:9/"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{text:?}: {err}");
+    }
+    // No file is read unless named: a broken trawl.toml beside the run is
+    // ignored.
+    let (dir, _) = settings_file("this is not toml [\n");
+    let s = Server::start();
+    let out = crate::support::trawl()
+        .current_dir(dir.path())
+        .args(["-q", &s.url("/page/simple.html")])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+}
