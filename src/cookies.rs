@@ -19,7 +19,40 @@ use url::Url;
 
 /// The cookies of a run.
 #[derive(Debug, Default)]
-pub struct Jar(Mutex<CookieStore>);
+pub struct Jar(Mutex<Store>);
+
+/// The store and how many cookies it holds.
+#[derive(Debug, Default)]
+struct Store {
+    cookies: CookieStore,
+    held: usize,
+}
+
+/// Cookies kept at most: a server that sets a new cookie on every page
+/// of a long crawl must not grow the jar without bound (browsers keep a
+/// few thousand). Past it, responses set nothing more.
+pub const MAX_COOKIES: usize = 10_000;
+
+impl Store {
+    /// Keeps one `Set-Cookie` from `url`, while there is room.
+    fn keep(&mut self, set_cookie: &str, url: &Url) -> bool {
+        if self.held >= MAX_COOKIES {
+            return false;
+        }
+        match self.cookies.parse(set_cookie, url) {
+            Ok(cookie_store::StoreAction::Inserted) => {
+                self.held += 1;
+                true
+            }
+            Ok(cookie_store::StoreAction::ExpiredExisting) => {
+                self.held = self.held.saturating_sub(1);
+                true
+            }
+            Ok(cookie_store::StoreAction::UpdatedExisting) => true,
+            Err(_) => false,
+        }
+    }
+}
 
 /// The prefix curl writes before the domain of an `HttpOnly` cookie.
 const HTTP_ONLY: &str = "#HttpOnly_";
@@ -46,7 +79,7 @@ impl Jar {
             match parse_line(line) {
                 Ok(None) => {}
                 Ok(Some((set_cookie, url))) => {
-                    if store.parse(&set_cookie, &url).is_ok() {
+                    if store.keep(&set_cookie, &url) {
                         added += 1;
                     }
                 }
@@ -60,7 +93,7 @@ impl Jar {
     pub fn header(&self, url: &Url) -> Option<HeaderValue> {
         let store = self.lock();
         let mut value = String::new();
-        for (name, v) in store.get_request_values(url) {
+        for (name, v) in store.cookies.get_request_values(url) {
             if !value.is_empty() {
                 value.push_str("; ");
             }
@@ -86,7 +119,7 @@ impl Jar {
             if let Ok(text) = std::str::from_utf8(value.as_bytes()) {
                 // A cookie the rules refuse (another domain, a public
                 // suffix) is dropped, as browsers drop it.
-                let _ = store.parse(text, url);
+                store.keep(text, url);
             }
         }
     }
@@ -98,7 +131,7 @@ impl Jar {
         let mut out = String::from(
             "# Netscape HTTP Cookie File\n# Written by trawl; a curl or browser jar reads it.\n\n",
         );
-        for cookie in store.iter_unexpired() {
+        for cookie in store.cookies.iter_unexpired() {
             let (domain, subdomains) = match &cookie.domain {
                 CookieDomain::HostOnly(d) => (d.clone(), "FALSE"),
                 CookieDomain::Suffix(d) => (format!(".{}", d.trim_start_matches('.')), "TRUE"),
@@ -146,7 +179,7 @@ impl Jar {
         std::fs::rename(&tmp.0, path)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, CookieStore> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -297,6 +330,19 @@ mod tests {
         h.append(SET_COOKIE, "a=; Max-Age=0; Path=/".parse().unwrap());
         jar.store(&u("http://www.shop.test/logout"), &h);
         assert_eq!(jar.header(&u("http://www.shop.test/")), None);
+    }
+
+    #[test]
+    fn the_jar_stops_growing_at_its_cap() {
+        let jar = Jar::new();
+        let url = u("http://a.test/");
+        for i in 0..MAX_COOKIES + 50 {
+            let mut h = HeaderMap::new();
+            h.append(SET_COOKIE, format!("c{i}=1").parse().unwrap());
+            jar.store(&url, &h);
+        }
+        assert_eq!(jar.lock().held, MAX_COOKIES);
+        assert_eq!(jar.lock().cookies.iter_any().count(), MAX_COOKIES);
     }
 
     #[test]

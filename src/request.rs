@@ -66,6 +66,11 @@ pub fn parse(line: &str) -> Result<(String, Request), String> {
                 };
                 let name = HeaderName::from_bytes(name.trim().as_bytes())
                     .map_err(|_| format!("{name:?} is not a header name"))?;
+                // The body's framing is trawl's to write: a length that
+                // lies would leave the server waiting.
+                if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING {
+                    continue;
+                }
                 let value = HeaderValue::from_str(value.trim())
                     .map_err(|_| format!("the value of header {name} is not valid"))?;
                 headers.append(name, value);
@@ -168,6 +173,16 @@ mod tests {
             parse(r#"{"url":"https://a.test/api","method":"POST","body":{"a":[1]}}"#).unwrap();
         assert_eq!(r.headers["content-type"], "application/json");
         assert_eq!(r.body.as_deref(), Some(&br#"{"a":[1]}"#[..]));
+
+        let (_, r) = parse(
+            r#"{"url":"https://a.test/p","method":"POST","body":"abc","headers":{"Content-Length":"99","Transfer-Encoding":"chunked"}}"#,
+        )
+        .unwrap();
+        assert!(
+            r.headers.is_empty(),
+            "framing is not the line's: {:?}",
+            r.headers
+        );
 
         let (_, r) = parse(r#"{"url":"https://a.test/x#top"}"#).unwrap();
         assert_eq!(r.method, Method::GET);

@@ -91,6 +91,8 @@ fn after_long_help() -> String {
     after_long_help = after_long_help()
 )]
 #[command(max_term_width = 100)]
+// --depth, --scope, --include and --exclude steer --crawl and --follow alike.
+#[command(group(clap::ArgGroup::new("walk").args(["crawl", "follow"]).multiple(true)))]
 pub struct Args {
     // ---- Input ----
     /// Read URLs from FILE, one per line ('-' = stdin); repeatable.
@@ -371,7 +373,7 @@ pub struct Args {
     ///
     /// With --follow and no --crawl the default is 1000, so that a listing
     /// is walked to its end.
-    #[arg(long, value_name = "N", help_heading = "Crawl")]
+    #[arg(long, value_name = "N", requires = "walk", help_heading = "Crawl")]
     pub depth: Option<u32>,
 
     /// Links followed: the seed's host, domain, prefix, or any.
@@ -385,18 +387,18 @@ pub struct Args {
         long,
         value_name = "SCOPE",
         default_value = "host",
-        requires = "crawl",
+        requires = "walk",
         hide_possible_values = true,
         help_heading = "Crawl"
     )]
     pub scope: ScopeArg,
 
     /// Follow only links matching one of these regexes; repeatable.
-    #[arg(long, value_name = "REGEX", requires = "crawl", help_heading = "Crawl")]
+    #[arg(long, value_name = "REGEX", requires = "walk", help_heading = "Crawl")]
     pub include: Vec<String>,
 
     /// Never follow links matching REGEX; repeatable; wins over --include.
-    #[arg(long, value_name = "REGEX", requires = "crawl", help_heading = "Crawl")]
+    #[arg(long, value_name = "REGEX", requires = "walk", help_heading = "Crawl")]
     pub exclude: Vec<String>,
 
     /// Start no new page once N pages are started.
@@ -417,10 +419,10 @@ pub struct Args {
     /// Follow the links of elements matching CSS; repeatable.
     ///
     /// For pagination: 'a[rel=next]', '.pagination a'. The href of each
-    /// element matched is followed wherever it leads, to --depth, subject to
-    /// --include/--exclude and --robots. Alone, only these links are
-    /// followed (a listing walked to its end); with --crawl, besides the
-    /// links in scope.
+    /// element matched is followed to --depth, subject to --include,
+    /// --exclude and --robots. Alone, only these links are followed, within
+    /// --scope (a listing walked to its end); with --crawl, besides the
+    /// links in scope, wherever they lead.
     #[arg(
         long,
         value_name = "CSS",

@@ -171,6 +171,25 @@ impl Args {
                 })?,
             );
         }
+        if let Some(jar) = &self.cookie_jar {
+            if jar.is_dir() {
+                return Err(usage(
+                    ClapErrorKind::ValueValidation,
+                    format!("--cookie-jar {} is a directory", jar.display()),
+                ));
+            }
+            if let Some(out) = &self.output
+                && (out == jar || same_file(out, jar))
+            {
+                return Err(usage(
+                    ClapErrorKind::ArgumentConflict,
+                    format!(
+                        "--cookie-jar and -o name the same file ({}): the jar would replace the records",
+                        jar.display()
+                    ),
+                ));
+            }
+        }
         let jar = load_cookies(
             self.cookies.as_deref(),
             self.cookie_jar.as_deref(),
@@ -181,12 +200,6 @@ impl Args {
             return Err(usage(
                 ClapErrorKind::ArgumentConflict,
                 "--crawl and --follow split by host: add --shard-by host to --shard".into(),
-            ));
-        }
-        if self.depth.is_some() && !self.crawl && !following {
-            return Err(usage(
-                ClapErrorKind::MissingRequiredArgument,
-                "--depth needs --crawl or --follow".into(),
             ));
         }
         let mut select = self.select;

@@ -87,10 +87,9 @@ impl Found {
         // An external page's links are not followed, nor those of a page
         // whose redirects left the scope.
         let go_on = !lineage.external
-            && (opts.follow_only
-                || redirected_to
-                    .as_ref()
-                    .is_none_or(|to| opts.scope.contains(&lineage.anchor, to)));
+            && redirected_to
+                .as_ref()
+                .is_none_or(|to| opts.scope.contains(&lineage.anchor, to));
         let depth = lineage.depth + 1;
         let links = links
             .into_iter()
@@ -100,10 +99,12 @@ impl Found {
                 if !matches!(url.scheme(), "http" | "https") {
                     return None;
                 }
-                // A link `--follow` names is followed wherever it leads.
-                let named = follow
-                    .iter()
-                    .any(|f| f.split('#').next() == link.split('#').next());
+                // With --crawl, a link `--follow` names is followed wherever
+                // it leads; alone, --follow keeps to the scope.
+                let named = !opts.follow_only
+                    && follow
+                        .iter()
+                        .any(|f| f.split('#').next() == link.split('#').next());
                 let inside = named || opts.scope.contains(&lineage.anchor, &url);
                 let verdict = if !opts.filters.allows(&link) {
                     Verdict::Excluded

@@ -234,6 +234,22 @@ fn follow_walks_a_listing_to_its_end_and_nothing_else() {
 }
 
 #[test]
+fn follow_alone_keeps_to_the_scope_unless_told() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let seed = format!("{}&then={}", a.url("/list/1?of=2"), b.url("/list/1?of=1"));
+    let (recs, _, _) = run(&["-q", "--follow", "a[rel=next]", &seed], "");
+    assert_eq!(recs.len(), 2, "another host is out of the default scope");
+    assert_eq!(b.hits(), 0);
+    let (recs, _, _) = run(
+        &["-q", "--follow", "a[rel=next]", "--scope", "any", &seed],
+        "",
+    );
+    assert_eq!(recs.len(), 3);
+    assert_eq!(b.hits(), 1);
+}
+
+#[test]
 fn follow_with_crawl_adds_its_links_to_the_scope() {
     let a = Server::start_on("127.0.0.1");
     let b = Server::start_on("127.0.0.2");
@@ -287,7 +303,11 @@ fn follow_and_depth_are_checked() {
     for (args, want) in [
         (
             vec!["--depth", "2", "http://127.0.0.1:9/"],
-            "--depth needs --crawl or --follow",
+            "--crawl|--follow",
+        ),
+        (
+            vec!["--scope", "any", "http://127.0.0.1:9/"],
+            "--crawl|--follow",
         ),
         (vec!["--follow", "a[", "http://127.0.0.1:9/"], "--follow"),
         (
@@ -406,6 +426,27 @@ fn resume_reloads_the_cookie_jar() {
     let recs = records(&std::fs::read(out).expect("read"));
     assert_eq!(recs.len(), 2);
     assert_eq!(titles_by_path(&recs)["/whoami"], "cookie sid=s3cret");
+}
+
+#[test]
+fn a_cookie_jar_never_overwrites_the_records_or_a_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.jsonl");
+    let out = out.to_str().expect("path");
+    let d = dir.path().to_str().expect("path");
+    for (args, want) in [
+        (vec!["-o", out, "--cookie-jar", out], "the same file"),
+        (vec!["--cookie-jar", d], "a directory"),
+    ] {
+        let res = crate::support::trawl()
+            .args(&args)
+            .arg("http://127.0.0.1:9/")
+            .output()
+            .expect("run");
+        assert_eq!(res.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
 }
 
 #[test]
