@@ -17,7 +17,9 @@ use crate::error::RunError;
 use crate::hosts::HostSlot;
 use crate::http::{self, ClientOptions, Failure, Phase, classify};
 use crate::keys::{CREDENTIALS, Headers, Keys};
-use crate::proxy::{NoProxy, Pick, ProxyUrl, Rotate, Route, Routes};
+use crate::proxy::{
+    Clients, MAX_TRIES, MakeClients, NoProxy, Pick, ProxyUrl, Rotate, Route, Routes,
+};
 use crate::rate::{Limits, Rate};
 use crate::record::ErrorKind;
 use crate::request::Request;
@@ -38,6 +40,8 @@ pub struct Fetcher {
     /// keeps no idle pool (the once-more of a request whose pooled
     /// connection the server had closed goes on a fresh one).
     routes: Routes,
+    /// Builds a route's clients on its first use.
+    make: Box<MakeClients>,
     /// `-H`, credentials apart.
     headers: Headers,
     /// The run's cookies, when kept.
@@ -203,43 +207,47 @@ impl Fetcher {
             header::ACCEPT,
             header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         );
-        let route = |proxy: Option<&ProxyUrl>| -> Result<Route, RunError> {
+        let (client_opts, per_host) = (opts.client.clone(), opts.per_host);
+        let make: Box<MakeClients> = Box::new(move |proxy: Option<&ProxyUrl>| {
             let base = || {
-                opts.client
+                client_opts
                     .builder_via(proxy)
                     .redirect(Policy::none())
                     .default_headers(defaults.clone())
                     .tcp_nodelay(true)
             };
-            let client = base()
-                // Idle sockets to thousands of hosts would exhaust file
-                // descriptors (reqwest#386); keep only what a host can use.
-                .pool_idle_timeout(Duration::from_secs(15))
-                .pool_max_idle_per_host(opts.per_host)
-                .build()
-                .map_err(RunError::client("HTTP"))?;
-            let fresh = base()
-                .pool_max_idle_per_host(0)
-                .build()
-                .map_err(RunError::client("HTTP"))?;
-            Ok(Route::new(client, fresh, proxy.map(|p| p.shown.clone())))
-        };
-        // One client, so one pool, per proxy (reqwest#2098).
+            Ok(Clients {
+                client: base()
+                    // Idle sockets to thousands of hosts would exhaust
+                    // file descriptors (reqwest#386); keep only what a
+                    // host can use.
+                    .pool_idle_timeout(Duration::from_secs(15))
+                    .pool_max_idle_per_host(per_host)
+                    .build()?,
+                fresh: base().pool_max_idle_per_host(0).build()?,
+            })
+        });
+        // The direct clients now, so a TLS set-up that fails stops the run
+        // before it starts; a proxy's on first use. One client, so one
+        // pool, per proxy (reqwest#2098); a rule's proxy is its URLs' only
+        // way out.
+        let direct = Route::ready(make(None).map_err(RunError::client("HTTP"))?, None);
         let proxies = opts
             .client
             .proxies
             .iter()
-            .map(|p| route(Some(p)))
-            .collect::<Result<Vec<_>, _>>()?;
-        // A rule's proxy is its URLs' only way out.
-        let mut by_rule = Vec::new();
-        for (rule, proxy) in opts.sites.proxies() {
-            by_rule.push((rule, route(Some(proxy))?));
-        }
+            .cloned()
+            .map(|p| Route::lazy(Some(p)))
+            .collect();
+        let by_rule = opts
+            .sites
+            .proxies()
+            .map(|(rule, p)| (rule, Route::lazy(Some(p.clone()))))
+            .collect();
         let routes = Routes::new(
             proxies,
             by_rule,
-            route(None)?,
+            direct,
             opts.rotate,
             if opts.client.proxies.is_empty() {
                 NoProxy::default()
@@ -257,6 +265,7 @@ impl Fetcher {
         };
         Ok(Fetcher {
             routes,
+            make,
             headers: Headers::new(opts.headers),
             jar: opts.jar,
             timeout: opts.timeout,
@@ -436,7 +445,8 @@ impl Fetcher {
             };
             let route = self.routes.get(pick);
             out.proxy.clone_from(&route.shown);
-            let result = match send(&route.client).await {
+            let clients = route.clients(&self.make).map_err(|e| classify(&e, Phase::Send))?;
+            let result = match send(&clients.client).await {
                 // A pooled connection that the server closed while it sat
                 // idle takes the request and closes with no response: once
                 // more on a fresh connection, as browsers and curl do,
@@ -446,7 +456,7 @@ impl Fetcher {
                     tracing::debug!(
                         "{method} {current}: closed before a response; once more, on a fresh connection"
                     );
-                    send(&route.fresh).await
+                    send(&clients.fresh).await
                 }
                 other => other,
             };
@@ -461,7 +471,7 @@ impl Fetcher {
                     );
                     route.rest();
                     tried.push(i);
-                    if tried.len() >= self.routes.proxies() {
+                    if tried.len() >= self.routes.proxies().min(MAX_TRIES) {
                         break Err(e);
                     }
                 }
@@ -469,7 +479,10 @@ impl Fetcher {
             }
         }
         .map_err(|e| {
-            let failure = classify(&e, Phase::Send);
+            let mut failure = classify(&e, Phase::Send);
+            if let Some(proxy) = out.proxy.as_deref().filter(|_| proxy_unreachable(&e)) {
+                failure.1 = format!("through proxy {proxy}: {}", failure.1);
+            }
             tracing::debug!("{method} {current}: {}: {}", failure.0.as_str(), failure.1);
             failure
         })?;

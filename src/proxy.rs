@@ -19,6 +19,11 @@ use url::Url;
 /// How long a proxy that failed to connect is left out.
 pub const REST: Duration = Duration::from_secs(30);
 
+/// Proxies one request tries at most before it fails as `connect`
+/// (`--retries` may then try again): a pool of dead proxies must not hold
+/// a request for a walk through all of them.
+pub const MAX_TRIES: usize = 3;
+
 /// `--proxy-rotate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Rotate {
@@ -180,14 +185,25 @@ fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     }
 }
 
-/// One way out: a proxy's clients, or the direct ones.
+/// A route's two clients: the pooled one, and the same with no idle pool
+/// for the once-more of a request whose pooled connection was closed.
+#[derive(Debug)]
+pub struct Clients {
+    pub client: reqwest::Client,
+    pub fresh: reqwest::Client,
+}
+
+/// Builds the clients of a route through a proxy (`None`: direct).
+pub type MakeClients = dyn Fn(Option<&ProxyUrl>) -> reqwest::Result<Clients> + Send + Sync;
+
+/// One way out: a proxy's clients, or the direct ones. A proxy's clients
+/// are built the first time it is picked: a pool of thousands costs
+/// nothing until used (each client loads the trust store).
 #[derive(Debug)]
 pub struct Route {
-    /// The pooled client.
-    pub client: reqwest::Client,
-    /// The same with no idle pool, for the once-more of a request whose
-    /// pooled connection was closed.
-    pub fresh: reqwest::Client,
+    /// The proxy; `None` for the direct route.
+    proxy: Option<ProxyUrl>,
+    clients: std::sync::OnceLock<Clients>,
     /// The proxy as records show it; `None` for the direct route.
     pub shown: Option<std::sync::Arc<str>>,
     /// Left out until then, after a failure to connect.
@@ -195,14 +211,39 @@ pub struct Route {
 }
 
 impl Route {
-    /// A route over these clients.
-    pub fn new(client: reqwest::Client, fresh: reqwest::Client, shown: Option<String>) -> Route {
+    /// A route whose clients are built already.
+    pub fn ready(clients: Clients, shown: Option<String>) -> Route {
+        let route = Route::lazy(None);
+        let _ = route.clients.set(clients);
         Route {
-            client,
-            fresh,
             shown: shown.map(std::sync::Arc::from),
+            ..route
+        }
+    }
+
+    /// A route through `proxy` (`None`: direct), built when first used.
+    pub fn lazy(proxy: Option<ProxyUrl>) -> Route {
+        Route {
+            shown: proxy
+                .as_ref()
+                .map(|p| std::sync::Arc::from(p.shown.as_str())),
+            proxy,
+            clients: std::sync::OnceLock::new(),
             rested: Mutex::new(None),
         }
+    }
+
+    /// The route's clients, built by `make` the first time.
+    ///
+    /// # Errors
+    /// The clients cannot be built (the TLS back end failed).
+    pub fn clients(&self, make: &MakeClients) -> reqwest::Result<&Clients> {
+        if let Some(c) = self.clients.get() {
+            return Ok(c);
+        }
+        let built = make(self.proxy.as_ref())?;
+        // Another task may have built them meanwhile; either serves.
+        Ok(self.clients.get_or_init(|| built))
     }
 
     fn resting(&self, now: Instant) -> bool {
@@ -293,7 +334,7 @@ impl Routes {
         if n == 0 || self.no_proxy.matches(url) {
             return tried.is_empty().then_some(Pick::Direct);
         }
-        if tried.len() >= n {
+        if tried.len() >= n.min(MAX_TRIES) {
             return None;
         }
         let now = Instant::now();
@@ -369,14 +410,17 @@ mod tests {
     fn routes(n: usize, rotate: Rotate) -> Routes {
         // Another thread may have installed it first, which serves.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let c = || reqwest::Client::builder().build().unwrap();
+        let c = || Clients {
+            client: reqwest::Client::builder().build().unwrap(),
+            fresh: reqwest::Client::builder().build().unwrap(),
+        };
         let proxies = (0..n)
-            .map(|i| Route::new(c(), c(), Some(format!("p{i}"))))
+            .map(|i| Route::ready(c(), Some(format!("p{i}"))))
             .collect();
         Routes::new(
             proxies,
             Vec::new(),
-            Route::new(c(), c(), None),
+            Route::ready(c(), None),
             rotate,
             NoProxy::parse("direct.test"),
         )

@@ -854,3 +854,36 @@ fn settings_file_mistakes_name_file_line_and_key() {
         .expect("run");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_pool_of_dead_proxies_fails_fast_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("proxies.txt");
+    // Ports nothing listens on: each refuses at once.
+    let dead: Vec<Proxy> = (0..3).map(|_| Proxy::start()).collect();
+    dead.iter().for_each(Proxy::kill);
+    let mut list: String = dead.iter().map(|p| format!("{}\n", p.url(None))).collect();
+    list.push_str(&list.repeat(100));
+    std::fs::write(&file, list).expect("write");
+    let started = std::time::Instant::now();
+    let (recs, _, code) = run_no_proxy(
+        &[
+            "-q",
+            "--retries",
+            "0",
+            "--proxy-file",
+            file.to_str().expect("path"),
+            "http://127.0.0.1:9/",
+        ],
+        "",
+        "",
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!((recs.len(), code), (1, 1));
+    assert_eq!(crate::support::kind(&recs[0]), "connect");
+    let message = recs[0]["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("through proxy http://127.0.0.1:"),
+        "{message}"
+    );
+}
