@@ -99,10 +99,10 @@ pub struct Record {
     pub render: Part<RenderInfo>,
     /// Why the URL is not ok, or `None`.
     pub error: Option<RecordError>,
-    /// `--follow`: the links of its elements, for the crawl; never
-    /// written.
-    #[serde(skip)]
-    pub follow: Vec<String>,
+    /// `--follow`: the links of the elements it names, absolute, in page
+    /// order (what the walk goes on with, and what `--resume` reads back).
+    #[serde(skip_serializing_if = "Part::is_not_asked")]
+    pub follow: Part<Vec<String>>,
 }
 
 /// A part of the record that a flag asks for (`-s`, `--links`, `--meta`,
@@ -220,7 +220,7 @@ impl Record {
             not_modified: None,
             render: Part::NotAsked,
             error: None,
-            follow: Vec::new(),
+            follow: Part::NotAsked,
         }
     }
 

@@ -492,6 +492,8 @@ impl Frontier {
             depth: Option<u32>,
             parent: Option<String>,
             links: Option<Vec<String>>,
+            #[serde(default)]
+            follow: Option<Vec<String>>,
         }
         let read = |mut each: Box<dyn FnMut(Crawled) -> io::Result<()> + '_>| -> io::Result<()> {
             let file = match File::open(path) {
@@ -570,14 +572,14 @@ impl Frontier {
                 external,
                 keys: Keys::Named,
             };
-            // A record does not keep the links of `--follow`'s elements;
-            // the frontier file keeps those already found.
-            let links = if opts.follow_only {
+            let follow = rec.follow.unwrap_or_default();
+            let mut links = if opts.follow_only {
                 Vec::new()
             } else {
                 rec.links.unwrap_or_default()
             };
-            let found = Found::new(lineage, rec.url, redirected_to, links, &[], &opts);
+            links.extend(follow.iter().cloned());
+            let found = Found::new(lineage, rec.url, redirected_to, links, &follow, &opts);
             let before: u64 = self.levels.values().map(Level::written).sum();
             self.follow(&mut seen, &found, Some(done))?;
             put_back += self.levels.values().map(Level::written).sum::<u64>() - before;

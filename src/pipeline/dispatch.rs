@@ -549,7 +549,7 @@ async fn task(
     let found = lineage.map(|l| {
         record.depth = Some(l.depth);
         record.parent = Part::or_null(l.parent.clone());
-        let follow = std::mem::take(&mut record.follow);
+        let follow = record.follow.value().cloned().unwrap_or_default();
         let links = if l.external {
             Vec::new()
         } else if shared.crawl.follow_only {

@@ -182,14 +182,20 @@ impl Judge {
         if !fields.0.iter().any(|(name, _)| name == FOLLOW_FIELD) {
             return;
         }
+        let mut follow = Vec::new();
         for (name, field) in std::mem::take(&mut fields.0) {
             match field {
                 trawl_page::select::Field::Many(links) if name == FOLLOW_FIELD => {
-                    rec.follow.extend(links);
+                    for link in links {
+                        if !follow.contains(&link) {
+                            follow.push(link);
+                        }
+                    }
                 }
                 field => fields.0.push((name, field)),
             }
         }
+        rec.follow = Part::Value(follow);
         if !self.asks_fields() {
             rec.fields = Part::NotAsked;
         }
@@ -313,6 +319,9 @@ impl Judge {
         }
         if self.asks_fields() {
             rec.fields.ask();
+        }
+        if self.plan.selections.iter().any(|s| s.name == FOLLOW_FIELD) {
+            rec.follow.ask();
         }
         if plan.links {
             rec.links.ask();

@@ -887,3 +887,45 @@ fn a_pool_of_dead_proxies_fails_fast_and_says_so() {
         "{message}"
     );
 }
+
+#[test]
+fn a_follow_walk_cut_short_goes_on_with_resume() {
+    let s = Server::start();
+    let seed = s.url("/list/1?of=7");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.jsonl");
+    let out = out.to_str().expect("path");
+    let (_, _, code) = run(&["-q", "--follow", "a[rel=next]", "-o", out, &seed], "");
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(out).expect("read");
+    let recs = records(text.as_bytes());
+    assert_eq!(recs.len(), 7);
+    assert_eq!(
+        recs[0]["follow"],
+        json!([s.url("/list/2?of=7")]),
+        "{}",
+        recs[0]
+    );
+    assert_eq!(recs[6]["follow"], json!([]));
+    // As if the run had died after three pages.
+    let three: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+    std::fs::write(out, three).expect("write");
+    let (_, _, code) = run(
+        &[
+            "-q",
+            "--follow",
+            "a[rel=next]",
+            "-o",
+            out,
+            "--resume",
+            &seed,
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let recs = records(&std::fs::read(out).expect("read"));
+    let mut titles: Vec<&str> = recs.iter().filter_map(|r| r["title"].as_str()).collect();
+    titles.sort_unstable();
+    let want: Vec<String> = (1..=7).map(|n| format!("list {n}")).collect();
+    assert_eq!(titles, want);
+}
