@@ -116,9 +116,11 @@ impl Jar {
         }
         let mut store = self.lock();
         for value in set {
-            if let Ok(text) = std::str::from_utf8(value.as_bytes()) {
-                // A cookie the rules refuse (another domain, a public
-                // suffix) is dropped, as browsers drop it.
+            if let Ok(text) = std::str::from_utf8(value.as_bytes())
+                && !for_a_public_suffix(text)
+            {
+                // A cookie the rules refuse (another domain) is dropped,
+                // as browsers drop it.
                 store.keep(text, url);
             }
         }
@@ -184,6 +186,29 @@ impl Jar {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// Tells whether a `Set-Cookie` names a public suffix as its `Domain`
+/// (`Domain=com`, `Domain=github.io`): a site must not set a cookie that
+/// every other site under the suffix would receive. cookie_store checks
+/// this only when given the list, which the `psl` crate (already used for
+/// `--scope domain`) holds compiled in.
+fn for_a_public_suffix(set_cookie: &str) -> bool {
+    let Ok(cookie) = cookie_store::RawCookie::parse(set_cookie) else {
+        return false;
+    };
+    let Some(domain) = cookie.domain() else {
+        return false;
+    };
+    let domain = domain
+        .trim_start_matches('.')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if domain.parse::<std::net::IpAddr>().is_ok() {
+        return false;
+    }
+    // A name with no registrable part is a suffix (or unknown: `com`).
+    psl::domain_str(&domain).is_none()
 }
 
 /// A new file beside `path` to write the jar to, readable by its owner
@@ -325,6 +350,15 @@ mod tests {
             "c=3"
         );
         assert_eq!(jar.header(&u("http://other.test/")), None, "refused");
+        // A public suffix as the domain would reach every site under it.
+        let mut h = HeaderMap::new();
+        h.append(SET_COOKIE, "toss=1; Domain=github.io".parse().unwrap());
+        h.append(SET_COOKIE, "toss2=1; Domain=.com".parse().unwrap());
+        jar.store(&u("http://evil.github.io/"), &h);
+        jar.store(&u("http://evil.com/"), &h);
+        assert_eq!(jar.header(&u("http://alice.github.io/")), None);
+        assert_eq!(jar.header(&u("http://bank.com/")), None);
+        assert_eq!(jar.header(&u("http://evil.com/")), None);
         // A later expiry removes it.
         let mut h = HeaderMap::new();
         h.append(SET_COOKIE, "a=; Max-Age=0; Path=/".parse().unwrap());
