@@ -52,6 +52,10 @@ pub struct Config {
     pub rotate: crate::proxy::Rotate,
     /// `--config`'s `[[site]]` rules.
     pub sites: std::sync::Arc<crate::sites::Sites>,
+    /// `--warc`: the archive to write.
+    pub warc: Option<PathBuf>,
+    /// The command line for the archive's `warcinfo`, secrets masked.
+    pub warc_command: String,
     /// `--render` for the URLs no rule says otherwise of (`render` is
     /// also set when only a rule turns rendering on).
     pub render_all: bool,
@@ -126,6 +130,7 @@ impl Config {
             jar: self.jar.clone(),
             rotate: self.rotate,
             sites: self.sites.clone(),
+            raw: self.warc.is_some(),
             per_host: self.per_host.get(),
             timeout: self.timeout,
             max_body: self.max_body,

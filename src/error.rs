@@ -29,6 +29,9 @@ pub enum RunError {
     /// The crawl's frontier file failed during the run.
     #[error("the crawl's frontier file failed: {0}")]
     Frontier(io::Error),
+    /// `--warc`: the archive cannot be created or written.
+    #[error("cannot write the archive {}: {source}", path.display())]
+    Warc { path: PathBuf, source: io::Error },
     /// The OS refused a parsing thread.
     #[error("cannot start the parsing threads: {0}")]
     ParseThreads(io::Error),

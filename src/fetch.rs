@@ -25,6 +25,7 @@ use crate::record::ErrorKind;
 use crate::request::Request;
 use crate::robots::RobotsCache;
 use crate::sites::Sites;
+use crate::warc::Capture;
 use reqwest::header::{self, HeaderMap, HeaderName};
 use reqwest::redirect::Policy;
 use sha2::{Digest, Sha256};
@@ -42,6 +43,10 @@ pub struct Fetcher {
     routes: Routes,
     /// Builds a route's clients on its first use.
     make: Box<MakeClients>,
+    /// `--warc`: capture each exchange; bodies decoded here.
+    raw: bool,
+    /// The User-Agent the clients send, for the request records.
+    user_agent: String,
     /// `-H`, credentials apart.
     headers: Headers,
     /// The run's cookies, when kept.
@@ -73,6 +78,9 @@ pub struct FetchOptions {
     pub jar: Option<Arc<Jar>>,
     /// `--proxy-rotate`.
     pub rotate: Rotate,
+    /// `--warc`: keep each exchange as it went over the wire, and decode
+    /// bodies here rather than in reqwest.
+    pub raw: bool,
     /// `--per-host`: idle connections kept per host.
     pub per_host: usize,
     /// `--timeout`: time in flight for one attempt, over all its hops.
@@ -131,6 +139,8 @@ pub struct Fetched {
     pub not_modified: bool,
     /// The proxy the last request went through, without credentials.
     pub proxy: Option<Arc<str>>,
+    /// `--warc`: each exchange of the attempt, hop by hop.
+    pub captures: Vec<Capture>,
 }
 
 /// The validators of an earlier response of `url` (`--revalidate`): sent
@@ -207,14 +217,26 @@ impl Fetcher {
             header::ACCEPT,
             header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         );
-        let (client_opts, per_host) = (opts.client.clone(), opts.per_host);
+        if opts.raw {
+            defaults.insert(
+                header::ACCEPT_ENCODING,
+                header::HeaderValue::from_static(http::ACCEPT_ENCODING),
+            );
+        }
+        let (client_opts, per_host, raw) = (opts.client.clone(), opts.per_host, opts.raw);
         let make: Box<MakeClients> = Box::new(move |proxy: Option<&ProxyUrl>| {
             let base = || {
-                client_opts
+                let b = client_opts
                     .builder_via(proxy)
                     .redirect(Policy::none())
                     .default_headers(defaults.clone())
-                    .tcp_nodelay(true)
+                    .tcp_nodelay(true);
+                if raw {
+                    // The archive keeps the body as it came.
+                    b.no_gzip().no_brotli().no_zstd().no_deflate()
+                } else {
+                    b
+                }
             };
             Ok(Clients {
                 client: base()
@@ -266,6 +288,8 @@ impl Fetcher {
         Ok(Fetcher {
             routes,
             make,
+            raw: opts.raw,
+            user_agent: opts.client.user_agent.clone(),
             headers: Headers::new(opts.headers),
             jar: opts.jar,
             timeout: opts.timeout,
@@ -437,6 +461,7 @@ impl Fetcher {
             builder.send()
         };
         let sent = Instant::now();
+        let sent_at = std::time::SystemTime::now();
         let mut tried = Vec::new();
         let mut resp = loop {
             let Some(pick) = self.routes.pick(current, rule_proxy, &tried) else {
@@ -490,6 +515,16 @@ impl Fetcher {
             jar.store(current, resp.headers());
         }
         let status = resp.status();
+        let mut capture = self.raw.then(|| Capture {
+            url: current.to_string(),
+            ip: resp.remote_addr().map(|a| a.ip()),
+            date: sent_at,
+            request_head: self.request_head(&method, &target, &headers),
+            request_body: chain.request.as_ref().and_then(|r| r.body.clone()),
+            response_head: Vec::new(),
+            body: Vec::new(),
+            truncated: false,
+        });
         tracing::debug!(
             "{method} {current}: {} after {} ms",
             status.as_u16(),
@@ -519,6 +554,23 @@ impl Fetcher {
         out.not_modified = conditional && status == reqwest::StatusCode::NOT_MODIFIED;
 
         if let Some(next) = redirect_target(current, status, resp.headers())? {
+            if let Some(mut c) = capture.take() {
+                // The hop is archived with what its body held.
+                let (version, head) = (resp.version(), resp.headers().clone());
+                let mut read = 0;
+                let whole = http::read_capped(
+                    &mut resp,
+                    (self.max_body, http::Past::Stop),
+                    &mut read,
+                    Some(&mut c.body),
+                    None,
+                )
+                .await
+                .unwrap_or(false);
+                c.truncated = !whole;
+                c.response_head = response_head(version, status, &head, c.body.len());
+                out.captures.push(c);
+            }
             if out.redirects >= self.max_redirects {
                 return Err((
                     ErrorKind::TooManyRedirects,
@@ -557,6 +609,9 @@ impl Fetcher {
         // reqwest decodes a body of one known coding and then drops the
         // header; one left behind names a coding it did not undo (a chain
         // such as `gzip, gzip`), and the body would be garbage.
+        if let Some(c) = capture {
+            return self.read_raw(resp, c, out).await;
+        }
         if let Some(coding) = undecoded_coding(resp.headers()) {
             return Err((
                 ErrorKind::Decode,
@@ -595,6 +650,137 @@ impl Fetcher {
         }
         Ok(None)
     }
+}
+
+impl Fetcher {
+    /// Reads a body as it comes (`--warc`), keeps it in the capture, and
+    /// decodes it for the record as reqwest would have, under the same
+    /// limit.
+    async fn read_raw(
+        &self,
+        mut resp: reqwest::Response,
+        mut c: Capture,
+        out: &mut Fetched,
+    ) -> Result<Option<Url>, Failure> {
+        out.reading_body = true;
+        let (version, status, head) = (resp.version(), resp.status(), resp.headers().clone());
+        let hint = resp.content_length().unwrap_or(0).min(self.max_body);
+        c.body.reserve(usize::try_from(hint).unwrap_or(0));
+        let mut read = 0;
+        let read_result = http::read_capped(
+            &mut resp,
+            (self.max_body, http::Past::Stop),
+            &mut read,
+            Some(&mut c.body),
+            None,
+        )
+        .await;
+        let whole = match read_result {
+            Ok(whole) => whole,
+            Err(e) => {
+                // What came is archived; the record says what went wrong.
+                c.truncated = true;
+                c.response_head = response_head(version, status, &head, c.body.len());
+                out.captures.push(c);
+                return Err(classify(&e, Phase::Body));
+            }
+        };
+        c.truncated = !whole;
+        c.response_head = response_head(version, status, &head, c.body.len());
+        let raw = c.body.clone();
+        out.captures.push(c);
+        if !whole {
+            out.bytes = read;
+            return Err((
+                ErrorKind::BodyTooLarge,
+                format!("the body is larger than the {} byte limit", self.max_body),
+            ));
+        }
+        let encoding = head
+            .get(header::CONTENT_ENCODING)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let body = http::decode_body(raw, encoding.as_deref(), self.max_body)?;
+        out.bytes = body.len() as u64;
+        if !out.not_modified {
+            out.content_hash = Some(http::hash_text(Sha256::new_with_prefix(&body)));
+        }
+        let keep =
+            !out.not_modified && (self.keep_every_body || may_be_html(out.content_type.as_deref()));
+        if keep {
+            out.body = Some(body);
+        }
+        Ok(None)
+    }
+
+    /// The request line and headers as sent, for the archive: the headers
+    /// trawl set and those every request of the client carries; the
+    /// secrets among them masked (an archive never shows one).
+    fn request_head(&self, method: &reqwest::Method, url: &Url, headers: &HeaderMap) -> Vec<u8> {
+        let mut head = format!(
+            "{method} {} HTTP/1.1\r\n",
+            &url[url::Position::BeforePath..url::Position::AfterQuery]
+        );
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_owned(),
+        };
+        head.push_str(&format!("host: {host}\r\n"));
+        if !headers.contains_key(header::USER_AGENT) {
+            head.push_str(&format!("user-agent: {}\r\n", self.user_agent));
+        }
+        if !headers.contains_key(header::ACCEPT) {
+            head.push_str("accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8\r\n");
+        }
+        if !headers.contains_key(header::ACCEPT_ENCODING) {
+            head.push_str(&format!("accept-encoding: {}\r\n", http::ACCEPT_ENCODING));
+        }
+        for (name, value) in headers {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            let shown = if CREDENTIALS.contains(name) {
+                crate::sites::mask(name.as_str(), &value)
+            } else {
+                value.into_owned()
+            };
+            head.push_str(&format!("{name}: {shown}\r\n"));
+        }
+        head.push_str("\r\n");
+        head.into_bytes()
+    }
+}
+
+/// The status line and headers of a response as received, for the
+/// archive: one line a value, in the order the response gives them;
+/// `Transfer-Encoding` dropped (the stored body is de-chunked) and
+/// `Content-Length` that of the stored body. HTTP/2 is written as 1.1, as
+/// warcprox and browsertrix do, so that every replay tool reads it.
+fn response_head(
+    version: reqwest::Version,
+    status: reqwest::StatusCode,
+    headers: &HeaderMap,
+    len: usize,
+) -> Vec<u8> {
+    let version = match version {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
+    let mut head = format!(
+        "{version} {} {}\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .into_bytes();
+    for (name, value) in headers {
+        if name == header::TRANSFER_ENCODING || name == header::CONTENT_LENGTH {
+            continue;
+        }
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(format!("content-length: {len}\r\n\r\n").as_bytes());
+    head
 }
 
 /// Tells whether a request sent through a proxy failed before the proxy

@@ -131,6 +131,100 @@ pub fn hash_text(hash: Sha256) -> String {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// `sha256:` and the base32 (RFC 4648, padded) SHA-256 of `bytes`: a
+/// WARC digest as warcio and pywb verify it.
+pub fn hash_bytes_base32(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    format!("sha256:{}", base32(&digest))
+}
+
+/// RFC 4648 base32, upper case, padded.
+fn base32(bytes: &[u8]) -> String {
+    const ABC: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    for chunk in bytes.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = buf.iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
+        // Characters that carry bits of the chunk; the rest is padding.
+        let used = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < used {
+                out.push(char::from(ABC[(n >> (35 - 5 * i) & 31) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The `Accept-Encoding` trawl sends when it decodes bodies itself
+/// (`--warc`): what [`decode_body`] reads.
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// Undoes the content codings of `encoding` (a `Content-Encoding` value,
+/// applied left to right, so undone right to left) on `raw`, producing at
+/// most `limit` bytes: the body as reqwest would have decoded it, under
+/// the same bomb limit.
+///
+/// # Errors
+/// `decode` for an unknown coding or a corrupt stream; `body_too_large`
+/// past `limit`.
+pub fn decode_body(raw: Vec<u8>, encoding: Option<&str>, limit: u64) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let codings: Vec<String> = encoding
+        .unwrap_or_default()
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty() && c != "identity")
+        .collect();
+    let mut body = raw;
+    for coding in codings.iter().rev() {
+        let mut out = Vec::new();
+        let read =
+            |r: &mut dyn Read, out: &mut Vec<u8>| r.take(limit.saturating_add(1)).read_to_end(out);
+        let done = match coding.as_str() {
+            "gzip" | "x-gzip" => read(&mut flate2::read::MultiGzDecoder::new(&body[..]), &mut out),
+            "deflate" => {
+                // HTTP's deflate is zlib; some servers send it raw.
+                read(&mut flate2::read::ZlibDecoder::new(&body[..]), &mut out).or_else(|_| {
+                    out.clear();
+                    read(&mut flate2::read::DeflateDecoder::new(&body[..]), &mut out)
+                })
+            }
+            "br" => read(
+                &mut brotli_decompressor::Decompressor::new(&body[..], 4096),
+                &mut out,
+            ),
+            "zstd" => match zstd::stream::read::Decoder::new(&body[..]) {
+                Ok(mut d) => read(&mut d, &mut out),
+                Err(e) => Err(e),
+            },
+            other => {
+                return Err((
+                    ErrorKind::Decode,
+                    format!("Content-Encoding {other:?} is not supported"),
+                ));
+            }
+        };
+        if let Err(e) = done {
+            return Err((
+                ErrorKind::Decode,
+                format!("the {coding} body does not decode: {e}"),
+            ));
+        }
+        if out.len() as u64 > limit {
+            return Err((
+                ErrorKind::BodyTooLarge,
+                format!("the body is larger than the {limit} byte limit"),
+            ));
+        }
+        body = out;
+    }
+    Ok(body)
+}
+
 /// Where in an attempt an error came from; the same reqwest error means
 /// different things before and after the response's head arrived.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -294,6 +388,66 @@ fn is_tls(err: &(dyn StdError + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_decode_as_reqwest_would_and_stop_at_the_limit() {
+        use std::io::Write;
+        let text = b"hello hello hello hello".repeat(100);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).unwrap();
+        let gz = gz.finish().unwrap();
+        assert_eq!(
+            decode_body(gz.clone(), Some("gzip"), 1 << 20).unwrap(),
+            text
+        );
+        assert_eq!(decode_body(text.clone(), None, 1 << 20).unwrap(), text);
+        assert_eq!(
+            decode_body(text.clone(), Some("identity"), 1 << 20).unwrap(),
+            text
+        );
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(&gz).unwrap();
+        let both = z.finish().unwrap();
+        assert_eq!(
+            decode_body(both, Some("gzip, deflate"), 1 << 20).unwrap(),
+            text
+        );
+        let zs = zstd::stream::encode_all(&text[..], 1).unwrap();
+        assert_eq!(decode_body(zs, Some("zstd"), 1 << 20).unwrap(), text);
+        assert_eq!(
+            decode_body(gz.clone(), Some("gzip"), 100).unwrap_err().0,
+            ErrorKind::BodyTooLarge
+        );
+        assert_eq!(
+            decode_body(b"junk".to_vec(), Some("gzip"), 100)
+                .unwrap_err()
+                .0,
+            ErrorKind::Decode
+        );
+        assert_eq!(
+            decode_body(gz, Some("compress"), 100).unwrap_err().0,
+            ErrorKind::Decode
+        );
+    }
+
+    #[test]
+    fn base32_is_rfc_4648() {
+        for (raw, want) in [
+            ("", ""),
+            ("f", "MY======"),
+            ("fo", "MZXQ===="),
+            ("foo", "MZXW6==="),
+            ("foob", "MZXW6YQ="),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI======"),
+        ] {
+            assert_eq!(base32(raw.as_bytes()), want, "{raw}");
+        }
+        assert_eq!(
+            hash_bytes_base32(b""),
+            "sha256:4OYMIQUY7QOBJGX36TEJS35ZEQT24QPEMSNZGTFESWMRW6CSXBKQ===="
+        );
+    }
 
     #[test]
     fn hashes_read_as_sha256sum_prints_them() {

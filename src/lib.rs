@@ -69,6 +69,7 @@ mod sitemap;
 pub mod sites;
 mod summary;
 mod units;
+mod warc;
 
 #[cfg(test)]
 mod testing;
@@ -78,6 +79,7 @@ pub use cookies::Jar;
 pub use crawl::{CrawlOptions, Filters, Scope, follow_selection};
 pub use error::RunError;
 pub use input::Source;
+pub use keys::redact;
 pub use logging::{ColorWhen, colour as log_colour, init as init_logging};
 pub use pipeline::{Outcome, run};
 pub use progress::{Progress, ProgressWhen};

@@ -595,6 +595,16 @@ pub struct Args {
     #[arg(long, value_name = "FILE", help_heading = "CI checks")]
     pub summary_json: Option<PathBuf>,
 
+    // ---- Archives ----
+    /// Also write a WARC 1.1 archive of every exchange to FILE.
+    ///
+    /// FILE.warc.gz: one gzip member a record; any other name: uncompressed.
+    /// A warcinfo record, then per hop a request and a response record (the
+    /// body as it came over the wire, digests, the server's address), and
+    /// per URL a metadata record holding its trawl record.
+    #[arg(long, value_name = "FILE", help_heading = "Archives")]
+    pub warc: Option<PathBuf>,
+
     // ---- Sites ----
     /// Read defaults and per-site rules from FILE (TOML).
     ///

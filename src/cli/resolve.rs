@@ -268,6 +268,12 @@ impl Args {
             cookie_jar: self.cookie_jar,
             proxies,
             render_all: self.render,
+            warc_command: if self.warc.is_some() {
+                masked_command_line()
+            } else {
+                String::new()
+            },
+            warc: self.warc,
             sites,
             rotate: match self.proxy_rotate {
                 RotateArg::Host => trawl::Rotate::Host,
@@ -330,6 +336,34 @@ impl Args {
 /// Tells whether two paths name one existing file (through symbolic
 /// links and `..`, and on Unix hard links too); a path that does not exist
 /// yet names no existing file.
+/// The command line as the archive's `warcinfo` shows it: the values of
+/// `-H` masked by header name, userinfo of any URL masked.
+fn masked_command_line() -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut header_next = false;
+    for arg in std::env::args().skip(1) {
+        let header = if header_next {
+            Some(arg.as_str())
+        } else {
+            arg.strip_prefix("--header=")
+        };
+        let shown = match header.and_then(|h| h.split_once(':')) {
+            Some((name, value)) => {
+                let masked = format!("{name}: {}", trawl::sites::mask(name, value.trim()));
+                if header_next {
+                    masked
+                } else {
+                    format!("--header={masked}")
+                }
+            }
+            None => arg.clone(),
+        };
+        header_next = arg == "-H" || arg == "--header";
+        out.push(trawl::redact(&shown).into_owned());
+    }
+    out.join(" ")
+}
+
 /// The jar of `--cookies` and `--cookie-jar` (with `--resume`, the jar
 /// file's cookies after `--cookies`' so the newer win); `None` without
 /// either flag.

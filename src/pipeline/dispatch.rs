@@ -475,7 +475,7 @@ async fn task(
             })
         }
     };
-    let fetched = match step {
+    let mut fetched = match step {
         Step::Done(fetched) => fetched,
         Step::Elsewhere(next, chain) => {
             job.url = next;
@@ -531,6 +531,7 @@ async fn task(
     let redirected_to = (fetched.redirects > 0)
         .then(|| fetched.final_url.clone())
         .flatten();
+    let captures = std::mem::take(&mut fetched.captures);
     let mut record = shared
         .judge
         .record(
@@ -568,9 +569,30 @@ async fn task(
             &shared.crawl,
         ))
     });
+    if let Some(warc) = &shared.warc {
+        archive(warc, captures, &record).await;
+    }
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
     Then::Recorded(found)
+}
+
+/// Writes one URL's exchanges and its record to the archive, off the
+/// reactor (gzip and the disk). A write that fails is reported once a
+/// URL; the records go on.
+async fn archive(
+    warc: &Arc<crate::warc::Warc>,
+    captures: Vec<crate::warc::Capture>,
+    record: &Record,
+) {
+    let Ok(json) = serde_json::to_string(record) else {
+        return;
+    };
+    let warc = warc.clone();
+    let written = tokio::task::spawn_blocking(move || warc.write_url(&captures, &json)).await;
+    if let Ok(Err(e)) = written {
+        tracing::error!("cannot write to the archive: {e}");
+    }
 }
 
 /// The links of a crawled page not in the seen-set yet. A link in it is

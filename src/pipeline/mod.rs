@@ -87,6 +87,8 @@ struct Shared {
     parser: ParsePool,
     judge: Judge,
     retry: RetryPolicy,
+    /// `--warc`: the archive.
+    warc: Option<Arc<crate::warc::Warc>>,
 }
 
 /// URLs the dispatcher may hold waiting for their hosts.
@@ -256,6 +258,17 @@ where
             sites: cfg.sites.clone(),
         },
         previous,
+        warc: match &cfg.warc {
+            Some(path) => Some(Arc::new(
+                crate::warc::Warc::create(path, &cfg.warc_command).map_err(|source| {
+                    RunError::Warc {
+                        path: path.clone(),
+                        source,
+                    }
+                })?,
+            )),
+            None => None,
+        },
         retry: RetryPolicy {
             retries: cfg.retries,
             max_time: cfg.max_time,

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod archive;
 mod checks;
 mod cli;
 mod content;

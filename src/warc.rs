@@ -1,0 +1,287 @@
+//! `--warc FILE`: a WARC 1.1 archive of every exchange, written as the
+//! records are.
+//!
+//! The `warc` crate is not used: it writes with `write()` (short writes
+//! lose bytes), one gzip stream for the whole file (warcio refuses such
+//! files), no digests and WARC/1.0. This writer is small: a `warcinfo`
+//! first, then for each hop of each URL a `request` and a `response`
+//! record, and for each URL a `metadata` record holding its trawl record.
+//! With `.gz`, each record is its own gzip member, so a reader can seek to
+//! any record and a torn tail is one torn member. Each record is written
+//! whole and flushed before the next.
+
+use crate::http::hash_bytes_base32;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+/// One HTTP exchange as it went over the wire.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// The URL requested.
+    pub url: String,
+    /// The peer's address, when the connection said.
+    pub ip: Option<IpAddr>,
+    /// When the request was sent.
+    pub date: SystemTime,
+    /// The request line and headers, `\r\n`-ended, with the blank line.
+    pub request_head: Vec<u8>,
+    /// The request's body, if it had one.
+    pub request_body: Option<bytes::Bytes>,
+    /// The status line and headers as received (`Transfer-Encoding`
+    /// dropped, `Content-Length` the stored body's), with the blank line.
+    pub response_head: Vec<u8>,
+    /// The body as it came (content coding kept, transfer coding undone).
+    pub body: Vec<u8>,
+    /// The body was cut at `--max-body`.
+    pub truncated: bool,
+}
+
+/// A record to write: its named headers (`WARC/1.1` and the length are
+/// added) and its block.
+type Record<'a> = (Vec<(&'a str, String)>, Vec<u8>);
+
+/// The archive being written.
+pub struct Warc {
+    out: Mutex<Out>,
+    gzip: bool,
+    path: PathBuf,
+    serial: AtomicU64,
+}
+
+struct Out {
+    file: File,
+    /// Bytes written so far: the offset of the next record.
+    offset: u64,
+}
+
+impl Warc {
+    /// Creates `path` (a `.gz` name compresses) and writes its `warcinfo`
+    /// record: the software and the command line's flags (`flags`,
+    /// secrets already masked).
+    ///
+    /// # Errors
+    /// The file cannot be created or written.
+    pub fn create(path: &Path, flags: &str) -> io::Result<Warc> {
+        let file = File::create(path)?;
+        let warc = Warc {
+            out: Mutex::new(Out { file, offset: 0 }),
+            gzip: path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("gz")),
+            path: path.to_owned(),
+            serial: AtomicU64::new(0),
+        };
+        let mut info = String::new();
+        let _ = write!(
+            info,
+            "software: trawl/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ncommand: {flags}\r\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let filename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let id = warc.record_id();
+        let head = vec![
+            ("WARC-Type", "warcinfo".to_owned()),
+            ("WARC-Record-ID", id),
+            ("WARC-Date", warc_date(SystemTime::now())),
+            ("WARC-Filename", filename),
+            ("Content-Type", "application/warc-fields".to_owned()),
+        ];
+        warc.append(&[(head, info.into_bytes())])?;
+        Ok(warc)
+    }
+
+    /// Writes the exchanges of one URL, hop by hop, then a `metadata`
+    /// record holding `record` (its JSON line) concurrent to the last
+    /// response; all of it in one go, so one URL's records stay together.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn write_url(&self, captures: &[Capture], record: &str) -> io::Result<()> {
+        let mut records = Vec::with_capacity(captures.len() * 2 + 1);
+        let mut last_response = None;
+        for c in captures {
+            let response_id = self.record_id();
+            let request_id = self.record_id();
+            let date = warc_date(c.date);
+            let mut block = c.response_head.clone();
+            block.extend_from_slice(&c.body);
+            let mut head = vec![
+                ("WARC-Type", "response".to_owned()),
+                ("WARC-Record-ID", response_id.clone()),
+                ("WARC-Date", date.clone()),
+                ("WARC-Target-URI", c.url.clone()),
+            ];
+            if let Some(ip) = c.ip {
+                head.push(("WARC-IP-Address", ip.to_string()));
+            }
+            head.push(("WARC-Payload-Digest", hash_bytes_base32(&c.body)));
+            head.push(("WARC-Block-Digest", hash_bytes_base32(&block)));
+            if c.truncated {
+                head.push(("WARC-Truncated", "length".to_owned()));
+            }
+            head.push((
+                "Content-Type",
+                "application/http; msgtype=response".to_owned(),
+            ));
+            records.push((head, block));
+            let mut block = c.request_head.clone();
+            if let Some(body) = &c.request_body {
+                block.extend_from_slice(body);
+            }
+            let head = vec![
+                ("WARC-Type", "request".to_owned()),
+                ("WARC-Record-ID", request_id),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", c.url.clone()),
+                ("WARC-Concurrent-To", response_id.clone()),
+                ("WARC-Block-Digest", hash_bytes_base32(&block)),
+                (
+                    "Content-Type",
+                    "application/http; msgtype=request".to_owned(),
+                ),
+            ];
+            records.push((head, block));
+            last_response = Some((response_id, c.url.clone()));
+        }
+        let (concurrent, url) = last_response.unwrap_or_default();
+        let mut head = vec![
+            ("WARC-Type", "metadata".to_owned()),
+            ("WARC-Record-ID", self.record_id()),
+            ("WARC-Date", warc_date(SystemTime::now())),
+            ("WARC-Target-URI", format!("urn:trawl:{url}")),
+        ];
+        if !concurrent.is_empty() {
+            head.push(("WARC-Concurrent-To", concurrent));
+        }
+        head.push(("Content-Type", "application/json".to_owned()));
+        let mut body = record.as_bytes().to_vec();
+        body.push(b'\n');
+        records.push((head, body));
+        self.append(&records)
+    }
+
+    /// Serialises `records` and appends them, each flushed before the next.
+    fn append(&self, records: &[Record<'_>]) -> io::Result<()> {
+        let mut bytes = Vec::new();
+        for (head, block) in records {
+            let mut one = Vec::with_capacity(block.len() + 512);
+            one.extend_from_slice(b"WARC/1.1\r\n");
+            for (name, value) in head {
+                // A value never holds a line break: URLs are serialised,
+                // the rest is ours.
+                let value = value.replace(['\r', '\n'], " ");
+                one.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+            }
+            one.extend_from_slice(format!("Content-Length: {}\r\n\r\n", block.len()).as_bytes());
+            one.extend_from_slice(block);
+            one.extend_from_slice(b"\r\n\r\n");
+            if self.gzip {
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+                gz.write_all(&one)?;
+                bytes.extend_from_slice(&gz.finish()?);
+            } else {
+                bytes.extend_from_slice(&one);
+            }
+        }
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        out.file.write_all(&bytes)?;
+        out.file.flush()?;
+        out.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// A new `<urn:uuid:…>`: 122 bits from a hash of the time, the
+    /// process and a counter, laid out as a version 4 UUID.
+    fn record_id(&self) -> String {
+        let n = self.serial.fetch_add(1, Ordering::Relaxed);
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let seed = format!("{nanos}:{}:{n}:{}", std::process::id(), self.path.display());
+        let h = xxhash_rust::xxh3::xxh3_128(seed.as_bytes());
+        let h = (h & !(0xf000u128 << 64)) | (0x4000u128 << 64); // version 4
+        let h = (h & !(0xc000u128 << 48)) | (0x8000u128 << 48); // variant 1
+        let hex = format!("{h:032x}");
+        format!(
+            "<urn:uuid:{}-{}-{}-{}-{}>",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+}
+
+/// A WARC date: RFC 3339 UTC with microseconds.
+pub fn warc_date(at: SystemTime) -> String {
+    let micros = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    let secs = i64::try_from(micros / 1_000_000).unwrap_or(0);
+    let frac = micros % 1_000_000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The calendar date of a day count from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dates_have_microseconds() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_micros(1_765_137_600_123_456);
+        assert_eq!(warc_date(at), "2025-12-07T20:00:00.123456Z");
+        assert_eq!(
+            warc_date(SystemTime::UNIX_EPOCH),
+            "1970-01-01T00:00:00.000000Z"
+        );
+    }
+
+    #[test]
+    fn record_ids_are_distinct_version_4_uuids() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Warc::create(&dir.path().join("a.warc"), "").unwrap();
+        let a = w.record_id();
+        let b = w.record_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "<urn:uuid:>".len() + 36);
+        assert_eq!(&a[24..25], "4", "{a}");
+        assert!(matches!(&a[29..30], "8" | "9" | "a" | "b"), "{a}");
+    }
+}

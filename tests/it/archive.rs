@@ -1,0 +1,273 @@
+//! Archives (issue 29): `--warc` writes every exchange as it went over the
+//! wire, with digests that verify, and a metadata record per URL; the
+//! test reads the archive back itself, and with warcio when it is on PATH.
+
+use crate::support::{Server, records, run};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Read;
+
+/// One WARC record: its headers (names lower-cased) and its block.
+#[derive(Debug)]
+struct WarcRecord {
+    headers: HashMap<String, String>,
+    block: Vec<u8>,
+}
+
+impl WarcRecord {
+    fn get(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", String::as_str)
+    }
+}
+
+/// Reads a whole archive (gzip members or plain), record by record,
+/// failing on anything that is not well-formed WARC 1.1.
+fn read_warc(path: &std::path::Path) -> Vec<WarcRecord> {
+    let raw = std::fs::read(path).expect("read the archive");
+    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .expect("every member decompresses");
+        out
+    } else {
+        raw
+    };
+    let mut recs = Vec::new();
+    let mut rest = &bytes[..];
+    while !rest.is_empty() {
+        let end = rest
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a header block");
+        let head = std::str::from_utf8(&rest[..end]).expect("utf-8 headers");
+        let mut lines = head.split("\r\n");
+        assert_eq!(lines.next(), Some("WARC/1.1"));
+        let headers: HashMap<String, String> = lines
+            .map(|l| {
+                let (n, v) = l.split_once(": ").expect("name: value");
+                (n.to_ascii_lowercase(), v.to_owned())
+            })
+            .collect();
+        let len: usize = headers["content-length"].parse().expect("length");
+        let block = rest[end + 4..end + 4 + len].to_vec();
+        assert_eq!(&rest[end + 4 + len..end + 8 + len], b"\r\n\r\n");
+        rest = &rest[end + 8 + len..];
+        recs.push(WarcRecord { headers, block });
+    }
+    recs
+}
+
+/// `sha256:` base32 of `bytes`, as the archive writes digests.
+fn digest(bytes: &[u8]) -> String {
+    const ABC: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let d = Sha256::digest(bytes);
+    let mut bits = String::new();
+    for b in d.iter() {
+        bits.push_str(&format!("{b:08b}"));
+    }
+    while !bits.len().is_multiple_of(40) {
+        bits.push('0');
+    }
+    let mut out: String = bits
+        .as_bytes()
+        .chunks(5)
+        .map(|c| {
+            ABC[usize::from_str_radix(std::str::from_utf8(c).unwrap_or("0"), 2).unwrap_or(0)]
+                as char
+        })
+        .collect();
+    // 256 bits: 52 characters carry bits, 4 are padding.
+    out.truncate(52);
+    out.push_str("====");
+    format!("sha256:{out}")
+}
+
+/// The HTTP head and body of a response block.
+fn split_http(block: &[u8]) -> (String, &[u8]) {
+    let end = block
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("http head");
+    (
+        String::from_utf8_lossy(&block[..end]).into_owned(),
+        &block[end + 4..],
+    )
+}
+
+#[test]
+fn the_warc_holds_every_exchange_as_it_came_with_digests_that_verify() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("crawl.warc.gz");
+    let warc_s = warc.to_str().expect("path");
+    let input = [
+        s.url("/page/simple.html"),
+        s.url("/content/0001"),
+        s.url("/redirect/2"),
+        s.url("/status/404"),
+    ]
+    .join("\n");
+    let (recs, _, code) = run(
+        &[
+            "-q",
+            "--warc",
+            warc_s,
+            "-H",
+            "Authorization: Bearer s3cret",
+            "--ok-status",
+            "200-399",
+        ],
+        &input,
+    );
+    assert_eq!((recs.len(), code), (4, 1));
+    let archive = read_warc(&warc);
+    assert_eq!(archive[0].get("warc-type"), "warcinfo");
+    let info = String::from_utf8_lossy(&archive[0].block);
+    assert!(
+        info.contains("software: trawl/") && info.contains("Bearer ***"),
+        "{info}"
+    );
+    assert!(!info.contains("s3cret"));
+    let responses: Vec<&WarcRecord> = archive
+        .iter()
+        .filter(|r| r.get("warc-type") == "response")
+        .collect();
+    // simple, content, three hops of the redirect, the 404.
+    assert_eq!(
+        responses.len(),
+        6,
+        "{:?}",
+        responses
+            .iter()
+            .map(|r| r.get("warc-target-uri"))
+            .collect::<Vec<_>>()
+    );
+    for r in &archive {
+        assert!(r.get("warc-record-id").starts_with("<urn:uuid:"));
+        let date = r.get("warc-date");
+        assert_eq!(date.len(), "2026-12-07T20:00:00.123456Z".len(), "{date}");
+        if !r.get("warc-block-digest").is_empty() {
+            assert_eq!(r.get("warc-block-digest"), digest(&r.block), "block digest");
+        }
+    }
+    for r in &responses {
+        let (head, body) = split_http(&r.block);
+        assert_eq!(r.get("warc-payload-digest"), digest(body), "payload digest");
+        assert_eq!(r.get("warc-ip-address"), "127.0.0.1");
+        assert!(!head.to_ascii_lowercase().contains("transfer-encoding"));
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .expect("a content-length");
+        assert_eq!(length, body.len().to_string(), "{head}");
+    }
+    // The gzip page is stored as it came: still gzip, Content-Encoding kept.
+    let content = responses
+        .iter()
+        .find(|r| r.get("warc-target-uri").ends_with("/content/0001"))
+        .expect("the content page");
+    let (head, body) = split_http(&content.block);
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let stored =
+        std::fs::read(crate::support::fixture("content/html/0001.html.gz")).expect("fixture");
+    assert_eq!(body, &stored[..], "the body as it came over the wire");
+    // Requests: one a response, secrets masked.
+    let requests: Vec<&WarcRecord> = archive
+        .iter()
+        .filter(|r| r.get("warc-type") == "request")
+        .collect();
+    assert_eq!(requests.len(), responses.len());
+    for q in &requests {
+        let text = String::from_utf8_lossy(&q.block);
+        assert!(text.starts_with("GET /"), "{text}");
+        assert!(text.contains("authorization: Bearer ***"), "{text}");
+        assert!(!text.contains("s3cret"));
+        assert!(
+            responses
+                .iter()
+                .any(|r| r.get("warc-record-id") == q.get("warc-concurrent-to"))
+        );
+    }
+    // One metadata record a URL, holding its trawl record.
+    let metadata: Vec<&WarcRecord> = archive
+        .iter()
+        .filter(|r| r.get("warc-type") == "metadata")
+        .collect();
+    assert_eq!(metadata.len(), 4);
+    for m in &metadata {
+        assert!(m.get("warc-target-uri").starts_with("urn:trawl:http://"));
+        assert_eq!(m.get("content-type"), "application/json");
+        let rec = records(&m.block);
+        assert_eq!(rec.len(), 1);
+        assert!(recs.contains(&rec[0]), "{:?}", rec[0]);
+    }
+    // The records are as a run without --warc gives them.
+    let (plain, _, _) = run(&["-q"], &input);
+    let key = |r: &serde_json::Value| {
+        (
+            r["url"].clone(),
+            r["status"].clone(),
+            r["content_hash"].clone(),
+            r["bytes"].clone(),
+            r["title"].clone(),
+        )
+    };
+    let mut a: Vec<_> = recs.iter().map(key).collect();
+    let mut b: Vec<_> = plain.iter().map(key).collect();
+    a.sort_by_key(|k| k.0.to_string());
+    b.sort_by_key(|k| k.0.to_string());
+    assert_eq!(a, b);
+    warcio_check(&warc);
+}
+
+#[test]
+fn a_body_cut_at_max_body_is_marked_truncated_and_plain_warc_works() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("cut.warc");
+    let (recs, _, _) = run(
+        &[
+            "-q",
+            "--warc",
+            warc.to_str().expect("path"),
+            "--max-body",
+            "1KiB",
+        ],
+        &format!("{}\n", s.url("/big/100000")),
+    );
+    assert_eq!(crate::support::kind(&recs[0]), "body_too_large");
+    let archive = read_warc(&warc);
+    let response = archive
+        .iter()
+        .find(|r| r.get("warc-type") == "response")
+        .expect("a response");
+    assert_eq!(response.get("warc-truncated"), "length");
+    let (_, body) = split_http(&response.block);
+    assert_eq!(body.len(), 1024);
+    warcio_check(&warc);
+}
+
+/// Runs `warcio check` on `path` when warcio is installed (`.ci/run`
+/// installs it); every digest must verify.
+fn warcio_check(path: &std::path::Path) {
+    let Ok(out) = std::process::Command::new("warcio")
+        .arg("check")
+        .arg("-v")
+        .arg(path)
+        .output()
+    else {
+        eprintln!("warcio is not installed: the archive was checked by this test only");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "warcio check failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("digest pass") && !text.contains("digest fail"),
+        "{text}"
+    );
+}
