@@ -56,6 +56,13 @@ pub struct Config {
     pub warc: Option<PathBuf>,
     /// The command line for the archive's `warcinfo`, secrets masked.
     pub warc_command: String,
+    /// `--cdxj`: the archive's index.
+    pub cdxj: Option<PathBuf>,
+    /// `--wacz`: the package.
+    pub wacz: Option<PathBuf>,
+    /// `--wacz` without `--warc`: `warc` is a file of ours, in a directory
+    /// of its own, removed once packed.
+    pub warc_temp: bool,
     /// `--render` for the URLs no rule says otherwise of (`render` is
     /// also set when only a rule turns rendering on).
     pub render_all: bool,

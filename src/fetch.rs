@@ -524,6 +524,17 @@ impl Fetcher {
             response_head: Vec::new(),
             body: Vec::new(),
             truncated: false,
+            status: status.as_u16(),
+            mime: resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("unk")
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase(),
         });
         tracing::debug!(
             "{method} {current}: {} after {} ms",

@@ -69,6 +69,7 @@ mod sitemap;
 pub mod sites;
 mod summary;
 mod units;
+mod wacz;
 mod warc;
 
 #[cfg(test)]

@@ -40,6 +40,32 @@ pub struct Capture {
     pub body: Vec<u8>,
     /// The body was cut at `--max-body`.
     pub truncated: bool,
+    /// The response's status.
+    pub status: u16,
+    /// The response's media type, without parameters (`text/html`).
+    pub mime: String,
+}
+
+/// A line of the CDXJ index: one response.
+#[derive(Debug, Clone)]
+struct IndexEntry {
+    surt: String,
+    timestamp: String,
+    url: String,
+    mime: String,
+    status: u16,
+    digest: String,
+    length: u64,
+    offset: u64,
+}
+
+/// A page of the WACZ's `pages.jsonl`: an ok HTML record.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Page {
+    id: String,
+    url: String,
+    ts: String,
+    title: Option<String>,
 }
 
 /// A record to write: its named headers (`WARC/1.1` and the length are
@@ -52,6 +78,10 @@ pub struct Warc {
     gzip: bool,
     path: PathBuf,
     serial: AtomicU64,
+    /// The responses written, for `--cdxj` and `--wacz`.
+    index: Mutex<Vec<IndexEntry>>,
+    /// The pages written, for `--wacz`.
+    pages: Mutex<Vec<Page>>,
 }
 
 struct Out {
@@ -76,6 +106,8 @@ impl Warc {
                 .is_some_and(|e| e.eq_ignore_ascii_case("gz")),
             path: path.to_owned(),
             serial: AtomicU64::new(0),
+            index: Mutex::new(Vec::new()),
+            pages: Mutex::new(Vec::new()),
         };
         let mut info = String::new();
         let _ = write!(
@@ -108,6 +140,8 @@ impl Warc {
     pub fn write_url(&self, captures: &[Capture], record: &str) -> io::Result<()> {
         let mut records = Vec::with_capacity(captures.len() * 2 + 1);
         let mut last_response = None;
+        // Which records are responses, and what the index says of them.
+        let mut entries: Vec<(usize, IndexEntry)> = Vec::new();
         for c in captures {
             let response_id = self.record_id();
             let request_id = self.record_id();
@@ -132,6 +166,21 @@ impl Warc {
                 "Content-Type",
                 "application/http; msgtype=response".to_owned(),
             ));
+            if let Ok(url) = url::Url::parse(&c.url) {
+                entries.push((
+                    records.len(),
+                    IndexEntry {
+                        surt: surt(&url),
+                        timestamp: date.chars().filter(char::is_ascii_digit).take(14).collect(),
+                        url: c.url.clone(),
+                        mime: c.mime.clone(),
+                        status: c.status,
+                        digest: hash_bytes_base32(&c.body),
+                        length: 0,
+                        offset: 0,
+                    },
+                ));
+            }
             records.push((head, block));
             let mut block = c.request_head.clone();
             if let Some(body) = &c.request_body {
@@ -166,13 +215,36 @@ impl Warc {
         let mut body = record.as_bytes().to_vec();
         body.push(b'\n');
         records.push((head, body));
-        self.append(&records)
+        let spans = self.append(&records)?;
+        if !entries.is_empty() {
+            let mut index = self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (at, mut entry) in entries {
+                if let Some(&(offset, length)) = spans.get(at) {
+                    entry.offset = offset;
+                    entry.length = length;
+                    index.push(entry);
+                }
+            }
+        }
+        if let Some(page) = page_of(record) {
+            self.pages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(page);
+        }
+        Ok(())
     }
 
-    /// Serialises `records` and appends them, each flushed before the next.
-    fn append(&self, records: &[Record<'_>]) -> io::Result<()> {
+    /// Serialises `records` and appends them, each flushed before the next;
+    /// returns where each went (offset and length in the file).
+    fn append(&self, records: &[Record<'_>]) -> io::Result<Vec<(u64, u64)>> {
         let mut bytes = Vec::new();
+        let mut spans = Vec::with_capacity(records.len());
         for (head, block) in records {
+            let start = bytes.len() as u64;
             let mut one = Vec::with_capacity(block.len() + 512);
             one.extend_from_slice(b"WARC/1.1\r\n");
             for (name, value) in head {
@@ -191,6 +263,7 @@ impl Warc {
             } else {
                 bytes.extend_from_slice(&one);
             }
+            spans.push((start, bytes.len() as u64 - start));
         }
         let mut out = self
             .out
@@ -198,8 +271,79 @@ impl Warc {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         out.file.write_all(&bytes)?;
         out.file.flush()?;
+        let base = out.offset;
         out.offset += bytes.len() as u64;
+        Ok(spans.into_iter().map(|(o, l)| (base + o, l)).collect())
+    }
+
+    /// Ends the archive: writes its CDXJ index to `cdxj` and packs it into
+    /// the WACZ `wacz`, each when asked.
+    ///
+    /// # Errors
+    /// A file cannot be written.
+    pub fn finish(&self, cdxj: Option<&Path>, wacz: Option<&Path>) -> io::Result<()> {
+        if cdxj.is_none() && wacz.is_none() {
+            return Ok(());
+        }
+        let index = self.cdxj();
+        if let Some(path) = cdxj {
+            std::fs::write(path, &index)?;
+        }
+        if let Some(path) = wacz {
+            let mut pages = String::new();
+            for page in self
+                .pages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+            {
+                if let Ok(line) = serde_json::to_string(page) {
+                    pages.push_str(&line);
+                    pages.push('\n');
+                }
+            }
+            crate::wacz::write(
+                path,
+                &crate::wacz::Contents {
+                    warc: &self.path,
+                    cdxj: &index,
+                    pages: &pages,
+                },
+            )?;
+        }
         Ok(())
+    }
+
+    /// The CDXJ index of what was written: one line a response, sorted by
+    /// SURT and time, as pywb reads it.
+    pub fn cdxj(&self) -> String {
+        let mut index = self
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        index.sort_by(|a, b| {
+            (&a.surt, &a.timestamp, a.offset).cmp(&(&b.surt, &b.timestamp, b.offset))
+        });
+        let filename = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut out = String::new();
+        for e in index {
+            let fields = serde_json::json!({
+                "url": e.url,
+                "mime": e.mime,
+                "status": e.status.to_string(),
+                "digest": e.digest,
+                "length": e.length.to_string(),
+                "offset": e.offset.to_string(),
+                "filename": filename,
+            });
+            let _ = writeln!(out, "{} {} {fields}", e.surt, e.timestamp);
+        }
+        out
     }
 
     /// A new `<urn:uuid:…>`: 122 bits from a hash of the time, the
@@ -223,6 +367,63 @@ impl Warc {
             &hex[20..]
         )
     }
+}
+
+/// The page a trawl record names, for `pages.jsonl`: an ok HTML record.
+fn page_of(record: &str) -> Option<Page> {
+    let v: serde_json::Value = serde_json::from_str(record).ok()?;
+    let html = v["content_type"]
+        .as_str()
+        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    if v["ok"] != true || !html {
+        return None;
+    }
+    let url = v["final_url"]
+        .as_str()
+        .or_else(|| v["url"].as_str())?
+        .to_owned();
+    Some(Page {
+        id: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(url.as_bytes())),
+        url,
+        ts: v["fetched_at"].as_str().unwrap_or_default().to_owned(),
+        title: v["title"].as_str().map(str::to_owned),
+    })
+}
+
+/// The SURT form of a URL, as pywb and the `surt` package write it: the
+/// host's labels reversed and comma-joined (a leading `www.` dropped), a
+/// port other than the scheme's, `)`, then the path and the query with
+/// its parameters sorted; all lower-case, no scheme, no fragment.
+pub fn surt(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let mut out = if host.contains(':') {
+        host.to_owned()
+    } else {
+        let host = match host.strip_prefix("www") {
+            Some(rest)
+                if rest
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .starts_with('.') =>
+            {
+                rest.trim_start_matches(|c: char| c.is_ascii_digit())[1..].to_owned()
+            }
+            _ => host.to_owned(),
+        };
+        host.split('.').rev().collect::<Vec<_>>().join(",")
+    };
+    if let Some(port) = url.port() {
+        let _ = write!(out, ":{port}");
+    }
+    out.push(')');
+    out.push_str(&url.path().to_ascii_lowercase());
+    if let Some(q) = url.query().filter(|q| !q.is_empty()) {
+        let mut params: Vec<String> = q.split('&').map(str::to_ascii_lowercase).collect();
+        params.sort_unstable();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
 }
 
 /// A WARC date: RFC 3339 UTC with microseconds.
@@ -271,6 +472,27 @@ mod tests {
             warc_date(SystemTime::UNIX_EPOCH),
             "1970-01-01T00:00:00.000000Z"
         );
+    }
+
+    #[test]
+    fn surts_are_written_as_the_surt_package_writes_them() {
+        for (url, want) in [
+            (
+                "http://127.0.0.1:8080/a/B?z=1&a=2#x",
+                "1,0,0,127:8080)/a/b?a=2&z=1",
+            ),
+            ("https://www.Example.com/", "com,example)/"),
+            ("http://example.com:80/x", "com,example)/x"),
+            (
+                "http://sub.example.co.uk/p;q?b&a",
+                "uk,co,example,sub)/p;q?a&b",
+            ),
+            ("http://[::1]:9/", "::1:9)/"),
+            ("http://www2.example.com/", "com,example)/"),
+            ("http://wwwexample.com/", "com,wwwexample)/"),
+        ] {
+            assert_eq!(surt(&url::Url::parse(url).unwrap()), want, "{url}");
+        }
     }
 
     #[test]

@@ -605,6 +605,26 @@ pub struct Args {
     #[arg(long, value_name = "FILE", help_heading = "Archives")]
     pub warc: Option<PathBuf>,
 
+    /// Also write a CDXJ index of the archive to FILE, sorted by SURT.
+    ///
+    /// One line a response: SURT, timestamp and {url, mime, status, digest,
+    /// length, offset, filename}, as pywb reads it.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "warc",
+        help_heading = "Archives"
+    )]
+    pub cdxj: Option<PathBuf>,
+
+    /// Also pack the archive into a WACZ at FILE when the run ends.
+    ///
+    /// The WARC, its CDXJ index, pages/pages.jsonl and datapackage.json,
+    /// which replay tools open directly. Without --warc, the WARC is kept
+    /// only inside the package.
+    #[arg(long, value_name = "FILE", help_heading = "Archives")]
+    pub wacz: Option<PathBuf>,
+
     // ---- Sites ----
     /// Read defaults and per-site rules from FILE (TOML).
     ///

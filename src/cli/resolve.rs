@@ -268,12 +268,25 @@ impl Args {
             cookie_jar: self.cookie_jar,
             proxies,
             render_all: self.render,
-            warc_command: if self.warc.is_some() {
+            warc_command: if self.warc.is_some() || self.wacz.is_some() {
                 masked_command_line()
             } else {
                 String::new()
             },
-            warc: self.warc,
+            warc_temp: self.warc.is_none() && self.wacz.is_some(),
+            warc: self.warc.or_else(|| {
+                // The package's WARC, in a directory of its own beside it.
+                self.wacz.as_ref().map(|w| {
+                    let dir = w
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .unwrap_or(std::path::Path::new("."));
+                    dir.join(format!(".trawl-wacz-{}", std::process::id()))
+                        .join("data.warc.gz")
+                })
+            }),
+            cdxj: self.cdxj,
+            wacz: self.wacz,
             sites,
             rotate: match self.proxy_rotate {
                 RotateArg::Host => trawl::Rotate::Host,

@@ -240,6 +240,23 @@ where
         sitemaps,
     ));
 
+    let warc = match &cfg.warc {
+        Some(path) => {
+            let fail = |source| RunError::Warc {
+                path: path.clone(),
+                source,
+            };
+            if cfg.warc_temp
+                && let Some(dir) = path.parent()
+            {
+                std::fs::create_dir_all(dir).map_err(fail)?;
+            }
+            Some(Arc::new(
+                crate::warc::Warc::create(path, &cfg.warc_command).map_err(fail)?,
+            ))
+        }
+        None => None,
+    };
     // The browser starts with the first page to render, not here.
     let renderer = cfg.render.clone().map(|o| Arc::new(Renderer::new(o)));
     let shared = Shared {
@@ -258,17 +275,7 @@ where
             sites: cfg.sites.clone(),
         },
         previous,
-        warc: match &cfg.warc {
-            Some(path) => Some(Arc::new(
-                crate::warc::Warc::create(path, &cfg.warc_command).map_err(|source| {
-                    RunError::Warc {
-                        path: path.clone(),
-                        source,
-                    }
-                })?,
-            )),
-            None => None,
-        },
+        warc: warc.clone(),
         retry: RetryPolicy {
             retries: cfg.retries,
             max_time: cfg.max_time,
@@ -316,6 +323,22 @@ where
     }
     if let Some(e) = frontier_error {
         return Err(RunError::Frontier(e));
+    }
+    if let (Some(w), Some(path)) = (&warc, &cfg.warc) {
+        let finished = w.finish(cfg.cdxj.as_deref(), cfg.wacz.as_deref());
+        if cfg.warc_temp
+            && let Some(dir) = path.parent()
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        finished.map_err(|source| RunError::Warc {
+            path: cfg
+                .wacz
+                .clone()
+                .or_else(|| cfg.cdxj.clone())
+                .unwrap_or_else(|| path.clone()),
+            source,
+        })?;
     }
     let halted_at = failures_reached
         .is_cancelled()

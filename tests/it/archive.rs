@@ -271,3 +271,162 @@ fn warcio_check(path: &std::path::Path) {
         "{text}"
     );
 }
+
+#[test]
+fn the_cdxj_index_points_at_each_response_and_the_wacz_packs_it_all() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("site.warc.gz");
+    let cdxj = dir.path().join("site.cdxj");
+    let wacz = dir.path().join("site.wacz");
+    let input = [
+        s.url("/page/simple.html?b=2&a=1"),
+        s.url("/content/0001"),
+        s.url("/redirect/1"),
+    ]
+    .join("\n");
+    let (recs, _, code) = run(
+        &[
+            "-q",
+            "--warc",
+            warc.to_str().expect("path"),
+            "--cdxj",
+            cdxj.to_str().expect("path"),
+            "--wacz",
+            wacz.to_str().expect("path"),
+        ],
+        &input,
+    );
+    assert_eq!((recs.len(), code), (3, 0));
+    let index = std::fs::read_to_string(&cdxj).expect("the index");
+    let lines: Vec<&str> = index.lines().collect();
+    assert_eq!(lines.len(), 4, "one a response, redirect hops too: {index}");
+    let mut sorted = lines.clone();
+    sorted.sort_unstable();
+    assert_eq!(lines, sorted, "sorted");
+    let raw = std::fs::read(&warc).expect("the warc");
+    let port = s.addr.port();
+    for line in &lines {
+        let mut parts = line.splitn(3, ' ');
+        let (surt, ts, json) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        assert!(surt.starts_with(&format!("1,0,0,127:{port})/")), "{surt}");
+        assert_eq!(ts.len(), 14);
+        let f: serde_json::Value = serde_json::from_str(json).expect("json");
+        assert_eq!(f["filename"], "site.warc.gz");
+        // offset and length are one gzip member: a response record.
+        let offset: usize = f["offset"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("offset");
+        let length: usize = f["length"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("length");
+        let mut member = Vec::new();
+        flate2::read::GzDecoder::new(&raw[offset..offset + length])
+            .read_to_end(&mut member)
+            .expect("a member");
+        let text = String::from_utf8_lossy(&member);
+        assert!(text.contains("WARC-Type: response"), "{text}");
+        assert!(text.contains(&format!(
+            "WARC-Target-URI: {}",
+            f["url"].as_str().unwrap_or_default()
+        )));
+    }
+    assert!(
+        index.contains(&format!("1,0,0,127:{port})/page/simple.html?a=1&b=2 ")),
+        "{index}"
+    );
+    // The package: stored entries, the same WARC byte for byte, hashes
+    // that match, a page per ok HTML record.
+    let entries = stored_zip(&std::fs::read(&wacz).expect("the package"));
+    let unzip = |name: &str| -> Vec<u8> {
+        entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_else(|| panic!("no {name} in the package"))
+    };
+    assert_eq!(unzip("archive/site.warc.gz"), raw);
+    assert_eq!(unzip("indexes/index.cdx"), index.as_bytes());
+    let package: serde_json::Value =
+        serde_json::from_slice(&unzip("datapackage.json")).expect("json");
+    assert_eq!(package["profile"], "data-package");
+    for r in package["resources"].as_array().expect("resources") {
+        let bytes = unzip(r["path"].as_str().expect("path"));
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let hash = format!("sha256:{hex}");
+        assert_eq!(r["hash"], hash, "{r}");
+        assert_eq!(r["bytes"], bytes.len());
+    }
+    let pages = String::from_utf8(unzip("pages/pages.jsonl")).expect("utf-8");
+    let pages: Vec<&str> = pages.lines().collect();
+    assert!(pages[0].contains("json-pages-1.0"));
+    assert_eq!(pages.len(), 1 + 3, "{pages:?}");
+}
+
+#[test]
+fn a_wacz_alone_keeps_its_warc_inside_only() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wacz = dir.path().join("one.wacz");
+    let (_, _, code) = run(
+        &["-q", "--wacz", wacz.to_str().expect("path")],
+        &s.url("/page/simple.html"),
+    );
+    assert_eq!(code, 0);
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(left, ["one.wacz"], "no WARC or directory left beside it");
+    let entries = stored_zip(&std::fs::read(&wacz).expect("the package"));
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "archive/data.warc.gz",
+            "indexes/index.cdx",
+            "pages/pages.jsonl",
+            "datapackage.json",
+            "datapackage-digest.json"
+        ]
+    );
+}
+
+/// The entries of a ZIP whose entries are all stored, read through their
+/// local headers, each checked against its CRC; the end record must count
+/// as many.
+fn stored_zip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let u16_at = |i: usize| usize::from(u16::from_le_bytes([bytes[i], bytes[i + 1]]));
+    let u32_at =
+        |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let mut out = Vec::new();
+    let mut at = 0;
+    while bytes[at..].starts_with(b"PK\x03\x04") {
+        assert_eq!(u16_at(at + 8), 0, "stored, not deflated");
+        let crc = u32_at(at + 14);
+        let size = u32_at(at + 18) as usize;
+        let name_len = u16_at(at + 26);
+        let extra = u16_at(at + 28);
+        let name = String::from_utf8(bytes[at + 30..at + 30 + name_len].to_vec()).expect("name");
+        let start = at + 30 + name_len + extra;
+        let data = bytes[start..start + size].to_vec();
+        let mut check = flate2::Crc::new();
+        check.update(&data);
+        assert_eq!(check.sum(), crc, "{name}");
+        out.push((name, data));
+        at = start + size;
+    }
+    let end = bytes.len() - 22;
+    assert_eq!(&bytes[end..end + 4], b"PK\x05\x06");
+    assert_eq!(u16_at(end + 10), out.len());
+    out
+}
