@@ -107,6 +107,12 @@ fn is_stream(_: &std::fs::FileType) -> bool {
     false
 }
 
+/// The repeat key of a record line (its `url`, and for a request line its
+/// method and body); `None` when the line is not a record.
+pub fn key_of_record(line: &[u8]) -> Option<String> {
+    record_of(line).and_then(|(key, _)| key)
+}
+
 /// The repeat key and `ok` of one record line.
 fn record_of(line: &[u8]) -> Option<(Option<String>, bool)> {
     #[derive(serde::Deserialize)]

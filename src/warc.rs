@@ -109,17 +109,24 @@ impl Warc {
             index: Mutex::new(Vec::new()),
             pages: Mutex::new(Vec::new()),
         };
+        warc.write_info(flags)?;
+        Ok(warc)
+    }
+
+    /// Writes a `warcinfo` record: the software and the command line.
+    fn write_info(&self, flags: &str) -> io::Result<()> {
         let mut info = String::new();
         let _ = write!(
             info,
             "software: trawl/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ncommand: {flags}\r\n",
             env!("CARGO_PKG_VERSION")
         );
-        let filename = path
+        let filename = self
+            .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let id = warc.record_id();
+        let id = self.record_id();
         let head = vec![
             ("WARC-Type", "warcinfo".to_owned()),
             ("WARC-Record-ID", id),
@@ -127,8 +134,98 @@ impl Warc {
             ("WARC-Filename", filename),
             ("Content-Type", "application/warc-fields".to_owned()),
         ];
-        warc.append(&[(head, info.into_bytes())])?;
-        Ok(warc)
+        self.append(&[(head, info.into_bytes())])?;
+        Ok(())
+    }
+
+    /// Opens the archive a resumed run goes on in: reads it record by
+    /// record, keeps each URL's records whose trawl record `done` knows
+    /// (and every `warcinfo`), cuts the rest (a torn last record, and the
+    /// captures of URLs whose JSON line died with the crash, which the
+    /// resumed run fetches again) and appends a `warcinfo` for this run.
+    /// Returns the archive and how many URLs' records were cut.
+    ///
+    /// # Errors
+    /// The file cannot be read or rewritten.
+    pub fn resume(
+        path: &Path,
+        flags: &str,
+        done: &dyn Fn(&str) -> bool,
+    ) -> io::Result<(Warc, usize)> {
+        let gzip = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        let scan = scan(path, gzip)?;
+        // Groups: the records up to and including each metadata record; a
+        // warcinfo stands alone. Records after the last group are a URL
+        // whose records were not all written.
+        let mut keep: Vec<(u64, u64)> = Vec::new();
+        let mut cut = 0;
+        let mut first_cut: Option<u64> = None;
+        let mut group_start = 0u64;
+        for r in &scan.records {
+            match r.kind.as_str() {
+                "warcinfo" => {
+                    keep.push((r.start, r.end));
+                    group_start = r.end;
+                }
+                "metadata" => {
+                    let known = r.key.as_deref().is_some_and(done);
+                    if known {
+                        keep.push((group_start, r.end));
+                    } else {
+                        cut += 1;
+                        first_cut.get_or_insert(group_start);
+                    }
+                    group_start = r.end;
+                }
+                _ => {}
+            }
+        }
+        let good_end = scan.records.last().map_or(0, |r| r.end);
+        if group_start < good_end || scan.torn {
+            first_cut.get_or_insert(group_start);
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        if let Some(at) = first_cut {
+            // Keep what follows the first cut and is kept, then rewrite it
+            // after the cut: the archive holds each kept record once.
+            let mut tail = Vec::new();
+            for &(start, end) in keep.iter().filter(|(s, _)| *s >= at) {
+                let mut buf = vec![0; usize::try_from(end - start).unwrap_or(0)];
+                io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
+                io::Read::read_exact(&mut file, &mut buf)?;
+                tail.extend_from_slice(&buf);
+            }
+            file.set_len(at)?;
+            io::Seek::seek(&mut file, io::SeekFrom::Start(at))?;
+            file.write_all(&tail)?;
+            file.sync_data()?;
+        }
+        let end = io::Seek::seek(&mut file, io::SeekFrom::End(0))?;
+        let warc = Warc {
+            out: Mutex::new(Out { file, offset: end }),
+            gzip,
+            path: path.to_owned(),
+            serial: AtomicU64::new(0),
+            index: Mutex::new(Vec::new()),
+            pages: Mutex::new(Vec::new()),
+        };
+        // The index and the pages of what stays, at their new offsets.
+        let kept = scan_index(path, gzip)?;
+        *warc
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = kept.0;
+        *warc
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = kept.1;
+        warc.write_info(flags)?;
+        Ok((warc, cut))
     }
 
     /// Writes the exchanges of one URL, hop by hop, then a `metadata`
@@ -367,6 +464,224 @@ impl Warc {
             &hex[20..]
         )
     }
+}
+
+/// A record found by [`scan`]: where it lies, its type, and for a
+/// metadata record the key of the trawl record it holds.
+struct Scanned {
+    start: u64,
+    end: u64,
+    kind: String,
+    key: Option<String>,
+    /// A response's index entry (offset and length filled).
+    entry: Option<IndexEntry>,
+    /// A metadata record's page, for `pages.jsonl`.
+    page: Option<Page>,
+}
+
+/// What an archive holds, record by record, as far as it is whole.
+struct Scan {
+    records: Vec<Scanned>,
+    /// A torn record follows the last whole one.
+    torn: bool,
+}
+
+/// A reader that counts what it has read.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: io::Read> io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads the archive at `path` record by record (one gzip member each, or
+/// plain), one record in memory at a time, until its end or a record that
+/// is not whole.
+fn scan(path: &Path, gzip: bool) -> io::Result<Scan> {
+    use io::{BufRead, Read};
+    let file = File::open(path)?;
+    let mut rd = io::BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: file,
+            read: 0,
+        },
+    );
+    let mut records = Vec::new();
+    loop {
+        let start = rd.get_ref().read - rd.buffer().len() as u64;
+        if rd.fill_buf()?.is_empty() {
+            return Ok(Scan {
+                records,
+                torn: false,
+            });
+        }
+        let bytes = if gzip {
+            let mut out = Vec::new();
+            if flate2::bufread::GzDecoder::new(&mut rd)
+                .read_to_end(&mut out)
+                .is_err()
+            {
+                return Ok(Scan {
+                    records,
+                    torn: true,
+                });
+            }
+            out
+        } else {
+            match read_plain(&mut rd) {
+                Ok(Some(b)) => b,
+                Ok(None) | Err(_) => {
+                    return Ok(Scan {
+                        records,
+                        torn: true,
+                    });
+                }
+            }
+        };
+        let end = rd.get_ref().read - rd.buffer().len() as u64;
+        let Some((headers, block)) = parse_record(&bytes) else {
+            return Ok(Scan {
+                records,
+                torn: true,
+            });
+        };
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let kind = get("WARC-Type").unwrap_or_default();
+        let (mut key, mut entry, mut page) = (None, None, None);
+        if kind == "metadata" {
+            let json = String::from_utf8_lossy(block).trim_end().to_owned();
+            key = crate::resume::key_of_record(json.as_bytes());
+            page = page_of(&json);
+        }
+        if kind == "response"
+            && let (Some(uri), Some(date)) = (get("WARC-Target-URI"), get("WARC-Date"))
+            && let Ok(url) = url::Url::parse(&uri)
+        {
+            let head_end = block
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .unwrap_or(block.len());
+            let head = String::from_utf8_lossy(&block[..head_end]);
+            let status = head
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let mime = head
+                .lines()
+                .find_map(|l| {
+                    let (n, v) = l.split_once(':')?;
+                    n.eq_ignore_ascii_case("content-type")
+                        .then(|| v.trim().to_owned())
+                })
+                .unwrap_or_else(|| "unk".into());
+            entry = Some(IndexEntry {
+                surt: surt(&url),
+                timestamp: date.chars().filter(char::is_ascii_digit).take(14).collect(),
+                url: uri,
+                mime: mime
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase(),
+                status,
+                digest: get("WARC-Payload-Digest").unwrap_or_default(),
+                length: end - start,
+                offset: start,
+            });
+        }
+        records.push(Scanned {
+            start,
+            end,
+            kind,
+            key,
+            entry,
+            page,
+        });
+    }
+}
+
+/// The index entries and pages of the archive at `path`.
+fn scan_index(path: &Path, gzip: bool) -> io::Result<(Vec<IndexEntry>, Vec<Page>)> {
+    let scan = scan(path, gzip)?;
+    let mut entries = Vec::new();
+    let mut pages = Vec::new();
+    for r in scan.records {
+        entries.extend(r.entry);
+        pages.extend(r.page);
+    }
+    Ok((entries, pages))
+}
+
+/// Reads one uncompressed record (its bytes, the closing blank lines
+/// included); `None` at a record cut short.
+fn read_plain(rd: &mut impl io::BufRead) -> io::Result<Option<Vec<u8>>> {
+    use io::Read;
+    let mut bytes = Vec::new();
+    let mut length = None;
+    loop {
+        let mut line = Vec::new();
+        if rd.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&line);
+        if line == b"\r\n" {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        if let Some((n, v)) = text.split_once(':')
+            && n.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse::<u64>().ok();
+        }
+    }
+    let Some(length) = length else {
+        return Ok(None);
+    };
+    let mut rest = Vec::new();
+    rd.take(length + 4).read_to_end(&mut rest)?;
+    if rest.len() as u64 != length + 4 {
+        return Ok(None);
+    }
+    bytes.extend_from_slice(&rest);
+    Ok(Some(bytes))
+}
+
+/// A record's named headers and block, when it is whole.
+fn parse_record(bytes: &[u8]) -> Option<(Vec<(String, String)>, &[u8])> {
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&bytes[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    if !lines.next()?.starts_with("WARC/") {
+        return None;
+    }
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))?
+        .1
+        .parse()
+        .ok()?;
+    let block = bytes.get(end + 4..end + 4 + len)?;
+    (bytes.get(end + 4 + len..end + 8 + len)? == b"\r\n\r\n").then_some((headers, block))
 }
 
 /// The page a trawl record names, for `pages.jsonl`: an ok HTML record.

@@ -218,6 +218,37 @@ where
         }
         None => None,
     };
+    let warc = match &cfg.warc {
+        Some(path) => {
+            let fail = |source| RunError::Warc {
+                path: path.clone(),
+                source,
+            };
+            if cfg.warc_temp
+                && let Some(dir) = path.parent()
+            {
+                std::fs::create_dir_all(dir).map_err(fail)?;
+            }
+            // --resume goes on in the archive of the run it resumes, with
+            // the captures whose records did not make it cut away.
+            let resumed = cfg.resume && !cfg.warc_temp && path.exists();
+            let warc = if resumed {
+                let (warc, cut) =
+                    crate::warc::Warc::resume(path, &cfg.warc_command, &|key| done.contains(key))
+                        .map_err(fail)?;
+                if cut > 0 {
+                    tracing::info!(
+                        "--resume: {cut} URLs' records cut from the archive: their JSON records were not written"
+                    );
+                }
+                warc
+            } else {
+                crate::warc::Warc::create(path, &cfg.warc_command).map_err(fail)?
+            };
+            Some(Arc::new(warc))
+        }
+        None => None,
+    };
     // Only pages put back by --resume ask which origins the input names,
     // and only credentials make the answer matter.
     let named = Named::new(
@@ -240,23 +271,6 @@ where
         sitemaps,
     ));
 
-    let warc = match &cfg.warc {
-        Some(path) => {
-            let fail = |source| RunError::Warc {
-                path: path.clone(),
-                source,
-            };
-            if cfg.warc_temp
-                && let Some(dir) = path.parent()
-            {
-                std::fs::create_dir_all(dir).map_err(fail)?;
-            }
-            Some(Arc::new(
-                crate::warc::Warc::create(path, &cfg.warc_command).map_err(fail)?,
-            ))
-        }
-        None => None,
-    };
     // The browser starts with the first page to render, not here.
     let renderer = cfg.render.clone().map(|o| Arc::new(Renderer::new(o)));
     let shared = Shared {

@@ -430,3 +430,63 @@ fn stored_zip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     assert_eq!(u16_at(end + 10), out.len());
     out
 }
+
+#[test]
+fn resume_cuts_a_torn_archive_and_captures_whose_records_died() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["run.warc.gz", "run.warc"] {
+        let warc = dir.path().join(name);
+        let out = dir.path().join(format!("{name}.jsonl"));
+        let (warc_s, out_s) = (warc.to_str().expect("path"), out.to_str().expect("path"));
+        let urls: Vec<String> = (0..12)
+            .map(|i| s.url(&format!("/page/simple.html?i={i}")))
+            .collect();
+        let input = urls.join("\n");
+        let (_, _, code) = run(&["-q", "-c", "4", "-o", out_s, "--warc", warc_s], &input);
+        assert_eq!(code, 0);
+        // A crash: the last three JSON lines never made it, and the archive
+        // ends in half a record.
+        let text = std::fs::read_to_string(&out).expect("records");
+        let kept: String = text.lines().take(9).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&out, kept).expect("write");
+        let mut raw = std::fs::read(&warc).expect("archive");
+        let torn = raw[raw.len() / 2..raw.len() / 2 + 300].to_vec();
+        raw.extend_from_slice(if name.ends_with(".gz") {
+            &[0x1f, 0x8b, 8, 0, 0, 0]
+        } else {
+            b"WARC/1.1\r\nWARC-Type: resp"
+        });
+        raw.extend_from_slice(&torn);
+        std::fs::write(&warc, raw).expect("write");
+        let (_, _, code) = run(
+            &["-q", "-c", "4", "-o", out_s, "--warc", warc_s, "--resume"],
+            &input,
+        );
+        assert_eq!(code, 0);
+        let recs = records(&std::fs::read(&out).expect("records"));
+        assert_eq!(recs.len(), 12);
+        let archive = read_warc(&warc);
+        for u in &urls {
+            let responses = archive
+                .iter()
+                .filter(|r| r.get("warc-type") == "response" && r.get("warc-target-uri") == u)
+                .count();
+            assert_eq!(responses, 1, "{name}: {u}");
+            let metadata = archive
+                .iter()
+                .filter(|r| {
+                    r.get("warc-type") == "metadata"
+                        && r.get("warc-target-uri") == format!("urn:trawl:{u}")
+                })
+                .count();
+            assert_eq!(metadata, 1, "{name}: {u}");
+        }
+        let infos = archive
+            .iter()
+            .filter(|r| r.get("warc-type") == "warcinfo")
+            .count();
+        assert_eq!(infos, 2, "one a run");
+        warcio_check(&warc);
+    }
+}
