@@ -660,8 +660,11 @@ fn read_plain(rd: &mut impl io::BufRead) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
+/// A record's named headers, as read back.
+type Fields = Vec<(String, String)>;
+
 /// A record's named headers and block, when it is whole.
-fn parse_record(bytes: &[u8]) -> Option<(Vec<(String, String)>, &[u8])> {
+fn parse_record(bytes: &[u8]) -> Option<(Fields, &[u8])> {
     let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&bytes[..end]).ok()?;
     let mut lines = head.split("\r\n");
