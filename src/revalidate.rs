@@ -71,6 +71,9 @@ pub struct Prior {
     pub last_modified: Option<String>,
     #[serde(default)]
     pub content_hash: Option<String>,
+    /// When it was made: a `--warc` revisit refers to that capture.
+    #[serde(default)]
+    pub fetched_at: Option<String>,
 }
 
 fn hash(key: &str) -> u64 {

@@ -46,6 +46,21 @@ pub struct Capture {
     pub mime: String,
 }
 
+/// The earlier capture a `--revalidate` run's response repeats: a 304
+/// becomes a `server-not-modified` revisit, an unchanged body an
+/// `identical-payload-digest` one, each pointing at it.
+#[derive(Debug, Clone)]
+pub struct Refers {
+    /// The earlier record's final URL.
+    pub uri: String,
+    /// When the earlier record was made.
+    pub date: String,
+    /// The response is a 304 answering trawl's validators.
+    pub not_modified: bool,
+    /// The body is the earlier one (same `content_hash`).
+    pub unchanged: bool,
+}
+
 /// A line of the CDXJ index: one response.
 #[derive(Debug, Clone)]
 struct IndexEntry {
@@ -234,29 +249,68 @@ impl Warc {
     ///
     /// # Errors
     /// The file cannot be written.
-    pub fn write_url(&self, captures: &[Capture], record: &str) -> io::Result<()> {
+    pub fn write_url(
+        &self,
+        captures: &[Capture],
+        record: &str,
+        refers: Option<&Refers>,
+    ) -> io::Result<()> {
         let mut records = Vec::with_capacity(captures.len() * 2 + 1);
         let mut last_response = None;
         // Which records are responses, and what the index says of them.
         let mut entries: Vec<(usize, IndexEntry)> = Vec::new();
-        for c in captures {
+        for (i, c) in captures.iter().enumerate() {
             let response_id = self.record_id();
             let request_id = self.record_id();
             let date = warc_date(c.date);
+            // The final response of a revalidated URL may repeat the
+            // earlier capture: a revisit keeps its head and no payload. An
+            // unchanged 200 counts only when it was not content-encoded,
+            // so that its payload is the earlier one byte for byte.
+            let last = i + 1 == captures.len();
+            let encoded = String::from_utf8_lossy(&c.response_head)
+                .to_ascii_lowercase()
+                .contains("\r\ncontent-encoding:");
+            let profile = match refers {
+                Some(r) if last && r.not_modified && c.status == 304 => {
+                    Some("http://netpreserve.org/warc/1.1/revisit/server-not-modified")
+                }
+                Some(r) if last && r.unchanged && c.status == 200 && !encoded && !c.truncated => {
+                    Some("http://netpreserve.org/warc/1.1/revisit/identical-payload-digest")
+                }
+                _ => None,
+            };
             let mut block = c.response_head.clone();
-            block.extend_from_slice(&c.body);
+            if profile.is_none() {
+                block.extend_from_slice(&c.body);
+            }
             let mut head = vec![
-                ("WARC-Type", "response".to_owned()),
+                (
+                    "WARC-Type",
+                    if profile.is_some() {
+                        "revisit"
+                    } else {
+                        "response"
+                    }
+                    .to_owned(),
+                ),
                 ("WARC-Record-ID", response_id.clone()),
                 ("WARC-Date", date.clone()),
                 ("WARC-Target-URI", c.url.clone()),
             ];
+            if let (Some(profile), Some(r)) = (profile, refers) {
+                head.push(("WARC-Profile", profile.to_owned()));
+                head.push(("WARC-Refers-To-Target-URI", r.uri.clone()));
+                head.push(("WARC-Refers-To-Date", r.date.clone()));
+            }
             if let Some(ip) = c.ip {
                 head.push(("WARC-IP-Address", ip.to_string()));
             }
-            head.push(("WARC-Payload-Digest", hash_bytes_base32(&c.body)));
+            if profile.is_none() || c.status == 200 {
+                head.push(("WARC-Payload-Digest", hash_bytes_base32(&c.body)));
+            }
             head.push(("WARC-Block-Digest", hash_bytes_base32(&block)));
-            if c.truncated {
+            if c.truncated && profile.is_none() {
                 head.push(("WARC-Truncated", "length".to_owned()));
             }
             head.push((
@@ -270,7 +324,11 @@ impl Warc {
                         surt: surt(&url),
                         timestamp: date.chars().filter(char::is_ascii_digit).take(14).collect(),
                         url: c.url.clone(),
-                        mime: c.mime.clone(),
+                        mime: if profile.is_some() {
+                            "warc/revisit".to_owned()
+                        } else {
+                            c.mime.clone()
+                        },
                         status: c.status,
                         digest: hash_bytes_base32(&c.body),
                         length: 0,
@@ -565,7 +623,7 @@ fn scan(path: &Path, gzip: bool) -> io::Result<Scan> {
             key = crate::resume::key_of_record(json.as_bytes());
             page = page_of(&json);
         }
-        if kind == "response"
+        if (kind == "response" || kind == "revisit")
             && let (Some(uri), Some(date)) = (get("WARC-Target-URI"), get("WARC-Date"))
             && let Ok(url) = url::Url::parse(&uri)
         {
@@ -591,12 +649,15 @@ fn scan(path: &Path, gzip: bool) -> io::Result<Scan> {
                 surt: surt(&url),
                 timestamp: date.chars().filter(char::is_ascii_digit).take(14).collect(),
                 url: uri,
-                mime: mime
-                    .split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase(),
+                mime: if kind == "revisit" {
+                    "warc/revisit".to_owned()
+                } else {
+                    mime.split(';')
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_ascii_lowercase()
+                },
                 status,
                 digest: get("WARC-Payload-Digest").unwrap_or_default(),
                 length: end - start,

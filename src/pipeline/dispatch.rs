@@ -570,7 +570,16 @@ async fn task(
         ))
     });
     if let Some(warc) = &shared.warc {
-        archive(warc, captures, &record).await;
+        let refers = prior.as_deref().and_then(|p| {
+            let url = p.final_url.clone().unwrap_or_else(|| p.url.clone());
+            Some(crate::warc::Refers {
+                uri: url,
+                date: p.fetched_at.clone()?,
+                not_modified: record.not_modified == Some(true),
+                unchanged: record.changed == Part::Value(false),
+            })
+        });
+        archive(warc, captures, &record, refers).await;
     }
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
@@ -584,12 +593,15 @@ async fn archive(
     warc: &Arc<crate::warc::Warc>,
     captures: Vec<crate::warc::Capture>,
     record: &Record,
+    refers: Option<crate::warc::Refers>,
 ) {
     let Ok(json) = serde_json::to_string(record) else {
         return;
     };
     let warc = warc.clone();
-    let written = tokio::task::spawn_blocking(move || warc.write_url(&captures, &json)).await;
+    let written =
+        tokio::task::spawn_blocking(move || warc.write_url(&captures, &json, refers.as_ref()))
+            .await;
     if let Ok(Err(e)) = written {
         tracing::error!("cannot write to the archive: {e}");
     }

@@ -490,3 +490,64 @@ fn resume_cuts_a_torn_archive_and_captures_whose_records_died() {
         warcio_check(&warc);
     }
 }
+
+#[test]
+fn a_revalidated_page_is_a_revisit_of_the_earlier_capture() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let day1 = dir.path().join("day1.jsonl");
+    let warc = dir.path().join("day2.warc.gz");
+    let urls = [s.url("/cache/a?etag=strong"), s.url("/cache/b")].join("\n");
+    let (_, _, code) = run(&["-q", "-o", day1.to_str().expect("path")], &urls);
+    assert_eq!(code, 0);
+    let earlier = records(&std::fs::read(&day1).expect("day 1"));
+    let (recs, _, code) = run(
+        &[
+            "-q",
+            "--revalidate",
+            day1.to_str().expect("path"),
+            "--warc",
+            warc.to_str().expect("path"),
+        ],
+        &urls,
+    );
+    assert_eq!(code, 0);
+    let archive = read_warc(&warc);
+    // a: a 304 answering its ETag, a server-not-modified revisit of day 1.
+    let a = s.url("/cache/a?etag=strong");
+    let revisit = archive
+        .iter()
+        .find(|r| r.get("warc-target-uri") == a && r.get("warc-type") == "revisit")
+        .expect("a revisit record for a");
+    assert_eq!(
+        revisit.get("warc-profile"),
+        "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+    );
+    assert_eq!(revisit.get("warc-refers-to-target-uri"), a);
+    let day1_a = earlier.iter().find(|r| r["url"] == a).expect("day 1's a");
+    assert_eq!(
+        revisit.get("warc-refers-to-date"),
+        day1_a["fetched_at"].as_str().unwrap_or_default()
+    );
+    assert!(String::from_utf8_lossy(&revisit.block).starts_with("HTTP/1.1 304"));
+    // b: no validator, fetched whole, the same body: an identical-payload
+    // revisit, its payload not stored again.
+    let b = s.url("/cache/b");
+    let revisit = archive
+        .iter()
+        .find(|r| r.get("warc-target-uri") == b && r.get("warc-type") == "revisit")
+        .expect("a revisit record for b");
+    assert_eq!(
+        revisit.get("warc-profile"),
+        "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+    );
+    let (_, body) = split_http(&revisit.block);
+    assert!(body.is_empty());
+    assert!(revisit.get("warc-payload-digest").starts_with("sha256:"));
+    assert_eq!(recs.len(), 2);
+    assert!(
+        archive.iter().all(|r| r.get("warc-type") != "response"),
+        "nothing stored twice"
+    );
+    warcio_check(&warc);
+}
