@@ -103,6 +103,10 @@ pub struct Record {
     /// order (what the walk goes on with, and what `--resume` reads back).
     #[serde(skip_serializing_if = "Part::is_not_asked")]
     pub follow: Part<Vec<String>>,
+    /// `--render` with `--warc`: the rendered DOM, for the archive's
+    /// `resource` record; never written here.
+    #[serde(skip)]
+    pub dom: Option<String>,
 }
 
 /// A part of the record that a flag asks for (`-s`, `--links`, `--meta`,
@@ -221,6 +225,7 @@ impl Record {
             render: Part::NotAsked,
             error: None,
             follow: Part::NotAsked,
+            dom: None,
         }
     }
 

@@ -254,6 +254,7 @@ impl Warc {
         captures: &[Capture],
         record: &str,
         refers: Option<&Refers>,
+        dom: Option<&str>,
     ) -> io::Result<()> {
         let mut records = Vec::with_capacity(captures.len() * 2 + 1);
         let mut last_response = None;
@@ -357,6 +358,23 @@ impl Warc {
             last_response = Some((response_id, c.url.clone()));
         }
         let (concurrent, url) = last_response.unwrap_or_default();
+        if let Some(dom) = dom {
+            // The page as the browser held it after its scripts ran: under
+            // a URN, so that replay never serves it as the page itself.
+            let block = dom.as_bytes().to_vec();
+            let mut head = vec![
+                ("WARC-Type", "resource".to_owned()),
+                ("WARC-Record-ID", self.record_id()),
+                ("WARC-Date", warc_date(SystemTime::now())),
+                ("WARC-Target-URI", format!("urn:trawl:dom:{url}")),
+            ];
+            if !concurrent.is_empty() {
+                head.push(("WARC-Concurrent-To", concurrent.clone()));
+            }
+            head.push(("WARC-Block-Digest", hash_bytes_base32(&block)));
+            head.push(("Content-Type", "text/html; charset=utf-8".to_owned()));
+            records.push((head, block));
+        }
         let mut head = vec![
             ("WARC-Type", "metadata".to_owned()),
             ("WARC-Record-ID", self.record_id()),

@@ -579,7 +579,8 @@ async fn task(
                 unchanged: record.changed == Part::Value(false),
             })
         });
-        archive(warc, captures, &record, refers).await;
+        let dom = record.dom.take();
+        archive(warc, captures, &record, refers, dom).await;
     }
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
@@ -594,14 +595,16 @@ async fn archive(
     captures: Vec<crate::warc::Capture>,
     record: &Record,
     refers: Option<crate::warc::Refers>,
+    dom: Option<String>,
 ) {
     let Ok(json) = serde_json::to_string(record) else {
         return;
     };
     let warc = warc.clone();
-    let written =
-        tokio::task::spawn_blocking(move || warc.write_url(&captures, &json, refers.as_ref()))
-            .await;
+    let written = tokio::task::spawn_blocking(move || {
+        warc.write_url(&captures, &json, refers.as_ref(), dom.as_deref())
+    })
+    .await;
     if let Ok(Err(e)) = written {
         tracing::error!("cannot write to the archive: {e}");
     }

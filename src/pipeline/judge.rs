@@ -29,6 +29,8 @@ pub(super) struct Judge {
     pub(super) render_all: bool,
     /// `--config`'s rules.
     pub(super) sites: Arc<crate::sites::Sites>,
+    /// `--warc`: keep the rendered DOM for the archive.
+    pub(super) keep_dom: bool,
 }
 
 impl Judge {
@@ -56,6 +58,7 @@ impl Judge {
             });
         let mut page = None;
         let mut rendered = None;
+        let mut dom = None;
         let (mut body, mut page_type) = (f.body, f.content_type.clone());
         if let (Some(r), None, Some(b), Some(url)) = (&self.renderer, &error, &body, &f.final_url)
             && may_be_html(page_type.as_deref())
@@ -68,6 +71,9 @@ impl Judge {
             match r.render(&url, b, page_type.as_deref(), status).await {
                 Ok(done) => {
                     rendered = Some(done.stats);
+                    if self.keep_dom {
+                        dom = Some(done.html.clone());
+                    }
                     // The DOM is read as the browser holds it: UTF-8.
                     body = Some(done.html.into_bytes());
                     page_type = Some("text/html; charset=utf-8".into());
@@ -112,6 +118,7 @@ impl Judge {
                 requests: s.requests,
             })),
             error,
+            dom,
             ..Record::empty(line)
         };
         if self.revalidating {

@@ -287,6 +287,7 @@ where
             renderer: renderer.clone(),
             render_all: cfg.render_all,
             sites: cfg.sites.clone(),
+            keep_dom: cfg.warc.is_some(),
         },
         previous,
         warc: warc.clone(),

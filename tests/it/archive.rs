@@ -9,20 +9,20 @@ use std::io::Read;
 
 /// One WARC record: its headers (names lower-cased) and its block.
 #[derive(Debug)]
-struct WarcRecord {
+pub(crate) struct WarcRecord {
     headers: HashMap<String, String>,
-    block: Vec<u8>,
+    pub(crate) block: Vec<u8>,
 }
 
 impl WarcRecord {
-    fn get(&self, name: &str) -> &str {
+    pub(crate) fn get(&self, name: &str) -> &str {
         self.headers.get(name).map_or("", String::as_str)
     }
 }
 
 /// Reads a whole archive (gzip members or plain), record by record,
 /// failing on anything that is not well-formed WARC 1.1.
-fn read_warc(path: &std::path::Path) -> Vec<WarcRecord> {
+pub(crate) fn read_warc(path: &std::path::Path) -> Vec<WarcRecord> {
     let raw = std::fs::read(path).expect("read the archive");
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();

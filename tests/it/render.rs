@@ -625,3 +625,42 @@ fn a_hung_browser_is_replaced_after_a_timeout() {
     // The stopped browser was killed, not left behind.
     run.assert_clean_within(0, Duration::from_secs(10), "after a hung browser");
 }
+
+#[test]
+fn an_archive_of_a_rendered_page_holds_its_dom_as_a_resource() {
+    if !browser_found() {
+        return;
+    }
+    let server = Server::start();
+    let page = server.url("/page/render-inline.html");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("r.warc.gz");
+    let run = Run::new();
+    let (recs, stderr, code) =
+        run.run(&["--render", "--warc", warc.to_str().expect("path"), &page]);
+    assert_eq!((recs.len(), code), (1, 0), "{stderr}");
+    let archive = crate::archive::read_warc(&warc);
+    let response = archive
+        .iter()
+        .find(|r| r.get("warc-type") == "response")
+        .expect("the page as fetched");
+    assert!(!String::from_utf8_lossy(&response.block).contains("<title>Built by"));
+    let dom = archive
+        .iter()
+        .find(|r| r.get("warc-type") == "resource")
+        .expect("the rendered DOM");
+    assert_eq!(dom.get("warc-target-uri"), format!("urn:trawl:dom:{page}"));
+    assert_eq!(
+        dom.get("warc-concurrent-to"),
+        response.get("warc-record-id")
+    );
+    let dom = String::from_utf8_lossy(&dom.block);
+    assert!(
+        dom.contains("<title>Built by an inline script</title>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<div id=\"app\"><p class=\"price\">$3</p></div>"),
+        "{dom}"
+    );
+}
