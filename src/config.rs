@@ -56,6 +56,8 @@ pub struct Config {
     pub warc: Option<PathBuf>,
     /// The command line for the archive's `warcinfo`, secrets masked.
     pub warc_command: String,
+    /// `--warc-max-size`: past it, the archive goes on in the next file.
+    pub warc_max_size: Option<u64>,
     /// `--cdxj`: the archive's index.
     pub cdxj: Option<PathBuf>,
     /// `--wacz`: the package.

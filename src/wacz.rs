@@ -14,8 +14,8 @@ use std::time::SystemTime;
 
 /// What goes into a package.
 pub struct Contents<'a> {
-    /// The WARC file, stored as `archive/NAME`.
-    pub warc: &'a Path,
+    /// The WARC files, stored as `archive/NAME`, in order.
+    pub warcs: &'a [std::path::PathBuf],
     /// `indexes/index.cdx` (CDXJ lines; the name pywb and the WACZ
     /// validator look for).
     pub cdxj: &'a str,
@@ -28,20 +28,27 @@ pub struct Contents<'a> {
 /// # Errors
 /// A file cannot be read or written, or the package would pass 4 GiB.
 pub fn write(path: &Path, contents: &Contents<'_>) -> io::Result<()> {
+    let name_of = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "data.warc.gz".into())
+    };
     let name = contents
-        .warc
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "data.warc.gz".into());
+        .warcs
+        .first()
+        .map_or_else(|| "data.warc.gz".into(), |p| name_of(p));
     let mut pages = String::from(
         "{\"format\": \"json-pages-1.0\", \"id\": \"pages\", \"title\": \"All Pages\"}\n",
     );
     pages.push_str(contents.pages);
     let mut zip = Zip::new(BufWriter::new(File::create(path)?));
     let mut resources = Vec::new();
-    let warc_path = format!("archive/{name}");
-    let (hash, bytes) = zip.add_file(&warc_path, contents.warc)?;
-    resources.push((name.clone(), warc_path, hash, bytes));
+    for warc in contents.warcs {
+        let file = name_of(warc);
+        let warc_path = format!("archive/{file}");
+        let (hash, bytes) = zip.add_file(&warc_path, warc)?;
+        resources.push((file, warc_path, hash, bytes));
+    }
     for (file, text) in [
         ("indexes/index.cdx", contents.cdxj),
         ("pages/pages.jsonl", pages.as_str()),
@@ -228,7 +235,7 @@ mod tests {
         write(
             &wacz,
             &Contents {
-                warc: &warc,
+                warcs: &[warc],
                 cdxj: "com,example)/ 20261207000000 {}\n",
                 pages: "{\"url\": \"https://example.com/\"}\n",
             },

@@ -72,6 +72,8 @@ struct IndexEntry {
     digest: String,
     length: u64,
     offset: u64,
+    /// The file of the series that holds it.
+    filename: String,
 }
 
 /// A page of the WACZ's `pages.jsonl`: an ok HTML record.
@@ -97,12 +99,51 @@ pub struct Warc {
     index: Mutex<Vec<IndexEntry>>,
     /// The pages written, for `--wacz`.
     pages: Mutex<Vec<Page>>,
+    /// `--warc-max-size`: go on in the next file of the series past it.
+    max_size: Option<u64>,
+    /// The command line, for each file's `warcinfo`.
+    flags: String,
+    /// The files written, in order.
+    files: Mutex<Vec<PathBuf>>,
 }
 
 struct Out {
     file: File,
     /// Bytes written so far: the offset of the next record.
     offset: u64,
+    /// The file's name, as the index gives it.
+    name: String,
+    /// The file's number in the series (0: the path given).
+    number: u32,
+}
+
+/// The `number`th file of the series that starts at `path`:
+/// `crawl.warc.gz`, `crawl-00001.warc.gz`, …
+pub fn numbered(path: &Path, number: u32) -> PathBuf {
+    if number == 0 {
+        return path.to_owned();
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (stem, ext) = [".warc.gz", ".warc"]
+        .iter()
+        .find_map(|ext| {
+            name.len()
+                .checked_sub(ext.len())
+                .filter(|&at| name[at..].eq_ignore_ascii_case(ext))
+                .map(|at| (&name[..at], &name[at..]))
+        })
+        .unwrap_or((name.as_str(), ""));
+    path.with_file_name(format!("{stem}-{number:05}{ext}"))
+}
+
+/// A file's name, as the index and the package give it.
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 impl Warc {
@@ -112,10 +153,31 @@ impl Warc {
     ///
     /// # Errors
     /// The file cannot be created or written.
-    pub fn create(path: &Path, flags: &str) -> io::Result<Warc> {
+    pub fn create(path: &Path, flags: &str, max_size: Option<u64>) -> io::Result<Warc> {
         let file = File::create(path)?;
-        let warc = Warc {
-            out: Mutex::new(Out { file, offset: 0 }),
+        let warc = Warc::over(path, file, 0, 0, flags, max_size);
+        warc.write_info()?;
+        Ok(warc)
+    }
+
+    /// An archive of `path` writing to `file` (the series' `number`th, at
+    /// `offset`).
+    fn over(
+        path: &Path,
+        file: File,
+        number: u32,
+        offset: u64,
+        flags: &str,
+        max_size: Option<u64>,
+    ) -> Warc {
+        let current = numbered(path, number);
+        Warc {
+            out: Mutex::new(Out {
+                file,
+                offset,
+                name: name_of(&current),
+                number,
+            }),
             gzip: path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("gz")),
@@ -123,13 +185,43 @@ impl Warc {
             serial: AtomicU64::new(0),
             index: Mutex::new(Vec::new()),
             pages: Mutex::new(Vec::new()),
+            max_size,
+            flags: flags.to_owned(),
+            files: Mutex::new((0..=number).map(|n| numbered(path, n)).collect()),
+        }
+    }
+
+    /// Past `--warc-max-size`, goes on in the next file of the series,
+    /// which starts with its own `warcinfo`.
+    fn rotate_if_full(&self) -> io::Result<()> {
+        let Some(max) = self.max_size else {
+            return Ok(());
         };
-        warc.write_info(flags)?;
-        Ok(warc)
+        {
+            let mut out = self
+                .out
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if out.offset < max {
+                return Ok(());
+            }
+            let number = out.number + 1;
+            let next = numbered(&self.path, number);
+            out.file = File::create(&next)?;
+            out.offset = 0;
+            out.number = number;
+            out.name = name_of(&next);
+            self.files
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(next);
+        }
+        self.write_info()
     }
 
     /// Writes a `warcinfo` record: the software and the command line.
-    fn write_info(&self, flags: &str) -> io::Result<()> {
+    fn write_info(&self) -> io::Result<()> {
+        let flags = &self.flags;
         let mut info = String::new();
         let _ = write!(
             info,
@@ -137,10 +229,11 @@ impl Warc {
             env!("CARGO_PKG_VERSION")
         );
         let filename = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .name
+            .clone();
         let id = self.record_id();
         let head = vec![
             ("WARC-Type", "warcinfo".to_owned()),
@@ -163,13 +256,20 @@ impl Warc {
     /// # Errors
     /// The file cannot be read or rewritten.
     pub fn resume(
-        path: &Path,
+        base: &Path,
         flags: &str,
+        max_size: Option<u64>,
         done: &dyn Fn(&str) -> bool,
     ) -> io::Result<(Warc, usize)> {
-        let gzip = path
+        let gzip = base
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        // The series goes on in its last file; the earlier ones are whole.
+        let mut number = 0;
+        while numbered(base, number + 1).exists() {
+            number += 1;
+        }
+        let path = &numbered(base, number);
         let scan = scan(path, gzip)?;
         // Groups: the records up to and including each metadata record; a
         // warcinfo stands alone. Records after the last group are a URL
@@ -221,25 +321,23 @@ impl Warc {
             file.sync_data()?;
         }
         let end = io::Seek::seek(&mut file, io::SeekFrom::End(0))?;
-        let warc = Warc {
-            out: Mutex::new(Out { file, offset: end }),
-            gzip,
-            path: path.to_owned(),
-            serial: AtomicU64::new(0),
-            index: Mutex::new(Vec::new()),
-            pages: Mutex::new(Vec::new()),
-        };
+        let warc = Warc::over(base, file, number, end, flags, max_size);
         // The index and the pages of what stays, at their new offsets.
-        let kept = scan_index(path, gzip)?;
+        let (mut index, mut pages) = (Vec::new(), Vec::new());
+        for n in 0..=number {
+            let (i, p) = scan_index(&numbered(base, n), gzip)?;
+            index.extend(i);
+            pages.extend(p);
+        }
         *warc
             .index
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = kept.0;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = index;
         *warc
             .pages
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = kept.1;
-        warc.write_info(flags)?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = pages;
+        warc.write_info()?;
         Ok((warc, cut))
     }
 
@@ -334,6 +432,7 @@ impl Warc {
                         digest: hash_bytes_base32(&c.body),
                         length: 0,
                         offset: 0,
+                        filename: String::new(),
                     },
                 ));
             }
@@ -388,7 +487,7 @@ impl Warc {
         let mut body = record.as_bytes().to_vec();
         body.push(b'\n');
         records.push((head, body));
-        let spans = self.append(&records)?;
+        let (filename, spans) = self.append(&records)?;
         if !entries.is_empty() {
             let mut index = self
                 .index
@@ -398,6 +497,7 @@ impl Warc {
                 if let Some(&(offset, length)) = spans.get(at) {
                     entry.offset = offset;
                     entry.length = length;
+                    entry.filename.clone_from(&filename);
                     index.push(entry);
                 }
             }
@@ -408,12 +508,12 @@ impl Warc {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(page);
         }
-        Ok(())
+        self.rotate_if_full()
     }
 
     /// Serialises `records` and appends them, each flushed before the next;
     /// returns where each went (offset and length in the file).
-    fn append(&self, records: &[Record<'_>]) -> io::Result<Vec<(u64, u64)>> {
+    fn append(&self, records: &[Record<'_>]) -> io::Result<(String, Vec<(u64, u64)>)> {
         let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(records.len());
         for (head, block) in records {
@@ -446,7 +546,10 @@ impl Warc {
         out.file.flush()?;
         let base = out.offset;
         out.offset += bytes.len() as u64;
-        Ok(spans.into_iter().map(|(o, l)| (base + o, l)).collect())
+        Ok((
+            out.name.clone(),
+            spans.into_iter().map(|(o, l)| (base + o, l)).collect(),
+        ))
     }
 
     /// Ends the archive: writes its CDXJ index to `cdxj` and packs it into
@@ -478,7 +581,11 @@ impl Warc {
             crate::wacz::write(
                 path,
                 &crate::wacz::Contents {
-                    warc: &self.path,
+                    warcs: &self
+                        .files
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clone(),
                     cdxj: &index,
                     pages: &pages,
                 },
@@ -498,11 +605,6 @@ impl Warc {
         index.sort_by(|a, b| {
             (&a.surt, &a.timestamp, a.offset).cmp(&(&b.surt, &b.timestamp, b.offset))
         });
-        let filename = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let mut out = String::new();
         for e in index {
             let fields = serde_json::json!({
@@ -512,7 +614,7 @@ impl Warc {
                 "digest": e.digest,
                 "length": e.length.to_string(),
                 "offset": e.offset.to_string(),
-                "filename": filename,
+                "filename": e.filename,
             });
             let _ = writeln!(out, "{} {} {fields}", e.surt, e.timestamp);
         }
@@ -680,6 +782,7 @@ fn scan(path: &Path, gzip: bool) -> io::Result<Scan> {
                 digest: get("WARC-Payload-Digest").unwrap_or_default(),
                 length: end - start,
                 offset: start,
+                filename: name_of(path),
             });
         }
         records.push(Scanned {
@@ -862,6 +965,18 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn a_series_numbers_its_files_before_the_extension() {
+        let p = Path::new("/x/crawl.warc.gz");
+        assert_eq!(numbered(p, 0), p);
+        assert_eq!(numbered(p, 1), Path::new("/x/crawl-00001.warc.gz"));
+        assert_eq!(numbered(Path::new("a.WARC"), 12), Path::new("a-00012.WARC"));
+        assert_eq!(
+            numbered(Path::new("archive"), 2),
+            Path::new("archive-00002")
+        );
+    }
+
+    #[test]
     fn dates_have_microseconds() {
         let at = SystemTime::UNIX_EPOCH + Duration::from_micros(1_765_137_600_123_456);
         assert_eq!(warc_date(at), "2025-12-07T20:00:00.123456Z");
@@ -895,7 +1010,7 @@ mod tests {
     #[test]
     fn record_ids_are_distinct_version_4_uuids() {
         let dir = tempfile::tempdir().unwrap();
-        let w = Warc::create(&dir.path().join("a.warc"), "").unwrap();
+        let w = Warc::create(&dir.path().join("a.warc"), "", None).unwrap();
         let a = w.record_id();
         let b = w.record_id();
         assert_ne!(a, b);

@@ -605,6 +605,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE", help_heading = "Archives")]
     pub warc: Option<PathBuf>,
 
+    /// Past SIZE, go on in NAME-00001.warc.gz, NAME-00002.warc.gz, ...
+    ///
+    /// FILE is the first; files are cut at record boundaries, each starting
+    /// with its own warcinfo (e.g. 1GB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "warc",
+          help_heading = "Archives")]
+    pub warc_max_size: Option<u64>,
+
     /// Also write a CDXJ index of the archive to FILE, sorted by SURT.
     ///
     /// One line a response: SURT, timestamp and {url, mime, status, digest,

@@ -286,6 +286,7 @@ impl Args {
                 })
             }),
             cdxj: self.cdxj,
+            warc_max_size: self.warc_max_size,
             wacz: self.wacz,
             sites,
             rotate: match self.proxy_rotate {

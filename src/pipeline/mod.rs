@@ -234,8 +234,10 @@ where
             let resumed = cfg.resume && !cfg.warc_temp && path.exists();
             let warc = if resumed {
                 let (warc, cut) =
-                    crate::warc::Warc::resume(path, &cfg.warc_command, &|key| done.contains(key))
-                        .map_err(fail)?;
+                    crate::warc::Warc::resume(path, &cfg.warc_command, cfg.warc_max_size, &|key| {
+                        done.contains(key)
+                    })
+                    .map_err(fail)?;
                 if cut > 0 {
                     tracing::info!(
                         "--resume: {cut} URLs' records cut from the archive: their JSON records were not written"
@@ -243,7 +245,8 @@ where
                 }
                 warc
             } else {
-                crate::warc::Warc::create(path, &cfg.warc_command).map_err(fail)?
+                crate::warc::Warc::create(path, &cfg.warc_command, cfg.warc_max_size)
+                    .map_err(fail)?
             };
             Some(Arc::new(warc))
         }

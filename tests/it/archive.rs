@@ -551,3 +551,89 @@ fn a_revalidated_page_is_a_revisit_of_the_earlier_capture() {
     );
     warcio_check(&warc);
 }
+
+#[test]
+fn a_big_archive_goes_on_in_numbered_files_each_whole() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("big.warc.gz");
+    let cdxj = dir.path().join("big.cdxj");
+    let wacz = dir.path().join("big.wacz");
+    let urls: Vec<String> = (0..10)
+        .map(|i| s.url(&format!("/page/simple.html?i={i}")))
+        .collect();
+    let (recs, _, code) = run(
+        &[
+            "-q",
+            "--warc",
+            warc.to_str().expect("path"),
+            "--warc-max-size",
+            "2KB",
+            "--cdxj",
+            cdxj.to_str().expect("path"),
+            "--wacz",
+            wacz.to_str().expect("path"),
+        ],
+        &urls.join("\n"),
+    );
+    assert_eq!((recs.len(), code), (10, 0));
+    let mut files = vec![warc.clone()];
+    for n in 1.. {
+        let next = dir.path().join(format!("big-{n:05}.warc.gz"));
+        if !next.exists() {
+            break;
+        }
+        files.push(next);
+    }
+    assert!(files.len() >= 3, "{} files", files.len());
+    let mut responses = Vec::new();
+    for f in &files {
+        let archive = read_warc(f);
+        assert_eq!(archive[0].get("warc-type"), "warcinfo", "{}", f.display());
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        assert_eq!(archive[0].get("warc-filename"), name);
+        responses.extend(
+            archive
+                .iter()
+                .filter(|r| r.get("warc-type") == "response")
+                .map(|r| r.get("warc-target-uri").to_owned()),
+        );
+        warcio_check(f);
+    }
+    responses.sort_unstable();
+    let mut want = urls.clone();
+    want.sort_unstable();
+    assert_eq!(responses, want, "each page once, across the files");
+    // The index names the file of each response.
+    let index = std::fs::read_to_string(&cdxj).expect("index");
+    for line in index.lines() {
+        let json: serde_json::Value =
+            serde_json::from_str(line.splitn(3, ' ').nth(2).unwrap_or("{}")).expect("json");
+        let file = dir
+            .path()
+            .join(json["filename"].as_str().unwrap_or_default());
+        let raw = std::fs::read(&file).expect("the named file");
+        let offset: usize = json["offset"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("offset");
+        let length: usize = json["length"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("length");
+        let mut member = Vec::new();
+        flate2::read::GzDecoder::new(&raw[offset..offset + length])
+            .read_to_end(&mut member)
+            .expect("a member");
+        assert!(String::from_utf8_lossy(&member).contains(json["url"].as_str().unwrap_or("?")));
+    }
+    let packed = stored_zip(&std::fs::read(&wacz).expect("package"));
+    let warcs = packed
+        .iter()
+        .filter(|(n, _)| n.starts_with("archive/"))
+        .count();
+    assert_eq!(warcs, files.len());
+}
