@@ -117,6 +117,16 @@ struct Out {
     number: u32,
 }
 
+/// Appends `bytes` to the current file and flushes it; returns where they
+/// start.
+fn write_out(out: &mut Out, bytes: &[u8]) -> io::Result<u64> {
+    out.file.write_all(bytes)?;
+    out.file.flush()?;
+    let base = out.offset;
+    out.offset += bytes.len() as u64;
+    Ok(base)
+}
+
 /// The `number`th file of the series that starts at `path`:
 /// `crawl.warc.gz`, `crawl-00001.warc.gz`, …
 pub fn numbered(path: &Path, number: u32) -> PathBuf {
@@ -197,52 +207,54 @@ impl Warc {
         let Some(max) = self.max_size else {
             return Ok(());
         };
-        {
-            let mut out = self
-                .out
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if out.offset < max {
-                return Ok(());
-            }
-            let number = out.number + 1;
-            let next = numbered(&self.path, number);
-            out.file = File::create(&next)?;
-            out.offset = 0;
-            out.number = number;
-            out.name = name_of(&next);
-            self.files
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(next);
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if out.offset < max {
+            return Ok(());
         }
-        self.write_info()
+        let number = out.number + 1;
+        let next = numbered(&self.path, number);
+        out.file = File::create(&next)?;
+        out.offset = 0;
+        out.number = number;
+        out.name = name_of(&next);
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(next);
+        // Under the same lock: the new file's first record is its own.
+        self.write_info_locked(&mut out)
     }
 
     /// Writes a `warcinfo` record: the software and the command line.
     fn write_info(&self) -> io::Result<()> {
-        let flags = &self.flags;
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.write_info_locked(&mut out)
+    }
+
+    /// Writes a `warcinfo` record to `out`, whose lock the caller holds.
+    fn write_info_locked(&self, out: &mut Out) -> io::Result<()> {
         let mut info = String::new();
         let _ = write!(
             info,
-            "software: trawl/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ncommand: {flags}\r\n",
-            env!("CARGO_PKG_VERSION")
+            "software: trawl/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ncommand: {}\r\n",
+            env!("CARGO_PKG_VERSION"),
+            self.flags
         );
-        let filename = self
-            .out
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .name
-            .clone();
-        let id = self.record_id();
         let head = vec![
             ("WARC-Type", "warcinfo".to_owned()),
-            ("WARC-Record-ID", id),
+            ("WARC-Record-ID", self.record_id()),
             ("WARC-Date", warc_date(SystemTime::now())),
-            ("WARC-Filename", filename),
+            ("WARC-Filename", out.name.clone()),
             ("Content-Type", "application/warc-fields".to_owned()),
         ];
-        self.append(&[(head, info.into_bytes())])?;
+        let (bytes, _) = self.serialize(&[(head, info.into_bytes())])?;
+        write_out(out, &bytes)?;
         Ok(())
     }
 
@@ -354,6 +366,9 @@ impl Warc {
         refers: Option<&Refers>,
         dom: Option<&str>,
     ) -> io::Result<()> {
+        // A full file is left before the next URL's records, so that no
+        // file of the series ends empty.
+        self.rotate_if_full()?;
         let mut records = Vec::with_capacity(captures.len() * 2 + 1);
         let mut last_response = None;
         // Which records are responses, and what the index says of them.
@@ -508,12 +523,27 @@ impl Warc {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(page);
         }
-        self.rotate_if_full()
+        Ok(())
     }
 
     /// Serialises `records` and appends them, each flushed before the next;
     /// returns where each went (offset and length in the file).
     fn append(&self, records: &[Record<'_>]) -> io::Result<(String, Vec<(u64, u64)>)> {
+        let (bytes, spans) = self.serialize(records)?;
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let base = write_out(&mut out, &bytes)?;
+        Ok((
+            out.name.clone(),
+            spans.into_iter().map(|(o, l)| (base + o, l)).collect(),
+        ))
+    }
+
+    /// The bytes of `records` (one gzip member each with `.gz`) and where
+    /// each lies in them.
+    fn serialize(&self, records: &[Record<'_>]) -> io::Result<(Vec<u8>, Vec<(u64, u64)>)> {
         let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(records.len());
         for (head, block) in records {
@@ -538,18 +568,7 @@ impl Warc {
             }
             spans.push((start, bytes.len() as u64 - start));
         }
-        let mut out = self
-            .out
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        out.file.write_all(&bytes)?;
-        out.file.flush()?;
-        let base = out.offset;
-        out.offset += bytes.len() as u64;
-        Ok((
-            out.name.clone(),
-            spans.into_iter().map(|(o, l)| (base + o, l)).collect(),
-        ))
+        Ok((bytes, spans))
     }
 
     /// Ends the archive: writes its CDXJ index to `cdxj` and packs it into
