@@ -89,6 +89,9 @@ struct Page {
 /// added) and its block.
 type Record<'a> = (Vec<(&'a str, String)>, Vec<u8>);
 
+/// Where each record of a write lies: its offset and its length.
+type Spans = Vec<(u64, u64)>;
+
 /// The archive being written.
 pub struct Warc {
     out: Mutex<Out>,
@@ -528,7 +531,7 @@ impl Warc {
 
     /// Serialises `records` and appends them, each flushed before the next;
     /// returns where each went (offset and length in the file).
-    fn append(&self, records: &[Record<'_>]) -> io::Result<(String, Vec<(u64, u64)>)> {
+    fn append(&self, records: &[Record<'_>]) -> io::Result<(String, Spans)> {
         let (bytes, spans) = self.serialize(records)?;
         let mut out = self
             .out
@@ -543,7 +546,7 @@ impl Warc {
 
     /// The bytes of `records` (one gzip member each with `.gz`) and where
     /// each lies in them.
-    fn serialize(&self, records: &[Record<'_>]) -> io::Result<(Vec<u8>, Vec<(u64, u64)>)> {
+    fn serialize(&self, records: &[Record<'_>]) -> io::Result<(Vec<u8>, Spans)> {
         let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(records.len());
         for (head, block) in records {
