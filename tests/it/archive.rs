@@ -106,6 +106,8 @@ fn the_warc_holds_every_exchange_as_it_came_with_digests_that_verify() {
         s.url("/content/0001"),
         s.url("/redirect/2"),
         s.url("/status/404"),
+        s.url("/br"),
+        s.url("/big/200000"),
     ]
     .join("\n");
     let (recs, _, code) = run(
@@ -120,7 +122,7 @@ fn the_warc_holds_every_exchange_as_it_came_with_digests_that_verify() {
         ],
         &input,
     );
-    assert_eq!((recs.len(), code), (4, 1));
+    assert_eq!((recs.len(), code), (6, 1));
     let archive = read_warc(&warc);
     assert_eq!(archive[0].get("warc-type"), "warcinfo");
     let info = String::from_utf8_lossy(&archive[0].block);
@@ -133,10 +135,10 @@ fn the_warc_holds_every_exchange_as_it_came_with_digests_that_verify() {
         .iter()
         .filter(|r| r.get("warc-type") == "response")
         .collect();
-    // simple, content, three hops of the redirect, the 404.
+    // simple, content, three hops of the redirect, the 404, br, big.
     assert_eq!(
         responses.len(),
-        6,
+        8,
         "{:?}",
         responses
             .iter()
@@ -189,12 +191,29 @@ fn the_warc_holds_every_exchange_as_it_came_with_digests_that_verify() {
                 .any(|r| r.get("warc-record-id") == q.get("warc-concurrent-to"))
         );
     }
+    // The brotli page is stored compressed, and read decoded.
+    let br = responses
+        .iter()
+        .find(|r| r.get("warc-target-uri").ends_with("/br"))
+        .expect("the brotli page");
+    let (head, body) = split_http(&br.block);
+    assert!(head.contains("content-encoding: br"), "{head}");
+    assert!(!body.windows(6).any(|w| w == b"brotli"), "still compressed");
+    let m = crate::support::by_url(&recs);
+    assert_eq!(m[&s.url("/br")]["title"], "brotli page");
+    // The chunked page: de-chunked, whole, its length stated.
+    let big = responses
+        .iter()
+        .find(|r| r.get("warc-target-uri").ends_with("/big/200000"))
+        .expect("the chunked page");
+    let (head, body) = split_http(&big.block);
+    assert_eq!(body.len(), 200_000, "{head}");
     // One metadata record a URL, holding its trawl record.
     let metadata: Vec<&WarcRecord> = archive
         .iter()
         .filter(|r| r.get("warc-type") == "metadata")
         .collect();
-    assert_eq!(metadata.len(), 4);
+    assert_eq!(metadata.len(), 6);
     for m in &metadata {
         assert!(m.get("warc-target-uri").starts_with("urn:trawl:http://"));
         assert_eq!(m.get("content-type"), "application/json");
@@ -636,4 +655,61 @@ fn a_big_archive_goes_on_in_numbered_files_each_whole() {
         .filter(|(n, _)| n.starts_with("archive/"))
         .count();
     assert_eq!(warcs, files.len());
+}
+
+#[test]
+fn a_sigkill_at_a_random_moment_then_resume_leaves_one_capture_a_url() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("k.warc.gz");
+    let out = dir.path().join("k.jsonl");
+    let urls: Vec<String> = (0..2000)
+        .map(|i| s.url(&format!("/delay/10?i={i}")))
+        .collect();
+    let list = dir.path().join("urls.txt");
+    std::fs::write(&list, urls.join("\n")).expect("write");
+    let args = [
+        "-q",
+        "-c",
+        "16",
+        "--per-host",
+        "16",
+        "-i",
+        list.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+        "--warc",
+        warc.to_str().expect("path"),
+    ];
+    let mut child = crate::support::trawl().args(args).spawn().expect("spawn");
+    // A moment between the 100th and the 1,300th record.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let at = 100 + (nanos % 1200) as usize;
+    let started = std::time::Instant::now();
+    loop {
+        let lines = std::fs::read(&out).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        if lines >= at || started.elapsed() > std::time::Duration::from_secs(30) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    crate::support::signal(&child, "-KILL");
+    let _ = child.wait();
+    let mut resumed = args.to_vec();
+    resumed.push("--resume");
+    let (_, _, code) = run(&resumed, "");
+    assert_eq!(code, 0);
+    let recs = records(&std::fs::read(&out).expect("records"));
+    assert_eq!(recs.len(), 2000, "killed after {at}");
+    let archive = read_warc(&warc);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for r in archive.iter().filter(|r| r.get("warc-type") == "response") {
+        *seen.entry(r.get("warc-target-uri")).or_default() += 1;
+    }
+    for u in &urls {
+        assert_eq!(seen.get(u.as_str()), Some(&1), "{u} (killed after {at})");
+    }
+    warcio_check(&warc);
 }

@@ -71,6 +71,7 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/later/{ms}", get(redirect_later))
         .route("/echo", get(echo))
         .route("/method", any(method))
+        .route("/br", get(brotli_page))
         .route("/list/{n}", get(listing))
         .route("/login", any(login))
         .route("/whoami", get(whoami))
@@ -637,6 +638,24 @@ async fn whoami(headers: HeaderMap) -> Response {
         Some(c) => html(format!("<title>cookie {}</title>", markup_escape(c))),
         None => (StatusCode::UNAUTHORIZED, html("<title>who?</title>")).into_response(),
     }
+}
+
+/// A page sent brotli-compressed (`Content-Encoding: br`), fixed length.
+async fn brotli_page() -> Response {
+    let page = b"<!doctype html><title>brotli page</title><p>squeezed</p>".repeat(20);
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+        std::io::Write::write_all(&mut w, &page).expect("compress");
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/html"),
+            (header::CONTENT_ENCODING, "br"),
+        ],
+        out,
+    )
+        .into_response()
 }
 
 /// Redirects a request of any method with status `code` to `?url=`.
