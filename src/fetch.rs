@@ -525,6 +525,7 @@ impl Fetcher {
             body: Vec::new(),
             truncated: false,
             status: status.as_u16(),
+            payload_sha256: None,
             mime: resp
                 .headers()
                 .get(header::CONTENT_TYPE)
@@ -713,7 +714,17 @@ impl Fetcher {
         let body = http::decode_body(raw, encoding.as_deref(), self.max_body)?;
         out.bytes = body.len() as u64;
         if !out.not_modified {
-            out.content_hash = Some(http::hash_text(Sha256::new_with_prefix(&body)));
+            let digest: [u8; 32] = Sha256::digest(&body).into();
+            out.content_hash = Some(http::hex_digest(&digest));
+            // A body that came as it is: the archive's payload digest is
+            // the same hash, taken once.
+            if encoding
+                .as_deref()
+                .is_none_or(|e| e.trim().is_empty() || e.trim().eq_ignore_ascii_case("identity"))
+                && let Some(c) = out.captures.last_mut()
+            {
+                c.payload_sha256 = Some(digest);
+            }
         }
         let keep =
             !out.not_modified && (self.keep_every_body || may_be_html(out.content_type.as_deref()));

@@ -138,6 +138,22 @@ pub fn hash_bytes_base32(bytes: &[u8]) -> String {
     format!("sha256:{}", base32(&digest))
 }
 
+/// `sha256:` and the hex of a finished SHA-256, as records write it.
+pub fn hex_digest(digest: &[u8; 32]) -> String {
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in digest {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    text
+}
+
+/// `sha256:` and the base32 of a finished SHA-256.
+pub fn base32_digest(digest: &[u8; 32]) -> String {
+    format!("sha256:{}", base32(digest))
+}
+
 /// RFC 4648 base32, upper case, padded.
 fn base32(bytes: &[u8]) -> String {
     const ABC: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
