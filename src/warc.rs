@@ -92,8 +92,9 @@ struct Page {
 type Record<'a> = (Vec<(&'a str, String)>, Vec<u8>);
 
 /// The gzip level of `.warc.gz` records: 1, the fastest. Level 6 wrote
-/// the docs site 12 % smaller but cost several times the CPU, and bodies
-/// that came compressed (most, from real servers) do not shrink again.
+/// the Python docs site in 8.3 MB rather than 11.5 but took the crawl from
+/// 0.74 s to 1.41 s, and bodies that came compressed (most, from real
+/// servers) do not shrink again.
 const GZIP_LEVEL: u32 = 1;
 
 /// Where each record of a write lies: its offset and its length.
