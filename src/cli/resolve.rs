@@ -171,22 +171,31 @@ impl Args {
                 })?,
             );
         }
+        // Two outputs in one file would interleave into garbage.
+        let outputs = [
+            ("-o", self.output.as_ref()),
+            ("--warc", self.warc.as_ref()),
+            ("--cdxj", self.cdxj.as_ref()),
+            ("--wacz", self.wacz.as_ref()),
+            ("--cookie-jar", self.cookie_jar.as_ref()),
+        ];
+        for (i, (a, pa)) in outputs.iter().enumerate() {
+            for (b, pb) in &outputs[i + 1..] {
+                if let (Some(pa), Some(pb)) = (pa, pb)
+                    && (pa == pb || same_file(pa, pb))
+                {
+                    return Err(usage(
+                        ClapErrorKind::ArgumentConflict,
+                        format!("{a} and {b} name the same file ({})", pa.display()),
+                    ));
+                }
+            }
+        }
         if let Some(jar) = &self.cookie_jar {
             if jar.is_dir() {
                 return Err(usage(
                     ClapErrorKind::ValueValidation,
                     format!("--cookie-jar {} is a directory", jar.display()),
-                ));
-            }
-            if let Some(out) = &self.output
-                && (out == jar || same_file(out, jar))
-            {
-                return Err(usage(
-                    ClapErrorKind::ArgumentConflict,
-                    format!(
-                        "--cookie-jar and -o name the same file ({}): the jar would replace the records",
-                        jar.display()
-                    ),
                 ));
             }
         }

@@ -713,3 +713,19 @@ fn a_sigkill_at_a_random_moment_then_resume_leaves_one_capture_a_url() {
     }
     warcio_check(&warc);
 }
+
+#[test]
+fn two_outputs_in_one_file_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("x.warc.gz");
+    let f = f.to_str().expect("path");
+    for args in [["-o", f, "--warc", f], ["--warc", f, "--wacz", f]] {
+        let out = crate::support::trawl()
+            .args(args)
+            .arg("http://127.0.0.1:9/")
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("name the same file"));
+    }
+}
