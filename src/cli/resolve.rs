@@ -191,13 +191,13 @@ impl Args {
                 }
             }
         }
-        if let Some(jar) = &self.cookie_jar {
-            if jar.is_dir() {
-                return Err(usage(
-                    ClapErrorKind::ValueValidation,
-                    format!("--cookie-jar {} is a directory", jar.display()),
-                ));
-            }
+        if let Some(jar) = &self.cookie_jar
+            && jar.is_dir()
+        {
+            return Err(usage(
+                ClapErrorKind::ValueValidation,
+                format!("--cookie-jar {} is a directory", jar.display()),
+            ));
         }
         let jar = load_cookies(
             self.cookies.as_deref(),
