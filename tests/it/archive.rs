@@ -729,3 +729,85 @@ fn two_outputs_in_one_file_are_a_usage_error() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("name the same file"));
     }
 }
+
+/// GETs `path` from 127.0.0.1:`port` over a plain socket; the whole
+/// answer, or `None` when nothing listens yet.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .ok()?;
+    write!(
+        conn,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )
+    .ok()?;
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).ok()?;
+    Some(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn pywb_replays_a_crawled_page_from_the_warc_and_its_index() {
+    // .ci/run installs pywb beside warcio; a machine without it skips.
+    if std::process::Command::new("wayback")
+        .arg("--help")
+        .output()
+        .is_err()
+    {
+        eprintln!("pywb is not installed: the replay test is skipped");
+        return;
+    }
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let coll = dir.path().join("collections/site");
+    std::fs::create_dir_all(coll.join("archive")).expect("mkdir");
+    std::fs::create_dir_all(coll.join("indexes")).expect("mkdir");
+    let warc = coll.join("archive/site.warc.gz");
+    let cdxj = coll.join("indexes/index.cdxj");
+    let page = s.url("/page/simple.html");
+    let (_, _, code) = run(
+        &[
+            "-q",
+            "--crawl",
+            "--depth",
+            "1",
+            "--warc",
+            warc.to_str().expect("path"),
+            "--cdxj",
+            cdxj.to_str().expect("path"),
+            &page,
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    // A free port for the replay server.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut wayback = std::process::Command::new("wayback")
+        .args(["-p", &port.to_string(), "-b", "127.0.0.1"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start pywb");
+    let started = std::time::Instant::now();
+    let mut answer = None;
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        if let Some(a) = http_get(port, &format!("/site/2026id_/{page}")) {
+            answer = Some(a);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = wayback.kill();
+    let _ = wayback.wait();
+    let answer = answer.expect("pywb answered");
+    assert!(
+        answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+        "{answer}"
+    );
+    assert!(answer.contains("Nothing to see here."), "{answer}");
+}
