@@ -151,10 +151,10 @@ pub fn numbered(path: &Path, number: u32) -> PathBuf {
     let (stem, ext) = [".warc.gz", ".warc"]
         .iter()
         .find_map(|ext| {
-            name.len()
-                .checked_sub(ext.len())
-                .filter(|&at| name[at..].eq_ignore_ascii_case(ext))
-                .map(|at| (&name[..at], &name[at..]))
+            let at = name.len().checked_sub(ext.len())?;
+            // `get`: a name whose tail is not ASCII has no such cut.
+            let tail = name.get(at..)?;
+            tail.eq_ignore_ascii_case(ext).then(|| (&name[..at], tail))
         })
         .unwrap_or((name.as_str(), ""));
     path.with_file_name(format!("{stem}-{number:05}{ext}"))
