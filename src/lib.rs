@@ -77,7 +77,7 @@ mod testing;
 
 pub use config::Config;
 pub use cookies::Jar;
-pub use crawl::{CrawlOptions, Filters, Scope, follow_selection};
+pub use crawl::{CrawlOptions, Filters, Scope, follow_selections};
 pub use error::RunError;
 pub use input::Source;
 pub use keys::redact;

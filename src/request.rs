@@ -91,11 +91,25 @@ pub fn parse(line: &str) -> Result<(String, Request), String> {
         (None, Some(Value::Object(fields))) => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             for (name, value) in &fields {
-                match value {
-                    Value::String(s) => form.append_pair(name, s),
-                    Value::Number(_) | Value::Bool(_) => form.append_pair(name, &value.to_string()),
-                    _ => return Err(format!("form field {name:?} must be a string")),
+                // An array is the field repeated (`tag=a&tag=b`), as a
+                // form with several boxes ticked sends it.
+                let values = match value {
+                    Value::Array(items) => items.as_slice(),
+                    one => std::slice::from_ref(one),
                 };
+                for value in values {
+                    match value {
+                        Value::String(s) => form.append_pair(name, s),
+                        Value::Number(_) | Value::Bool(_) => {
+                            form.append_pair(name, &value.to_string())
+                        }
+                        _ => {
+                            return Err(format!(
+                                "form field {name:?} must be a string, a number, or an array of them"
+                            ));
+                        }
+                    };
+                }
             }
             default_type(&mut headers, "application/x-www-form-urlencoded");
             Some(form.finish().into_bytes())

@@ -418,8 +418,8 @@ pub struct Args {
 
     /// Follow the links of elements matching CSS; repeatable.
     ///
-    /// For pagination: 'a[rel=next]', '.pagination a'. The href of each
-    /// element matched is followed to --depth, subject to --include,
+    /// For pagination: 'a[rel=next]', '.pagination'. The href of each
+    /// element matched, or of the links inside it, is followed to --depth, subject to --include,
     /// --exclude and --robots. Alone, only these links are followed, within
     /// --scope (a listing walked to its end); with --crawl, besides the
     /// links in scope, wherever they lead.

@@ -213,8 +213,8 @@ impl Args {
         }
         let mut select = self.select;
         for css in &self.follow {
-            select.push(
-                trawl::follow_selection(css)
+            select.extend(
+                trawl::follow_selections(css)
                     .map_err(|e| usage(ClapErrorKind::ValueValidation, e))?,
             );
         }

@@ -150,15 +150,25 @@ pub struct CrawlOptions {
 /// field has it.
 pub const FOLLOW_FIELD: &str = "\0follow";
 
-/// `--follow CSS`: the selection that takes the `href` of every element
-/// CSS matches, as a hidden field.
+/// `--follow CSS`: the selections that take the links of the elements CSS
+/// matches, as hidden fields: the `href` of each (`a[rel=next]`), and
+/// those of the links inside each (`.pagination`).
 ///
 /// # Errors
 /// CSS is not a selector trawl reads.
-pub fn follow_selection(css: &str) -> Result<trawl_page::select::Selection, String> {
-    format!("{FOLLOW_FIELD}[]={css}@href")
+pub fn follow_selections(css: &str) -> Result<Vec<trawl_page::select::Selection>, String> {
+    let own = format!("{FOLLOW_FIELD}[]={css}@href")
         .parse()
-        .map_err(|e: String| format!("--follow: {}", e.replace(FOLLOW_FIELD, "follow")))
+        .map_err(|e: String| format!("--follow: {}", e.replace(FOLLOW_FIELD, "follow")))?;
+    let mut out = vec![own];
+    // Only a single selector can take a descendant: in `a, b` it would
+    // bind to `b` alone.
+    if !css.contains(',')
+        && let Ok(inside) = format!("{FOLLOW_FIELD}[]={css} a[href]@href").parse()
+    {
+        out.push(inside);
+    }
+    Ok(out)
 }
 
 /// Where a page of a crawl comes from.

@@ -225,12 +225,12 @@ fn follow_walks_a_listing_to_its_end_and_nothing_else() {
         "",
     );
     assert_eq!(recs.len(), 3);
-    // A bar that links every page reaches them all at depth 1.
-    let (recs, _, _) = run(
-        &["-q", "--follow", ".pagination a", "--depth", "1", &seed],
-        "",
-    );
-    assert_eq!(recs.len(), 7);
+    // A bar that links every page reaches them all at depth 1, named by
+    // its links or by itself.
+    for css in [".pagination a", "nav.pagination"] {
+        let (recs, _, _) = run(&["-q", "--follow", css, "--depth", "1", &seed], "");
+        assert_eq!(recs.len(), 7, "{css}");
+    }
 }
 
 #[test]
