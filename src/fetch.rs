@@ -519,7 +519,16 @@ impl Fetcher {
             url: current.to_string(),
             ip: resp.remote_addr().map(|a| a.ip()),
             date: sent_at,
-            request_head: self.request_head(&method, &target, &headers),
+            request_head: self.request_head(
+                &method,
+                &target,
+                &headers,
+                chain
+                    .request
+                    .as_ref()
+                    .and_then(|r| r.body.as_ref())
+                    .map(bytes::Bytes::len),
+            ),
             request_body: chain.request.as_ref().and_then(|r| r.body.clone()),
             response_head: Vec::new(),
             body: Vec::new(),
@@ -737,7 +746,13 @@ impl Fetcher {
     /// The request line and headers as sent, for the archive: the headers
     /// trawl set and those every request of the client carries; the
     /// secrets among them masked (an archive never shows one).
-    fn request_head(&self, method: &reqwest::Method, url: &Url, headers: &HeaderMap) -> Vec<u8> {
+    fn request_head(
+        &self,
+        method: &reqwest::Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Option<usize>,
+    ) -> Vec<u8> {
         let mut head = format!(
             "{method} {} HTTP/1.1\r\n",
             &url[url::Position::BeforePath..url::Position::AfterQuery]
@@ -764,6 +779,10 @@ impl Fetcher {
                 value.into_owned()
             };
             head.push_str(&format!("{name}: {shown}\r\n"));
+        }
+        // hyper frames a body with its length, as the record does.
+        if let Some(len) = body {
+            head.push_str(&format!("content-length: {len}\r\n"));
         }
         head.push_str("\r\n");
         head.into_bytes()

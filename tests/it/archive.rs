@@ -811,3 +811,28 @@ fn pywb_replays_a_crawled_page_from_the_warc_and_its_index() {
     );
     assert!(answer.contains("Nothing to see here."), "{answer}");
 }
+
+#[test]
+fn a_post_lines_request_record_holds_its_body_and_length() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("p.warc");
+    let line = serde_json::json!({"url": s.url("/method"), "method": "POST", "form": {"q": "x y"}});
+    let (recs, _, code) = run(
+        &["-q", "--warc", warc.to_str().expect("path")],
+        &format!("{line}\n"),
+    );
+    assert_eq!((recs.len(), code), (1, 0));
+    let archive = read_warc(&warc);
+    let request = archive
+        .iter()
+        .find(|r| r.get("warc-type") == "request")
+        .expect("a request record");
+    let text = String::from_utf8_lossy(&request.block);
+    assert!(text.starts_with("POST /method HTTP/1.1\r\n"), "{text}");
+    assert!(
+        text.contains("content-length: 5\r\n") && text.ends_with("\r\n\r\nq=x+y"),
+        "{text}"
+    );
+    warcio_check(&warc);
+}
