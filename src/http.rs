@@ -119,14 +119,7 @@ pub enum Past {
 /// A finished SHA-256 as records write it: `sha256:` and 64 lower-case
 /// hex digits, as `sha256sum` prints them.
 pub fn hash_text(hash: Sha256) -> String {
-    let digest = hash.finalize();
-    let mut text = String::with_capacity(7 + 2 * digest.len());
-    text.push_str("sha256:");
-    for byte in digest.iter() {
-        text.push(char::from(HEX[usize::from(byte >> 4)]));
-        text.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    text
+    hex_digest(&hash.finalize().into())
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -134,8 +127,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// `sha256:` and the base32 (RFC 4648, padded) SHA-256 of `bytes`: a
 /// WARC digest as warcio and pywb verify it.
 pub fn hash_bytes_base32(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    format!("sha256:{}", base32(&digest))
+    base32_digest(&Sha256::digest(bytes).into())
 }
 
 /// `sha256:` and the hex of a finished SHA-256, as records write it.

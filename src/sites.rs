@@ -413,10 +413,11 @@ fn site_rule(
                 let value = match (get("bearer"), get("user"), get("password")) {
                     (Some(token), None, None) => format!("Bearer {token}"),
                     (None, Some(user), password) => {
-                        use base64_lite::encode;
+                        use base64::Engine;
+                        let pair = format!("{user}:{}", password.unwrap_or(""));
                         format!(
                             "Basic {}",
-                            encode(&format!("{user}:{}", password.unwrap_or("")))
+                            base64::engine::general_purpose::STANDARD.encode(pair)
                         )
                     }
                     _ => {
@@ -459,33 +460,6 @@ fn site_rule(
     rule.matcher =
         matcher.ok_or_else(|| format!("{name}:{start}: [[site]]: a rule needs match or prefix"))?;
     Ok(rule)
-}
-
-/// Base64 (RFC 4648, padded) for Basic credentials: a dozen lines rather
-/// than a crate.
-mod base64_lite {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    pub fn encode(text: &str) -> String {
-        let bytes = text.as_bytes();
-        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-        for chunk in bytes.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
-            let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
 }
 
 /// `value` with its secret part masked, for `--explain` and logs:
@@ -646,8 +620,5 @@ mod tests {
         assert_eq!(mask("X-Api-Key", "k"), "***");
         assert_eq!(mask("X-Team", "data"), "data");
         assert_eq!(mask("proxy", "http://u:p@h:1"), "http://u:***@h:1");
-        assert_eq!(base64_lite::encode("u:p"), "dTpw");
-        assert_eq!(base64_lite::encode("user:pa55"), "dXNlcjpwYTU1");
-        assert_eq!(base64_lite::encode("ab"), "YWI=");
     }
 }

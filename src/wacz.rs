@@ -57,7 +57,7 @@ pub fn write(path: &Path, contents: &Contents<'_>) -> io::Result<()> {
         let short = file.rsplit('/').next().unwrap_or(file).to_owned();
         resources.push((short, file.to_owned(), hash, bytes));
     }
-    let created = crate::warc::warc_date(SystemTime::now());
+    let created = humantime::format_rfc3339_micros(SystemTime::now()).to_string();
     let package = serde_json::json!({
         "profile": "data-package",
         "wacz_version": "1.1.1",
@@ -208,7 +208,7 @@ impl<W: Write + Seek> Zip<W> {
 
 /// A time as MS-DOS writes it in a ZIP entry (UTC, two-second steps).
 fn dos_stamp(at: SystemTime) -> (u16, u16) {
-    let date = crate::warc::warc_date(at);
+    let date = humantime::format_rfc3339_seconds(at).to_string();
     let num = |from: usize, to: usize| {
         date.get(from..to)
             .and_then(|s| s.parse::<u16>().ok())

@@ -425,6 +425,6 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 }
 
 /// Makes a usage error that prints like clap's own and exits 2.
-fn usage(kind: ClapErrorKind, msg: String) -> clap::Error {
+pub(super) fn usage(kind: ClapErrorKind, msg: String) -> clap::Error {
     Args::command().error(kind, msg)
 }

@@ -6,6 +6,7 @@
 //! where each value came from.
 
 use super::Args;
+use super::resolve::usage;
 use clap::error::ErrorKind as ClapErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -327,9 +328,4 @@ pub fn explain(settings: &Settings, url: &str) -> Result<String, String> {
         let _ = writeln!(out, "  {k:<width$}  {v:<vwidth$}  {from}");
     }
     Ok(out)
-}
-
-/// A clap error of `kind`, as `resolve` makes them.
-fn usage(kind: ClapErrorKind, msg: String) -> clap::Error {
-    Args::command().error(kind, msg)
 }
