@@ -621,7 +621,6 @@ impl Fetcher {
                     headers,
                     body: None,
                     body_hash: None,
-                    key: String::new(),
                 }));
             }
             return Ok(Some(next));

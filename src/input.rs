@@ -134,8 +134,8 @@ pub enum Line {
     /// An http(s) URL.
     Url(Url),
     /// A request object (`{"url", "method", …}`): its URL as given, the
-    /// parsed URL, and what it asks.
-    Request(String, Url, Box<Request>),
+    /// parsed URL, what it asks, and its repeat key.
+    Request(String, Url, Box<Request>, String),
     /// Anything else, with the record's error kind and message.
     Invalid(ErrorKind, String),
 }
@@ -149,7 +149,7 @@ impl Line {
         match self {
             Line::Skip => None,
             Line::Url(url) => Some(url_key(url)),
-            Line::Request(_, _, request) => Some(&request.key),
+            Line::Request(_, _, _, key) => Some(key),
             Line::Invalid(..) => Some(line),
         }
     }
@@ -170,7 +170,10 @@ pub fn classify(raw: &str) -> Line {
     if line.starts_with('{') {
         return match crate::request::parse(line) {
             Ok((given, request)) => match classify_url(given.trim()) {
-                Line::Url(url) => Line::Request(given, url, Box::new(request)),
+                Line::Url(url) => {
+                    let key = request.key(url_key(&url));
+                    Line::Request(given, url, Box::new(request), key)
+                }
                 other => other,
             },
             Err(why) => Line::Invalid(ErrorKind::InvalidUrl, why),
@@ -493,7 +496,7 @@ impl Reader {
         let line = raw.trim();
         let mut class = classify(line);
         match (&class, keys) {
-            (Line::Url(url) | Line::Request(_, url, _), None) => self.skip.named.add(url),
+            (Line::Url(url) | Line::Request(_, url, ..), None) => self.skip.named.add(url),
             // A sitemap names pages; a server does not get to make trawl
             // send requests of its choosing.
             (Line::Request(..), Some(_)) => {
@@ -523,8 +526,8 @@ impl Reader {
                 };
                 self.tx.send(Entry::Fetch(job)).await.is_ok()
             }
-            Line::Request(given, url, request) => {
-                if self.is_repeat(&request.key) {
+            Line::Request(given, url, request, key) => {
+                if self.is_repeat(&key) {
                     return true;
                 }
                 let seq = self.next_seq().await;
@@ -555,7 +558,7 @@ impl Reader {
             return true;
         };
         let url = match class {
-            Line::Url(u) | Line::Request(_, u, _) => Some(u),
+            Line::Url(u) | Line::Request(_, u, ..) => Some(u),
             _ => None,
         };
         if let Some(shard) = &self.skip.shard
@@ -826,6 +829,15 @@ mod tests {
             Line::Url(u) => assert_eq!(u.as_str(), "https://example.com/a?b=1"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_get_object_is_keyed_as_its_url_line() {
+        let object = r#"{"url":"https://a.test/x#top"}"#;
+        let class = classify(object);
+        assert_eq!(class.key(object), Some("https://a.test/x"));
+        let post = r#"{"url":"https://a.test/x","method":"POST"}"#;
+        assert_eq!(classify(post).key(post), Some("POST https://a.test/x"));
     }
 
     #[test]

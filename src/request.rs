@@ -11,7 +11,6 @@ use reqwest::Method;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use url::Url;
 
 /// What a request line asks for beyond a GET of its URL.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +25,14 @@ pub struct Request {
     pub body: Option<bytes::Bytes>,
     /// `sha256:<hex>` of `body`.
     pub body_hash: Option<String>,
-    /// The repeat and `--resume` key: `METHOD url [hash]`.
-    pub key: String,
+}
+
+impl Request {
+    /// The repeat and `--resume` key of this request to a URL whose own
+    /// key is `url_key` (see [`request_key`]).
+    pub fn key(&self, url_key: &str) -> String {
+        request_key(url_key, self.method.as_str(), self.body_hash.as_deref())
+    }
 }
 
 /// Reads a line that starts with `{`: the URL it names and what it asks.
@@ -122,7 +127,6 @@ pub fn parse(line: &str) -> Result<(String, Request), String> {
         ));
     }
     let body_hash = body.as_ref().map(|b| hash_text(Sha256::new_with_prefix(b)));
-    let key = request_key(&url, method.as_str(), body_hash.as_deref());
     Ok((
         url,
         Request {
@@ -130,23 +134,18 @@ pub fn parse(line: &str) -> Result<(String, Request), String> {
             headers,
             body: body.map(bytes::Bytes::from),
             body_hash,
-            key,
         },
     ))
 }
 
 /// The key of a request of `method` with a body hashed as `body_hash` to
-/// `url` (the line as given): that of a plain URL line for a GET with no
-/// body, so a request object and the same URL as a line are one page.
-pub fn request_key(url: &str, method: &str, body_hash: Option<&str>) -> String {
-    let url = Url::parse(url.trim()).map_or_else(
-        |_| url.trim().to_owned(),
-        |u| crate::input::url_key(&u).to_owned(),
-    );
+/// a URL whose own repeat key is `url_key`: that key itself for a GET with
+/// no body, so a request object and the same URL as a line are one page.
+pub fn request_key(url_key: &str, method: &str, body_hash: Option<&str>) -> String {
     match (method, body_hash) {
-        ("GET", None) => url,
-        (method, None) => format!("{method} {url}"),
-        (method, Some(hash)) => format!("{method} {url} {hash}"),
+        ("GET", None) => url_key.to_owned(),
+        (method, None) => format!("{method} {url_key}"),
+        (method, Some(hash)) => format!("{method} {url_key} {hash}"),
     }
 }
 
@@ -181,7 +180,10 @@ mod tests {
             "application/x-www-form-urlencoded"
         );
         assert_eq!(r.body.as_deref(), Some(&b"n=2&q=rust+lang"[..]));
-        assert!(r.key.starts_with("POST https://a.test/s sha256:"));
+        assert!(
+            r.key("https://a.test/s")
+                .starts_with("POST https://a.test/s sha256:")
+        );
 
         let (_, r) =
             parse(r#"{"url":"https://a.test/api","method":"POST","body":{"a":[1]}}"#).unwrap();
@@ -200,14 +202,18 @@ mod tests {
 
         let (_, r) = parse(r#"{"url":"https://a.test/x#top"}"#).unwrap();
         assert_eq!(r.method, Method::GET);
-        assert_eq!(r.key, "https://a.test/x", "a GET is keyed as its URL line");
+        assert_eq!(
+            r.key("https://a.test/x"),
+            "https://a.test/x",
+            "a GET is keyed as its URL"
+        );
     }
 
     #[test]
     fn two_bodies_to_one_url_are_two_requests() {
         let a = parse(r#"{"url":"https://a.test/s","method":"POST","body":"q=1"}"#).unwrap();
         let b = parse(r#"{"url":"https://a.test/s","method":"POST","body":"q=2"}"#).unwrap();
-        assert_ne!(a.1.key, b.1.key);
+        assert_ne!(a.1.key("https://a.test/s"), b.1.key("https://a.test/s"));
     }
 
     #[test]

@@ -127,14 +127,10 @@ fn record_of(line: &[u8]) -> Option<(Option<String>, bool)> {
     let head: Head = serde_json::from_slice(line).ok()?;
     // A request line's record is keyed as the line was (its method and
     // body besides its URL).
-    let key = match head.method {
-        Some(method) => Some(crate::request::request_key(
-            &head.url,
-            &method,
-            head.body_hash.as_deref(),
-        )),
-        None => key_of(&head.url),
-    };
+    let key = key_of(&head.url).map(|key| match head.method {
+        Some(method) => crate::request::request_key(&key, &method, head.body_hash.as_deref()),
+        None => key,
+    });
     Some((key, head.ok))
 }
 
