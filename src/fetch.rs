@@ -277,6 +277,13 @@ impl Fetcher {
                 NoProxy::from_env()
             },
         );
+        // The rules' own host rates, and which holds for a host.
+        let ruled: Vec<(usize, Rate)> = (opts.sites.rules.iter().enumerate())
+            .filter_map(|(i, r)| r.host_rate.map(|rate| (i, rate)))
+            .collect();
+        let sites = opts.sites.clone();
+        let rule_of: crate::rate::RuleOf =
+            Box::new(move |host| sites.host_rate(host).map(|(rule, _)| rule));
         let robots = if opts.robots_anywhere {
             // A Crawl-delay paces its origin unless --host-rate is given.
             let cache = RobotsCache::new(&opts.client, opts.timeout, opts.host_rate.is_none())
@@ -295,7 +302,7 @@ impl Fetcher {
             timeout: opts.timeout,
             max_body: opts.max_body,
             keep_every_body: opts.keep_every_body,
-            limits: Limits::new(opts.rate, opts.host_rate, opts.burst, &opts.sites),
+            limits: Limits::new(opts.rate, opts.host_rate, opts.burst, &ruled, rule_of),
             robots,
             robots_all: opts.robots,
             sites: opts.sites.clone(),

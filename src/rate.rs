@@ -81,30 +81,32 @@ pub struct Limits {
     /// `[[site]]` rules' `host-rate`, by rule index: the hosts a rule
     /// covers take their tokens there instead of from `per_host`.
     by_rule: Vec<(usize, DefaultKeyedRateLimiter<String>)>,
-    sites: std::sync::Arc<crate::sites::Sites>,
+    /// The rule whose `host-rate` holds for a host, if any.
+    rule_of: RuleOf,
     taken: AtomicU64,
 }
 
+/// Which `[[site]]` rule's `host-rate` holds for a host (by rule index).
+pub type RuleOf = Box<dyn Fn(&str) -> Option<usize> + Send + Sync>;
+
 impl Limits {
-    /// Limits for `--rate`, `--host-rate` and `--burst`.
+    /// Limits for `--rate`, `--host-rate` and `--burst`, and the rules'
+    /// own host rates (`ruled`, by rule index), which hold for the hosts
+    /// `rule_of` gives them.
     pub fn new(
         rate: Option<Rate>,
         host_rate: Option<Rate>,
         burst: NonZeroU32,
-        sites: &std::sync::Arc<crate::sites::Sites>,
+        ruled: &[(usize, Rate)],
+        rule_of: RuleOf,
     ) -> Limits {
-        let by_rule = sites
-            .rules
+        let by_rule = ruled
             .iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let quota = r.host_rate?.quota(burst)?;
-                Some((i, RateLimiter::keyed(quota)))
-            })
+            .filter_map(|&(i, r)| Some((i, RateLimiter::keyed(r.quota(burst)?))))
             .collect();
         Limits {
             by_rule,
-            sites: sites.clone(),
+            rule_of,
             global: rate.and_then(|r| r.quota(burst)).map(RateLimiter::direct),
             per_host: host_rate
                 .and_then(|r| r.quota(burst))
@@ -119,9 +121,8 @@ impl Limits {
         let ruled = if self.by_rule.is_empty() {
             None
         } else {
-            self.sites
-                .host_rate(host)
-                .and_then(|(rule, _)| self.by_rule.iter().find(|(i, _)| *i == rule))
+            (self.rule_of)(host)
+                .and_then(|rule| self.by_rule.iter().find(|(i, _)| *i == rule))
                 .map(|(_, limiter)| limiter)
         };
         if let Some(limiter) = ruled.or(self.per_host.as_ref()) {
@@ -178,7 +179,8 @@ mod tests {
             Some("20/s".parse().unwrap()),
             None,
             NonZeroU32::MIN,
-            &Default::default(),
+            &[],
+            Box::new(|_| None),
         );
         let t = std::time::Instant::now();
         for _ in 0..5 {

@@ -929,3 +929,30 @@ fn a_follow_walk_cut_short_goes_on_with_resume() {
     let want: Vec<String> = (1..=7).map(|n| format!("list {n}")).collect();
     assert_eq!(titles, want);
 }
+
+#[test]
+fn a_rules_host_rate_paces_its_hosts_only() {
+    let a = Server::start_on("127.0.0.1");
+    let b = Server::start_on("127.0.0.2");
+    let (_dir, file) = settings_file("[[site]]\nmatch = \"127.0.0.1\"\nhost-rate = \"5/s\"\n");
+    let input = format!("{}{}", urls(&a, 6), urls(&b, 6));
+    let (recs, _, code) = run(&["-q", "--config", &file], &input);
+    assert_eq!((recs.len(), code), (12, 0));
+    let spread = |s: &Server| {
+        let starts = s.starts();
+        let first = starts.iter().min().copied().expect("requests");
+        let last = starts.iter().max().copied().expect("requests");
+        last - first
+    };
+    // Six requests at 5/s: five gaps of 200 ms.
+    assert!(
+        spread(&a) >= std::time::Duration::from_millis(800),
+        "{:?}",
+        spread(&a)
+    );
+    assert!(
+        spread(&b) < std::time::Duration::from_millis(500),
+        "{:?}",
+        spread(&b)
+    );
+}
