@@ -324,6 +324,20 @@ impl Warc {
         if group_start < good_end || scan.torn {
             first_cut.get_or_insert(group_start);
         }
+        // Where each kept group lands: in place before the first cut, one
+        // after another from the cut on.
+        let mut next = first_cut.unwrap_or(u64::MAX);
+        let moved: Vec<(u64, u64, u64)> = keep
+            .iter()
+            .map(|&(start, end)| {
+                if first_cut.is_some_and(|at| start >= at) {
+                    next += end - start;
+                    (start, end, next - (end - start))
+                } else {
+                    (start, end, start)
+                }
+            })
+            .collect();
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -332,7 +346,7 @@ impl Warc {
             // Keep what follows the first cut and is kept, then rewrite it
             // after the cut: the archive holds each kept record once.
             let mut tail = Vec::new();
-            for &(start, end) in keep.iter().filter(|(s, _)| *s >= at) {
+            for &(start, end, _) in moved.iter().filter(|(s, _, _)| *s >= at) {
                 let mut buf = vec![0; usize::try_from(end - start).unwrap_or(0)];
                 io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
                 io::Read::read_exact(&mut file, &mut buf)?;
@@ -345,12 +359,28 @@ impl Warc {
         }
         let end = io::Seek::seek(&mut file, io::SeekFrom::End(0))?;
         let warc = Warc::over(base, file, number, end, flags, max_size);
-        // The index and the pages of what stays, at their new offsets.
+        // The index and the pages of what stays: the earlier files' as
+        // they are, the last file's from its scan, at their new offsets.
         let (mut index, mut pages) = (Vec::new(), Vec::new());
-        for n in 0..=number {
+        for n in 0..number {
             let (i, p) = scan_index(&numbered(base, n), gzip)?;
             index.extend(i);
             pages.extend(p);
+        }
+        let mut groups = moved.iter().peekable();
+        for r in scan.records {
+            while groups.next_if(|&&(_, end, _)| end <= r.start).is_some() {}
+            let Some(&&(start, end, new)) = groups.peek() else {
+                break;
+            };
+            if r.start < start || r.end > end {
+                continue;
+            }
+            if let Some(mut entry) = r.entry {
+                entry.offset = r.start - start + new;
+                index.push(entry);
+            }
+            pages.extend(r.page);
         }
         *warc
             .index
