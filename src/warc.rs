@@ -80,11 +80,83 @@ struct IndexEntry {
 
 /// A page of the WACZ's `pages.jsonl`: an ok HTML record.
 #[derive(Debug, Clone, serde::Serialize)]
-struct Page {
+pub struct Page {
     id: String,
     url: String,
     ts: String,
     title: Option<String>,
+}
+
+/// The fields of a trawl record a page is made of, as the metadata record
+/// holds them.
+#[derive(serde::Deserialize)]
+struct PageFields {
+    url: String,
+    #[serde(default)]
+    final_url: Option<String>,
+    ok: bool,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    fetched_at: String,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+impl Page {
+    /// The page of a record, when it is an ok HTML one.
+    pub fn of(r: &crate::record::Record) -> Option<Page> {
+        Page::from_fields(
+            r.ok,
+            r.final_url.as_deref().unwrap_or(&r.url),
+            r.content_type.as_deref(),
+            &r.fetched_at,
+            r.title.as_deref(),
+        )
+    }
+
+    /// The page of a record read back from a metadata record's JSON.
+    fn of_json(json: &str) -> Option<Page> {
+        let f: PageFields = serde_json::from_str(json).ok()?;
+        Page::from_fields(
+            f.ok,
+            f.final_url.as_deref().unwrap_or(&f.url),
+            f.content_type.as_deref(),
+            &f.fetched_at,
+            f.title.as_deref(),
+        )
+    }
+
+    fn from_fields(
+        ok: bool,
+        url: &str,
+        content_type: Option<&str>,
+        fetched_at: &str,
+        title: Option<&str>,
+    ) -> Option<Page> {
+        let html = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+        (ok && html).then(|| Page {
+            id: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(url.as_bytes())),
+            url: url.to_owned(),
+            ts: fetched_at.to_owned(),
+            title: title.map(str::to_owned),
+        })
+    }
+}
+
+/// What the archive keeps of one URL.
+#[derive(Debug)]
+pub struct UrlCapture {
+    /// Its exchanges, hop by hop.
+    pub captures: Vec<Capture>,
+    /// Its trawl record, as one JSON line.
+    pub record: String,
+    /// The earlier capture it may repeat (`--revalidate`).
+    pub refers: Option<Refers>,
+    /// The rendered DOM (`--render`).
+    pub dom: Option<String>,
+    /// Its entry of `pages.jsonl`, if it is a page.
+    pub page: Option<Page>,
 }
 
 /// A record to write: its named headers (`WARC/1.1` and the length are
@@ -114,8 +186,6 @@ pub struct Warc {
     max_size: Option<u64>,
     /// The command line, for each file's `warcinfo`.
     flags: String,
-    /// The files written, in order.
-    files: Mutex<Vec<PathBuf>>,
 }
 
 struct Out {
@@ -208,8 +278,17 @@ impl Warc {
             pages: Mutex::new(Vec::new()),
             max_size,
             flags: flags.to_owned(),
-            files: Mutex::new((0..=number).map(|n| numbered(path, n)).collect()),
         }
+    }
+
+    /// The files of the series written so far, in order.
+    fn files(&self) -> Vec<PathBuf> {
+        let last = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .number;
+        (0..=last).map(|n| numbered(&self.path, n)).collect()
     }
 
     /// Past `--warc-max-size`, goes on in the next file of the series,
@@ -231,10 +310,6 @@ impl Warc {
         out.offset = 0;
         out.number = number;
         out.name = name_of(&next);
-        self.files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(next);
         // Under the same lock: the new file's first record is its own.
         self.write_info_locked(&mut out)
     }
@@ -400,13 +475,15 @@ impl Warc {
     ///
     /// # Errors
     /// The file cannot be written.
-    pub fn write_url(
-        &self,
-        captures: &[Capture],
-        record: &str,
-        refers: Option<&Refers>,
-        dom: Option<&str>,
-    ) -> io::Result<()> {
+    pub fn write_url(&self, url: UrlCapture) -> io::Result<()> {
+        let UrlCapture {
+            captures,
+            record,
+            refers,
+            dom,
+            page,
+        } = url;
+        let refers = refers.as_ref();
         // A full file is left before the next URL's records, so that no
         // file of the series ends empty.
         self.rotate_if_full()?;
@@ -565,7 +642,7 @@ impl Warc {
                 }
             }
         }
-        if let Some(page) = page_of(record) {
+        if let Some(page) = page {
             self.pages
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -649,11 +726,7 @@ impl Warc {
             crate::wacz::write(
                 path,
                 &crate::wacz::Contents {
-                    warcs: &self
-                        .files
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .clone(),
+                    warcs: &self.files(),
                     cdxj: &index,
                     pages: &pages,
                 },
@@ -809,7 +882,7 @@ fn scan(path: &Path, gzip: bool) -> io::Result<Scan> {
         if kind == "metadata" {
             let json = String::from_utf8_lossy(block).trim_end().to_owned();
             key = crate::resume::key_of_record(json.as_bytes());
-            page = page_of(&json);
+            page = Page::of_json(&json);
         }
         if (kind == "response" || kind == "revisit")
             && let (Some(uri), Some(date)) = (get("WARC-Target-URI"), get("WARC-Date"))
@@ -935,27 +1008,6 @@ fn parse_record(bytes: &[u8]) -> Option<(Fields, &[u8])> {
         .ok()?;
     let block = bytes.get(end + 4..end + 4 + len)?;
     (bytes.get(end + 4 + len..end + 8 + len)? == b"\r\n\r\n").then_some((headers, block))
-}
-
-/// The page a trawl record names, for `pages.jsonl`: an ok HTML record.
-fn page_of(record: &str) -> Option<Page> {
-    let v: serde_json::Value = serde_json::from_str(record).ok()?;
-    let html = v["content_type"]
-        .as_str()
-        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
-    if v["ok"] != true || !html {
-        return None;
-    }
-    let url = v["final_url"]
-        .as_str()
-        .or_else(|| v["url"].as_str())?
-        .to_owned();
-    Some(Page {
-        id: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(url.as_bytes())),
-        url,
-        ts: v["fetched_at"].as_str().unwrap_or_default().to_owned(),
-        title: v["title"].as_str().map(str::to_owned),
-    })
 }
 
 /// The SURT form of a URL, as pywb and the `surt` package write it: the

@@ -580,7 +580,16 @@ async fn task(
             })
         });
         let dom = record.dom.take();
-        archive(warc, captures, &record, refers, dom).await;
+        if let Ok(json) = serde_json::to_string(&record) {
+            let url = crate::warc::UrlCapture {
+                captures,
+                record: json,
+                refers,
+                dom,
+                page: crate::warc::Page::of(&record),
+            };
+            archive(warc, url).await;
+        }
     }
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
@@ -590,21 +599,9 @@ async fn task(
 /// Writes one URL's exchanges and its record to the archive, off the
 /// reactor (gzip and the disk). A write that fails is reported once a
 /// URL; the records go on.
-async fn archive(
-    warc: &Arc<crate::warc::Warc>,
-    captures: Vec<crate::warc::Capture>,
-    record: &Record,
-    refers: Option<crate::warc::Refers>,
-    dom: Option<String>,
-) {
-    let Ok(json) = serde_json::to_string(record) else {
-        return;
-    };
+async fn archive(warc: &Arc<crate::warc::Warc>, url: crate::warc::UrlCapture) {
     let warc = warc.clone();
-    let written = tokio::task::spawn_blocking(move || {
-        warc.write_url(&captures, &json, refers.as_ref(), dom.as_deref())
-    })
-    .await;
+    let written = tokio::task::spawn_blocking(move || warc.write_url(url)).await;
     if let Ok(Err(e)) = written {
         tracing::error!("cannot write to the archive: {e}");
     }
