@@ -542,16 +542,11 @@ impl Fetcher {
             truncated: false,
             status: status.as_u16(),
             payload_sha256: None,
-            mime: resp
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("unk")
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase(),
+            mime: crate::warc::media_type(
+                resp.headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+            ),
         });
         tracing::debug!(
             "{method} {current}: {} after {} ms",

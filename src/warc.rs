@@ -561,7 +561,7 @@ impl Warc {
                     records.len(),
                     IndexEntry {
                         surt: surt(&url),
-                        timestamp: date.chars().filter(char::is_ascii_digit).take(14).collect(),
+                        timestamp: cdx_timestamp(&date),
                         url: c.url.clone(),
                         mime: if profile.is_some() {
                             "warc/revisit".to_owned()
@@ -898,26 +898,18 @@ fn scan(path: &Path, gzip: bool) -> io::Result<Scan> {
                 .nth(1)
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            let mime = head
-                .lines()
-                .find_map(|l| {
-                    let (n, v) = l.split_once(':')?;
-                    n.eq_ignore_ascii_case("content-type")
-                        .then(|| v.trim().to_owned())
-                })
-                .unwrap_or_else(|| "unk".into());
+            let content_type = head.lines().find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.eq_ignore_ascii_case("content-type").then_some(v.trim())
+            });
             entry = Some(IndexEntry {
                 surt: surt(&url),
-                timestamp: date.chars().filter(char::is_ascii_digit).take(14).collect(),
+                timestamp: cdx_timestamp(&date),
                 url: uri,
                 mime: if kind == "revisit" {
                     "warc/revisit".to_owned()
                 } else {
-                    mime.split(';')
-                        .next()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_ascii_lowercase()
+                    media_type(content_type)
                 },
                 status,
                 digest: get("WARC-Payload-Digest").unwrap_or_default(),
@@ -1044,6 +1036,23 @@ pub fn surt(url: &url::Url) -> String {
         out.push_str(&params.join("&"));
     }
     out
+}
+
+/// The 14-digit CDX timestamp (`YYYYMMDDhhmmss`) of a WARC date.
+fn cdx_timestamp(date: &str) -> String {
+    date.chars().filter(char::is_ascii_digit).take(14).collect()
+}
+
+/// A `Content-Type`'s media type, lower case, without parameters, as the
+/// index gives it; `unk` when there is none.
+pub fn media_type(content_type: Option<&str>) -> String {
+    content_type
+        .unwrap_or("unk")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// A WARC date: RFC 3339 UTC with microseconds.
