@@ -65,6 +65,7 @@ pub(super) fn router(stats: Arc<Stats>) -> Router {
         .route("/sitemap.xml.gz", get(sitemap_gz))
         .route("/sitemap-index.xml", get(sitemap_index))
         .route("/nested/{n}", get(nested))
+        .route("/unmatched/{n}", get(unmatched))
         .route("/redirect/{n}", get(redirect))
         .route("/loop/{which}", get(redirect_loop))
         .route("/to", get(redirect_to))
@@ -387,6 +388,17 @@ async fn nested(Path(n): Path<usize>) -> Response {
     html(format!(
         "<!doctype html><title>nested</title>{}",
         "<div>".repeat(n)
+    ))
+}
+
+/// 20,000 nested `<div>`s, then `n` end tags of an element never opened:
+/// the tree builder looks for each through every open element (quadratic
+/// work, as the standard's algorithm and html5ever do it).
+async fn unmatched(Path(n): Path<usize>) -> Response {
+    html(format!(
+        "<!doctype html><title>unmatched</title>{}{}",
+        "<div>".repeat(20_000),
+        "</section>".repeat(n)
     ))
 }
 
