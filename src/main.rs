@@ -6,7 +6,7 @@ mod cli;
 mod sched;
 
 /// jemalloc, not the system's allocator (see Cargo.toml for why).
-#[cfg(not(target_env = "msvc"))]
+#[cfg(not(any(target_env = "msvc", trawl_system_allocator)))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -16,7 +16,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// core, memory freed by a parsing thread went back to the reactor's arena
 /// and the peak grew with the number of arenas (91.7 MB against 68).
 /// `_RJEM_MALLOC_CONF` in the environment still adds to it.
-#[cfg(not(target_env = "msvc"))]
+#[cfg(not(any(target_env = "msvc", trawl_system_allocator)))]
 #[allow(unsafe_code, non_upper_case_globals)]
 // SAFETY: jemalloc declares `const char *malloc_conf` (prefixed `_rjem_` by
 // tikv-jemalloc-sys) and only reads it; this is a pointer to a

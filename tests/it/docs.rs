@@ -161,7 +161,7 @@ fn the_readme_opens_with_the_two_set_up_commands() {
     let test_command = ci
         .lines()
         .map(str::trim)
-        .find(|line| line.starts_with("cargo test"))
+        .rfind(|line| line.starts_with("cargo test"))
         .expect(".ci/run runs cargo test");
     let readme = read("README.md");
     // The first screen: the title, one paragraph and the Set up section.
