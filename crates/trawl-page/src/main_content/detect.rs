@@ -299,6 +299,14 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
             i = nodes[i].end;
             continue;
         }
+        // "You need to enable JavaScript to run this app": a notice to a
+        // browser that runs no scripts, not content (a noscript's image, a
+        // lazy page's fallback, stays).
+        if n.name == "noscript" && n.chars < 300 && speaks_of_javascript(nodes, i) {
+            nodes[i].removed = true;
+            i = nodes[i].end;
+            continue;
+        }
         let mut named = Named::of_node(n);
         // Holding an article that holds most of its text, it is the
         // column the article sits in (`col-sm-9 sidebar-first-only`).
@@ -325,6 +333,17 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         i += 1;
     }
     super::tree::count(nodes);
+}
+
+/// Tells whether the text under node `i` names JavaScript.
+fn speaks_of_javascript(nodes: &[N<'_>], i: usize) -> bool {
+    nodes[i..nodes[i].end.max(i + 1)].iter().any(|t| {
+        t.el.is_none()
+            && t.text
+                .as_bytes()
+                .windows(10)
+                .any(|w| w.eq_ignore_ascii_case(b"javascript"))
+    })
 }
 
 /// Tells whether a text is a JSON object or array of objects: `{"` or

@@ -279,4 +279,40 @@ mod tests {
             "the fast reader took on only {fast} pages"
         );
     }
+
+    #[test]
+    fn a_notice_to_enable_javascript_is_not_content_but_a_noscript_image_is() {
+        let url = url::Url::parse("https://site.test/").expect("url");
+        let content = |page: &str, format| {
+            let plan = Plan {
+                content: Some(ContentPlan {
+                    format,
+                    select: vec![],
+                    exclude: vec![],
+                }),
+                ..Plan::default()
+            };
+            [Via::Fast, Via::Tree].map(|via| {
+                extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.content)
+                    .map(|c| c.text)
+                    .unwrap_or_default()
+            })
+        };
+        let app = "<!doctype html><title>App</title><body><noscript>You need to enable \
+                   JavaScript to run this app.</noscript><div id=root></div>";
+        assert_eq!(content(app, Format::Text), [String::new(), String::new()]);
+        let article = "<!doctype html><title>A</title><article><h1>Rain</h1><p>It rained \
+                       all week over the hills and the river rose.</p><noscript><img \
+                       src=chart.png alt=Rainfall></noscript></article>";
+        for text in content(article, Format::Markdown) {
+            assert!(text.contains("It rained all week"), "{text}");
+            assert!(
+                text.contains("![Rainfall](https://site.test/chart.png)"),
+                "{text}"
+            );
+        }
+    }
 }
