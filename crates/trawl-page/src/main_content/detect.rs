@@ -213,8 +213,16 @@ impl Named {
 }
 
 /// Tells whether node `i` presents itself as the page around the content.
-fn looks_like_boilerplate(n: &N<'_>, named: Named, in_article: bool) -> bool {
+fn looks_like_boilerplate(
+    n: &N<'_>,
+    named: Named,
+    in_article: bool,
+    holds_paragraph: bool,
+) -> bool {
     if boilerplate_tag(n.name) {
+        return true;
+    }
+    if n.name == "form" && n.plain_chars() < FORM_TEXT && !holds_paragraph {
         return true;
     }
     // A header inside an article is its headline and byline.
@@ -322,7 +330,7 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         // Holding half the page's text, it is the page's layout, unless
         // that text is links: a store's menu of every category.
         if i > 0
-            && looks_like_boilerplate(n, named, i < article_end)
+            && looks_like_boilerplate(n, named, i < article_end, holds_paragraph(nodes, i))
             && (u64::from(n.chars) * 2 < u64::from(total)
                 || f64::from(n.link_chars) >= LINK_DENSE * f64::from(n.chars))
         {
@@ -344,6 +352,20 @@ fn speaks_of_javascript(nodes: &[N<'_>], i: usize) -> bool {
                 .windows(10)
                 .any(|w| w.eq_ignore_ascii_case(b"javascript"))
     })
+}
+
+/// A form with less text than this (letters and digits outside links),
+/// and no paragraph, is a search box, a store's filters or a product's
+/// options: not content.
+const FORM_TEXT: u32 = 500;
+
+/// Tells whether a form element holds a paragraph with text: a comment
+/// written in a form (old Reddit's `usertext`), not a form's labels.
+fn holds_paragraph(nodes: &[N<'_>], i: usize) -> bool {
+    nodes[i].name == "form"
+        && nodes[i + 1..nodes[i].end.max(i + 1)]
+            .iter()
+            .any(|d| d.name == "p" && d.chars > 0)
 }
 
 /// Tells whether a text is a JSON object or array of objects: `{"` or

@@ -315,4 +315,35 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_form_of_options_is_dropped_and_a_comment_written_in_a_form_is_kept() {
+        let url = url::Url::parse("https://site.test/").expect("url");
+        let plan = Plan {
+            content: Some(ContentPlan {
+                format: Format::Text,
+                select: vec![],
+                exclude: vec![],
+            }),
+            ..Plan::default()
+        };
+        let page = "<!doctype html><title>Mug</title><main><h1>Blue mug</h1><p>A stoneware \
+                    mug that holds a pint of tea and keeps it warm.</p><form action=/cart>\
+                    <label>Colour</label><select><option>Blue<option>Green</select>\
+                    <button>Add to basket</button></form><div class=thread><form \
+                    class=usertext><div class=md><p>Mine chipped within a week.</p></div>\
+                    </form></div></main>";
+        for via in [Via::Fast, Via::Tree] {
+            let text = extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
+                .ok()
+                .flatten()
+                .and_then(|e| e.content)
+                .map(|c| c.text)
+                .unwrap_or_default();
+            assert!(text.contains("keeps it warm"), "{text}");
+            assert!(text.contains("Mine chipped within a week"), "{text}");
+            assert!(!text.contains("Add to basket"), "{text}");
+            assert!(!text.contains("Colour"), "{text}");
+        }
+    }
 }
