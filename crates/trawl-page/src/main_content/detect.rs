@@ -585,6 +585,15 @@ fn names_related(heading: &str) -> bool {
             | ["frequently", "bought", ..]
             | ["also", "bought" | "viewed" | "read", ..]
             | ["other", "products" | "articles" | "posts", ..]
+            | ["you", "may" | "might" | "will", "like" | "enjoy", ..]
+            | ["recently", "viewed", ..]
+            | ["complete" | "shop" | "get", "the", "look", ..]
+            | ["shop", "similar" | "more", ..]
+            | ["pairs" | "goes" | "works", "well", "with", ..]
+            | ["bought", "together", ..]
+            | ["sponsored", ..]
+            | ["inspired", "by", "your", ..]
+            | ["compare", "similar", ..]
     )
 }
 
@@ -725,6 +734,10 @@ mod tests {
         assert!(names_related("You may also like"));
         assert!(names_related("Customers who bought this also bought"));
         assert!(names_related("More from this author"));
+        assert!(names_related("Complete the look"));
+        assert!(names_related("Recently viewed items"));
+        // A review's "Top picks" and a store's "Best sellers" are content.
+        assert!(!names_related("Top picks"));
         assert!(!names_related("More"));
         assert!(!names_related("Relatedness of species"));
         assert!(!names_related("Installation"));
