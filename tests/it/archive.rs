@@ -58,6 +58,28 @@ pub(crate) fn read_warc(path: &std::path::Path) -> Vec<WarcRecord> {
     recs
 }
 
+/// Each gzip member of the archive at `path`: its text, and whether its
+/// first deflate block is a stored one (block type 00).
+fn member_kinds(path: &std::path::Path) -> Vec<(String, bool)> {
+    let raw = std::fs::read(path).expect("read the archive");
+    let mut at = 0;
+    let mut out = Vec::new();
+    while at < raw.len() {
+        // trawl's members have the 10-byte header (no name, no extra).
+        assert_eq!(raw[at + 3], 0, "no optional gzip header fields");
+        let stored = raw[at + 10] & 0b110 == 0;
+        // A slice reads as far as the member goes and no further.
+        let mut rest = &raw[at..];
+        let mut text = Vec::new();
+        flate2::bufread::GzDecoder::new(&mut rest)
+            .read_to_end(&mut text)
+            .expect("a member decompresses");
+        at = raw.len() - rest.len();
+        out.push((String::from_utf8_lossy(&text).into_owned(), stored));
+    }
+    out
+}
+
 /// Fails unless each line of a CDXJ `index` names a file in `dir` whose
 /// bytes at its offset and length are one whole response (or revisit)
 /// record for its URL, gzip member or plain.
@@ -211,6 +233,21 @@ fn the_warc_holds_every_exchange_as_it_came_with_digests_that_verify() {
     let stored =
         std::fs::read(crate::support::fixture("content/html/0001.html.gz")).expect("fixture");
     assert_eq!(body, &stored[..], "the body as it came over the wire");
+    // Its record's gzip member stores it (deflate block type 00) rather
+    // than deflating a compressed body again; a page that came plain is
+    // deflated.
+    let kinds = member_kinds(&warc);
+    let member_of = |path: &str| {
+        kinds
+            .iter()
+            .find(|(text, _)| {
+                text.contains("WARC-Type: response") && text.contains(&format!("{path}\r\n"))
+            })
+            .map(|(_, stored)| *stored)
+            .expect("a response member")
+    };
+    assert!(member_of("/content/0001"), "a gzip body is stored");
+    assert!(!member_of("/page/simple.html"), "a plain body is deflated");
     // Requests: one a response, secrets masked.
     let requests: Vec<&WarcRecord> = archive
         .iter()
