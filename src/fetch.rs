@@ -213,10 +213,7 @@ impl Fetcher {
         // Some servers answer `*/*` with something other than their page;
         // ask for HTML first, as a browser does. `-H Accept: …` replaces it.
         let mut defaults = HeaderMap::new();
-        defaults.insert(
-            header::ACCEPT,
-            header::HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
-        );
+        defaults.insert(header::ACCEPT, header::HeaderValue::from_static(ACCEPT));
         if opts.raw {
             defaults.insert(
                 header::ACCEPT_ENCODING,
@@ -541,6 +538,7 @@ impl Fetcher {
             body: Vec::new(),
             truncated: false,
             status: status.as_u16(),
+            encoded: http::content_codings(resp.headers()).is_some(),
             payload_sha256: None,
             mime: crate::warc::media_type(
                 resp.headers()
@@ -709,30 +707,38 @@ impl Fetcher {
         };
         c.truncated = !whole;
         c.response_head = response_head(version, status, &head, c.body.len());
-        let raw = c.body.clone();
-        out.captures.push(c);
         if !whole {
+            out.captures.push(c);
             out.bytes = read;
             return Err((
                 ErrorKind::BodyTooLarge,
                 format!("the body is larger than the {} byte limit", self.max_body),
             ));
         }
-        let encoding = head
-            .get(header::CONTENT_ENCODING)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let body = http::decode_body(raw, encoding.as_deref(), self.max_body)?;
+        let raw = c.body.clone();
+        out.captures.push(c);
+        // Decoding (up to --max-body of a bomb) and hashing are CPU work:
+        // on the blocking pool, so that the reactor keeps every other
+        // fetch and deadline moving.
+        let (encoding, limit, hash) = (
+            http::content_codings(&head),
+            self.max_body,
+            !out.not_modified,
+        );
+        let identity = encoding.is_none();
+        let (body, digest) = tokio::task::spawn_blocking(move || {
+            let body = http::decode_body(raw, encoding.as_deref(), limit)?;
+            let digest: Option<[u8; 32]> = hash.then(|| Sha256::digest(&body).into());
+            Ok::<_, Failure>((body, digest))
+        })
+        .await
+        .map_err(|e| (ErrorKind::Decode, format!("decoding the body failed: {e}")))??;
         out.bytes = body.len() as u64;
-        if !out.not_modified {
-            let digest: [u8; 32] = Sha256::digest(&body).into();
+        if let Some(digest) = digest {
             out.content_hash = Some(http::hex_digest(&digest));
             // A body that came as it is: the archive's payload digest is
             // the same hash, taken once.
-            if encoding
-                .as_deref()
-                .is_none_or(|e| e.trim().is_empty() || e.trim().eq_ignore_ascii_case("identity"))
-                && let Some(c) = out.captures.last_mut()
-            {
+            if identity && let Some(c) = out.captures.last_mut() {
                 c.payload_sha256 = Some(digest);
             }
         }
@@ -767,7 +773,7 @@ impl Fetcher {
             head.push_str(&format!("user-agent: {}\r\n", self.user_agent));
         }
         if !headers.contains_key(header::ACCEPT) {
-            head.push_str("accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8\r\n");
+            head.push_str(&format!("accept: {ACCEPT}\r\n"));
         }
         if !headers.contains_key(header::ACCEPT_ENCODING) {
             head.push_str(&format!("accept-encoding: {}\r\n", http::ACCEPT_ENCODING));
@@ -824,6 +830,9 @@ fn response_head(
     head.extend_from_slice(format!("content-length: {len}\r\n\r\n").as_bytes());
     head
 }
+
+/// The `Accept` every request sends, unless a header line sets its own.
+const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 
 /// Tells whether a request sent through a proxy failed before the proxy
 /// answered: refused, reset, timed out while connecting, or a handshake

@@ -167,6 +167,24 @@ fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// The content codings of a response (every `Content-Encoding` line, in
+/// order, joined as one list), or `None` when it names none but
+/// `identity`: the body came as it is.
+pub fn content_codings(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let codings: Vec<String> = headers
+        .get_all(reqwest::header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .split(',')
+                .map(|c| c.trim().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .collect();
+    (!codings.is_empty()).then(|| codings.join(", "))
+}
+
 /// The `Accept-Encoding` trawl sends when it decodes bodies itself
 /// (`--warc`): what [`decode_body`] reads.
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
@@ -436,6 +454,18 @@ mod tests {
             decode_body(gz, Some("compress"), 100).unwrap_err().0,
             ErrorKind::Decode
         );
+    }
+
+    #[test]
+    fn content_codings_read_every_header_line_and_skip_identity() {
+        use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
+        let mut h = HeaderMap::new();
+        assert_eq!(content_codings(&h), None);
+        h.append(CONTENT_ENCODING, HeaderValue::from_static("identity"));
+        assert_eq!(content_codings(&h), None);
+        h.append(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        h.append(CONTENT_ENCODING, HeaderValue::from_static(" br ,"));
+        assert_eq!(content_codings(&h).as_deref(), Some("gzip, br"));
     }
 
     #[test]

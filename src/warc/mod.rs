@@ -45,6 +45,8 @@ pub struct Capture {
     pub truncated: bool,
     /// The response's status.
     pub status: u16,
+    /// The body came content-encoded (gzip, brotli …).
+    pub encoded: bool,
     /// The response's media type, without parameters (`text/html`).
     pub mime: String,
     /// The SHA-256 of `body`, when the fetcher took it already.
@@ -534,14 +536,11 @@ impl Warc {
             // unchanged 200 counts only when it was not content-encoded,
             // so that its payload is the earlier one byte for byte.
             let last = i + 1 == captures.len();
-            let encoded = String::from_utf8_lossy(&c.response_head)
-                .to_ascii_lowercase()
-                .contains("\r\ncontent-encoding:");
             let profile = match refers {
                 Some(r) if last && r.not_modified && c.status == 304 => {
                     Some("http://netpreserve.org/warc/1.1/revisit/server-not-modified")
                 }
-                Some(r) if last && r.unchanged && c.status == 200 && !encoded && !c.truncated => {
+                Some(r) if last && r.unchanged && c.status == 200 && !c.encoded && !c.truncated => {
                     Some("http://netpreserve.org/warc/1.1/revisit/identical-payload-digest")
                 }
                 _ => None,
@@ -613,7 +612,7 @@ impl Warc {
             records.push(Record {
                 head,
                 block,
-                compressed: encoded && profile.is_none(),
+                compressed: c.encoded && profile.is_none(),
             });
             let block: [&[u8]; 2] = [&c.request_head, c.request_body.as_deref().unwrap_or(&[])];
             let head = vec![
