@@ -779,12 +779,10 @@ impl Fetcher {
             head.push_str(&format!("accept-encoding: {}\r\n", http::ACCEPT_ENCODING));
         }
         for (name, value) in headers {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            let shown = if CREDENTIALS.contains(name) {
-                crate::sites::mask(name.as_str(), &value)
-            } else {
-                value.into_owned()
-            };
+            // The one masking rule of --explain and the warcinfo: an API
+            // key goes masked too, not only the credentials.
+            let shown =
+                crate::sites::mask(name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
             head.push_str(&format!("{name}: {shown}\r\n"));
         }
         // hyper frames a body with its length, as the record does.

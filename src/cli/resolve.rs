@@ -6,7 +6,7 @@
 use super::{Args, ContentArg, ProgressArg, RotateArg, ScopeArg, ShardByArg};
 use clap::CommandFactory;
 use clap::error::ErrorKind as ClapErrorKind;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -122,6 +122,11 @@ impl Args {
                 ));
             }
         }
+        let warc_command = if self.warc.is_some() || self.wacz.is_some() {
+            masked_command_line(&self.headers)
+        } else {
+            String::new()
+        };
         let mut headers = HeaderMap::new();
         for (name, value) in self.headers {
             headers.append(name, value);
@@ -277,11 +282,7 @@ impl Args {
             cookie_jar: self.cookie_jar,
             proxies,
             render_all: self.render,
-            warc_command: if self.warc.is_some() || self.wacz.is_some() {
-                masked_command_line()
-            } else {
-                String::new()
-            },
+            warc_command,
             warc_temp: self.warc.is_none() && self.wacz.is_some(),
             warc: self.warc.or_else(|| {
                 // The package's WARC, in a directory of its own beside it.
@@ -356,35 +357,30 @@ impl Args {
     }
 }
 
-/// Tells whether two paths name one existing file (through symbolic
-/// links and `..`, and on Unix hard links too); a path that does not exist
-/// yet names no existing file.
-/// The command line as the archive's `warcinfo` shows it: the values of
-/// `-H` masked by header name, userinfo of any URL masked.
-fn masked_command_line() -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut header_next = false;
-    for arg in std::env::args().skip(1) {
-        let header = if header_next {
-            Some(arg.as_str())
-        } else {
-            arg.strip_prefix("--header=")
-        };
-        let shown = match header.and_then(|h| h.split_once(':')) {
-            Some((name, value)) => {
-                let masked = format!("{name}: {}", trawl::sites::mask(name, value.trim()));
-                if header_next {
-                    masked
-                } else {
-                    format!("--header={masked}")
-                }
+/// The command line as the archive's `warcinfo` shows it: the value of
+/// each secret header that `-H` gave masked wherever it appears (`-H X`,
+/// `--header=X`, `-HX`), and the userinfo of any URL. Arguments that are
+/// not Unicode are shown lossily, not refused.
+fn masked_command_line(headers: &[(HeaderName, HeaderValue)]) -> String {
+    let secrets: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let masked = trawl::sites::mask(name.as_str(), &value);
+            (!value.is_empty() && masked != value).then_some((value, masked))
+        })
+        .collect();
+    std::env::args_os()
+        .skip(1)
+        .map(|arg| {
+            let mut shown = arg.to_string_lossy().into_owned();
+            for (value, masked) in &secrets {
+                shown = shown.replace(value.as_str(), masked);
             }
-            None => arg.clone(),
-        };
-        header_next = arg == "-H" || arg == "--header";
-        out.push(trawl::redact(&shown).into_owned());
-    }
-    out.join(" ")
+            trawl::redact(&shown).into_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The jar of `--cookies` and `--cookie-jar` (with `--resume`, the jar
@@ -407,6 +403,9 @@ fn load_cookies(
     Ok(Some(Arc::new(jar)))
 }
 
+/// Tells whether two paths name one existing file (through symbolic
+/// links and `..`, and on Unix hard links too); a path that does not exist
+/// yet names no existing file.
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     let (Ok(ca), Ok(cb)) = (std::fs::canonicalize(a), std::fs::canonicalize(b)) else {
         return false;

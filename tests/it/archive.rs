@@ -782,6 +782,48 @@ fn a_sigkill_at_a_random_moment_then_resume_leaves_one_capture_a_url() {
 }
 
 #[test]
+fn the_warcinfo_masks_secret_headers_however_the_flag_is_written() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warc = dir.path().join("a.warc");
+    let (recs, stderr, code) = run(
+        &[
+            "-q",
+            "--warc",
+            warc.to_str().expect("path"),
+            "-HX-Api-Key: k3y-attached",
+            "--header=Cookie: sid=c00kie-equals",
+            "-H",
+            "Authorization: Bearer t0ken-apart",
+            "-H",
+            "X-Trace: visible-value",
+        ],
+        &s.url("/page/simple.html"),
+    );
+    assert_eq!((recs.len(), code), (1, 0), "{stderr}");
+    let archive = read_warc(&warc);
+    let info = String::from_utf8_lossy(&archive[0].block).into_owned();
+    for secret in ["k3y-attached", "c00kie-equals", "t0ken-apart"] {
+        assert!(!info.contains(secret), "{secret} in {info}");
+    }
+    assert!(info.contains("-HX-Api-Key: ***"), "{info}");
+    assert!(info.contains("sid=***"), "{info}");
+    assert!(info.contains("Bearer ***"), "{info}");
+    assert!(info.contains("X-Trace: visible-value"), "{info}");
+    // The request record shows the headers as sent, masked by one rule.
+    let request = archive
+        .iter()
+        .find(|r| r.get("warc-type") == "request")
+        .expect("a request record");
+    let sent = String::from_utf8_lossy(&request.block).into_owned();
+    for secret in ["k3y-attached", "c00kie-equals", "t0ken-apart"] {
+        assert!(!sent.contains(secret), "{secret} in {sent}");
+    }
+    assert!(sent.contains("x-api-key: ***"), "{sent}");
+    assert!(sent.contains("x-trace: visible-value"), "{sent}");
+}
+
+#[test]
 fn two_outputs_in_one_file_are_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = dir.path().join("x.warc.gz");
