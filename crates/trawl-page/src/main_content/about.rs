@@ -15,6 +15,10 @@ pub(super) struct About {
     pub author: Option<String>,
     pub published: Option<String>,
     pub lang: Option<String>,
+    /// The page says it is a discussion (schema.org's
+    /// `DiscussionForumPosting`, Open Graph's `forum`): its comments are
+    /// its content.
+    pub discussion: bool,
 }
 
 /// What one walk of the document collects.
@@ -29,6 +33,8 @@ struct Found {
     html_lang: Option<String>,
     time: Option<String>,
     byline: Option<String>,
+    /// A microdata `itemtype` of a discussion.
+    discussion: bool,
 }
 
 impl Found {
@@ -201,11 +207,48 @@ fn finish(f: Found) -> About {
         })
         .map(|l| l.trim().replace('_', "-"))
         .filter(|l| !l.is_empty() && l.len() <= 35);
+    let discussion = f.discussion
+        || f.json_ld
+            .iter()
+            .any(|v| ld_has_type(v, names_discussion, 0))
+        || f.meta(&["og:type"])
+            .is_some_and(|t| t.eq_ignore_ascii_case("forum"));
     About {
         title,
         author,
         published,
         lang,
+        discussion,
+    }
+}
+
+/// Tells whether a schema.org type is a discussion's. A `QAPage` is not:
+/// its answers are its content, the remarks under them (Stack Exchange's
+/// comments) are not.
+fn names_discussion(t: &str) -> bool {
+    t == "DiscussionForumPosting"
+}
+
+/// Tells whether a JSON-LD document has an `@type` that `is` accepts
+/// (inside `@graph` and arrays too), depth-limited.
+fn ld_has_type(v: &Value, is: fn(&str) -> bool, depth: u32) -> bool {
+    if depth > 6 {
+        return false;
+    }
+    match v {
+        Value::Object(map) => {
+            let here = match map.get("@type") {
+                Some(Value::String(t)) => is(t),
+                Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str().is_some_and(is)),
+                _ => false,
+            };
+            here || map
+                .values()
+                .filter(|v| v.is_array() || v.is_object())
+                .any(|v| ld_has_type(v, is, depth + 1))
+        }
+        Value::Array(items) => items.iter().any(|v| ld_has_type(v, is, depth + 1)),
+        _ => false,
     }
 }
 
@@ -218,6 +261,12 @@ fn visit<'v>(
     all_text: impl Fn() -> String,
     block_text: impl Fn() -> String,
 ) {
+    if attr("itemtype").is_some_and(|t| {
+        t.split_ascii_whitespace()
+            .any(|t| names_discussion(t.rsplit('/').next().unwrap_or(t)))
+    }) {
+        f.discussion = true;
+    }
     match name {
         "meta" => {
             let Some(content) = attr("content") else {

@@ -133,6 +133,8 @@ fn is_consent_word(word: &[u8]) -> bool {
 #[derive(Clone, Copy)]
 enum Before {
     User,
+    Comment,
+    Quoted,
     Skip,
     Layout,
     Other,
@@ -144,6 +146,9 @@ enum Before {
 struct Named {
     boilerplate: bool,
     consent: bool,
+    /// A section of readers' comments (`#comments`, `comment-list`,
+    /// `disqus_thread`).
+    comments: bool,
 }
 
 impl Named {
@@ -172,7 +177,17 @@ impl Named {
                     _ => is_boilerplate_word(w),
                 };
                 found.consent |= is_consent_word(w);
+                found.comments |= match before {
+                    // A store's quotes of its customers are content.
+                    Before::Quoted => false,
+                    Before::Comment => matches!(w, b"list" | b"area" | b"section" | b"thread"),
+                    _ => matches!(w, b"comments" | b"commentlist" | b"disqus"),
+                };
                 before = match w {
+                    b"comment" => Before::Comment,
+                    b"testimonial" | b"testimonials" | b"review" | b"reviews" | b"customer" => {
+                        Before::Quoted
+                    }
                     b"user" => Before::User,
                     b"skip" => Before::Skip,
                     b"has" | b"with" | b"no" | b"without" | b"layout" => Before::Layout,
@@ -207,6 +222,7 @@ impl Named {
             let more = Named::of(v);
             found.boilerplate |= more.boilerplate;
             found.consent |= more.consent;
+            found.comments |= more.comments;
         }
         found
     }
@@ -342,6 +358,42 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
     }
     super::tree::count(nodes);
 }
+
+/// Removes a section of readers' comments that follows the content it
+/// comments on: an article's or a blog post's comments are not what a
+/// reader came for. A thread whose first post sits inside the section (a
+/// forum's `#comments`) has no text before it, and stays.
+pub(super) fn drop_comments(nodes: &mut [N<'_>]) {
+    let mut before = 0u32;
+    let mut dropped = false;
+    let mut i = 0;
+    while i < nodes.len() {
+        let n = &nodes[i];
+        if n.removed {
+            i = n.end.max(i + 1);
+            continue;
+        }
+        if n.el.is_none() {
+            before += n.own;
+            i += 1;
+            continue;
+        }
+        if i > 0 && before >= COMMENTS_AFTER && Named::of_node(n).comments {
+            nodes[i].removed = true;
+            dropped = true;
+            i = nodes[i].end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    if dropped {
+        super::tree::count(nodes);
+    }
+}
+
+/// Text (letters and digits) before a comment section for it to be
+/// comments on something.
+const COMMENTS_AFTER: u32 = 1000;
 
 /// Tells whether the text under node `i` names JavaScript.
 fn speaks_of_javascript(nodes: &[N<'_>], i: usize) -> bool {
@@ -725,6 +777,13 @@ mod tests {
         assert!(!bp("message-userContent"));
         assert!(bp("postprofile"));
         assert!(Named::of("onetrust-consent-sdk").consent);
+        let comments = |v: &str| Named::of(v).comments;
+        assert!(comments("comments-area"));
+        assert!(comments("comment-list"));
+        assert!(comments("disqus_thread"));
+        assert!(!comments("comment"));
+        assert!(!comments("comment-author"));
+        assert!(!comments("testimonials-comments"));
         assert!(!Named::of("cmp-container").consent);
     }
 

@@ -124,6 +124,9 @@ fn content(
         String::new()
     } else if plan.select.is_empty() {
         detect::remove_boilerplate(&mut nodes);
+        if !about.discussion {
+            detect::drop_comments(&mut nodes);
+        }
         let root = detect::container(&nodes);
         detect::prune_link_blocks(&mut nodes, root);
         detect::drop_related(&mut nodes, root);
@@ -344,6 +347,59 @@ mod tests {
             assert!(text.contains("Mine chipped within a week"), "{text}");
             assert!(!text.contains("Add to basket"), "{text}");
             assert!(!text.contains("Colour"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_articles_comments_are_dropped_and_a_forums_replies_kept() {
+        let url = url::Url::parse("https://site.test/").expect("url");
+        let plan = Plan {
+            content: Some(ContentPlan {
+                format: Format::Text,
+                select: vec![],
+                exclude: vec![],
+            }),
+            ..Plan::default()
+        };
+        let story = "The council voted last night to reopen the old river ferry, closed \
+                     since the flood, after a petition signed by four thousand people. "
+            .repeat(12);
+        let reply = "About time too, I used to take it every day to work and back. ".repeat(4);
+        let comments = format!(
+            "<div id=comments class=comments-area><ol class=comment-list><li><p>{reply}</p>\
+             <li><p>{reply}</p><li><p>Who pays for the crossing though?</p></ol></div>"
+        );
+        let page = |head: &str| {
+            format!(
+                "<!doctype html><title>Ferry</title>{head}<body><div class=wrap>\
+                 <article><h1>Ferry returns</h1><p>{story}</p></article>{comments}\
+                 </div>"
+            )
+        };
+        let forum = r#"<meta property="og:type" content="forum">"#;
+        // A thread whose first post sits in the comment section.
+        let thread = format!(
+            "<!doctype html><title>Ferry?</title><body><h1>Ferry?</h1><div id=comments>\
+             <div class=post><p>{story}</p></div><div class=post><p>{reply} Who pays \
+             for the crossing though?</p></div></div>"
+        );
+        for via in [Via::Fast, Via::Tree] {
+            let text = |page: &str| {
+                extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.content)
+                    .map(|c| c.text)
+                    .unwrap_or_default()
+            };
+            let article = text(&page(""));
+            assert!(article.contains("reopen the old river ferry"), "{article}");
+            assert!(!article.contains("Who pays"), "{article}");
+            let discussion = text(&page(forum));
+            assert!(discussion.contains("Who pays"), "{discussion}");
+            let thread = text(&thread);
+            assert!(thread.contains("reopen the old river ferry"), "{thread}");
+            assert!(thread.contains("Who pays"), "{thread}");
         }
     }
 }
