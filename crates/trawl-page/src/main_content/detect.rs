@@ -14,7 +14,7 @@
 //!    child dominates holds the article, the thread, the product or the
 //!    listing, and its siblings are the page around it.
 
-use super::tree::N;
+use super::tree::{Marks, N};
 use std::hash::BuildHasher;
 
 /// Elements that are boilerplate by their name.
@@ -178,8 +178,9 @@ impl Named {
                 };
                 found.consent |= is_consent_word(w);
                 found.comments |= match before {
-                    // A store's quotes of its customers are content.
-                    Before::Quoted => false,
+                    // A store's quotes of its customers are content;
+                    // `has-comments` names a layout.
+                    Before::Quoted | Before::Layout => false,
                     Before::Comment => matches!(w, b"list" | b"area" | b"section" | b"thread"),
                     _ => matches!(w, b"comments" | b"commentlist" | b"disqus"),
                 };
@@ -215,22 +216,34 @@ impl Named {
         found
     }
 
-    /// The words of an element's class list and id.
-    fn of_node(n: &N<'_>) -> Named {
-        let mut found = Named::default();
-        for v in [n.attr("class"), n.attr("id")].into_iter().flatten() {
-            let more = Named::of(v);
-            found.boilerplate |= more.boilerplate;
-            found.consent |= more.consent;
-            found.comments |= more.comments;
+    /// The words of an element's class list and id; `memo` holds what
+    /// class lists seen before name (a page repeats a few hundred of them
+    /// over thousands of elements).
+    fn of_marks<'a>(m: &Marks<'a>, memo: &mut ClassMemo<'a>) -> Named {
+        let class = m
+            .class
+            .map(|c| *memo.entry(c).or_insert_with(|| Named::of(c)))
+            .unwrap_or_default();
+        class.or(m.id.map(Named::of).unwrap_or_default())
+    }
+
+    /// What either names.
+    fn or(self, other: Named) -> Named {
+        Named {
+            boilerplate: self.boilerplate || other.boilerplate,
+            consent: self.consent || other.consent,
+            comments: self.comments || other.comments,
         }
-        found
     }
 }
+
+/// What class lists name, by class list.
+type ClassMemo<'a> = std::collections::HashMap<&'a str, Named, foldhash::fast::RandomState>;
 
 /// Tells whether node `i` presents itself as the page around the content.
 fn looks_like_boilerplate(
     n: &N<'_>,
+    marks: &Marks<'_>,
     named: Named,
     in_article: bool,
     holds_paragraph: bool,
@@ -245,7 +258,7 @@ fn looks_like_boilerplate(
     if n.name == "header" && !in_article {
         return true;
     }
-    if n.attr("role").is_some_and(boilerplate_role) {
+    if marks.role.is_some_and(boilerplate_role) {
         return true;
     }
     // An article or main element says what it is by its name: its class
@@ -255,7 +268,7 @@ fn looks_like_boilerplate(
     // (`newspaper-x-sidebar`).
     named.boilerplate
         && !matches!(n.name, "article" | "main")
-        && !n.attr("id").is_some_and(names_the_content)
+        && !marks.id.is_some_and(names_the_content)
 }
 
 /// Tells whether an id is made of words that name the main content and
@@ -276,7 +289,13 @@ fn names_the_content(id: &str) -> bool {
 }
 
 /// Removes the boilerplate of pass 1, then counts the text again.
-pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
+///
+/// Unless `discussion` (the page says it is a forum's thread), that
+/// includes a section of readers' comments that follows the content it
+/// comments on: an article's or a blog post's comments are not what a
+/// reader came for. A thread whose first post sits inside the section (a
+/// forum's `#comments`) has no text before it, and stays.
+pub(super) fn remove_boilerplate(nodes: &mut [N<'_>], discussion: bool) {
     let Some(total) = nodes.first().map(|n| n.chars) else {
         return;
     };
@@ -295,18 +314,24 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         }
     }
     let mut article_end = 0usize;
+    let mut memo = ClassMemo::default();
+    // Letters and digits of the text kept so far.
+    let mut before = 0u32;
     let mut i = 0;
     while i < nodes.len() {
         let n = &nodes[i];
-        if n.el.is_none() {
+        let Some(el) = n.el else {
             // A script's data written out as text (a page's state in a
             // hidden <div>) is not for a reader.
             if looks_like_json(n.text) {
                 nodes[i].removed = true;
+            } else {
+                before = before.saturating_add(n.own);
             }
             i += 1;
             continue;
-        }
+        };
+        let marks = Marks::of(el);
         if matches!(n.name, "article" | "main") && i >= article_end {
             article_end = n.end;
         }
@@ -315,7 +340,7 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         // page that a script shows: React's streamed `<div hidden>`) or
         // half the page (hidden until a script has run, against a flash of
         // unstyled content).
-        if n.el.is_some_and(super::tree::hidden)
+        if marks.hidden()
             && (n.plain_chars() < 200 || n.link_chars * 2 > n.chars)
             && u64::from(n.chars) * 2 < u64::from(total)
         {
@@ -331,7 +356,7 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
             i = nodes[i].end;
             continue;
         }
-        let mut named = Named::of_node(n);
+        let mut named = Named::of_marks(&marks, &mut memo);
         // Holding an article that holds most of its text, it is the
         // column the article sits in (`col-sm-9 sidebar-first-only`).
         if u64::from(article_below[i]) * 2 >= u64::from(n.chars) && n.chars > 0 {
@@ -346,7 +371,7 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
         // Holding half the page's text, it is the page's layout, unless
         // that text is links: a store's menu of every category.
         if i > 0
-            && looks_like_boilerplate(n, named, i < article_end, holds_paragraph(nodes, i))
+            && looks_like_boilerplate(n, &marks, named, i < article_end, holds_paragraph(nodes, i))
             && (u64::from(n.chars) * 2 < u64::from(total)
                 || f64::from(n.link_chars) >= LINK_DENSE * f64::from(n.chars))
         {
@@ -354,41 +379,14 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>]) {
             i = nodes[i].end;
             continue;
         }
+        if named.comments && !discussion && i > 0 && before >= COMMENTS_AFTER {
+            nodes[i].removed = true;
+            i = nodes[i].end;
+            continue;
+        }
         i += 1;
     }
     super::tree::count(nodes);
-}
-
-/// Removes a section of readers' comments that follows the content it
-/// comments on: an article's or a blog post's comments are not what a
-/// reader came for. A thread whose first post sits inside the section (a
-/// forum's `#comments`) has no text before it, and stays.
-pub(super) fn drop_comments(nodes: &mut [N<'_>]) {
-    let mut before = 0u32;
-    let mut dropped = false;
-    let mut i = 0;
-    while i < nodes.len() {
-        let n = &nodes[i];
-        if n.removed {
-            i = n.end.max(i + 1);
-            continue;
-        }
-        if n.el.is_none() {
-            before += n.own;
-            i += 1;
-            continue;
-        }
-        if i > 0 && before >= COMMENTS_AFTER && Named::of_node(n).comments {
-            nodes[i].removed = true;
-            dropped = true;
-            i = nodes[i].end.max(i + 1);
-            continue;
-        }
-        i += 1;
-    }
-    if dropped {
-        super::tree::count(nodes);
-    }
 }
 
 /// Text (letters and digits) before a comment section for it to be
@@ -784,6 +782,7 @@ mod tests {
         assert!(!comments("comment"));
         assert!(!comments("comment-author"));
         assert!(!comments("testimonials-comments"));
+        assert!(!comments("post has-comments"));
         assert!(!Named::of("cmp-container").consent);
     }
 

@@ -123,10 +123,7 @@ fn content(
     let text = if nodes.is_empty() {
         String::new()
     } else if plan.select.is_empty() {
-        detect::remove_boilerplate(&mut nodes);
-        if !about.discussion {
-            detect::drop_comments(&mut nodes);
-        }
+        detect::remove_boilerplate(&mut nodes, about.discussion);
         let root = detect::container(&nodes);
         detect::prune_link_blocks(&mut nodes, root);
         detect::drop_related(&mut nodes, root);
@@ -400,6 +397,24 @@ mod tests {
             let thread = text(&thread);
             assert!(thread.contains("reopen the old river ferry"), "{thread}");
             assert!(thread.contains("Who pays"), "{thread}");
+        }
+    }
+
+    #[test]
+    fn words_are_runs_of_letters_digits_and_underscores() {
+        for (text, want) in [
+            ("", 0),
+            ("one two  three", 3),
+            ("snake_case and x86-64", 4),
+            ("café crème, naïve", 3),
+            ("東京 and 大阪", 3),
+            ("a—b – c", 3),
+            ("emoji 🦀 between", 2),
+            ("ends with é", 3),
+            ("é", 1),
+            ("__init__()", 1),
+        ] {
+            assert_eq!(super::words(text), want, "{text:?}");
         }
     }
 }

@@ -672,8 +672,13 @@ fn escape(out: &mut String, word: &str, line_start: bool) {
         }
     }
     // Most words need no escape.
-    if !word.contains(['\\', '*', '_', '`', '[', ']', '<', '>', '|']) {
-        out.extend(chars.map(|(_, c)| c));
+    if !word.bytes().any(|b| {
+        matches!(
+            b,
+            b'\\' | b'*' | b'_' | b'`' | b'[' | b']' | b'<' | b'>' | b'|'
+        )
+    }) {
+        out.push_str(word);
         return;
     }
     let last = word.len().saturating_sub(1);

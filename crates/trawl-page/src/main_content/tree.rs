@@ -32,6 +32,60 @@ impl<'a> El<'a> {
     }
 }
 
+/// The attributes the boilerplate pass reads, from one walk over an
+/// element's attributes.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Marks<'a> {
+    pub class: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub role: Option<&'a str>,
+    style: Option<&'a str>,
+    hidden: bool,
+    aria_hidden: Option<&'a str>,
+}
+
+impl<'a> Marks<'a> {
+    pub fn of(e: El<'a>) -> Marks<'a> {
+        let mut m = Marks::default();
+        let mut take = |name: &str, value: &'a str| match name {
+            "class" => m.class = m.class.or(Some(value)),
+            "id" => m.id = m.id.or(Some(value)),
+            "role" => m.role = m.role.or(Some(value)),
+            "style" => m.style = m.style.or(Some(value)),
+            "hidden" => m.hidden = true,
+            "aria-hidden" => m.aria_hidden = m.aria_hidden.or(Some(value)),
+            _ => {}
+        };
+        match e {
+            El::Tree(e) => e.value().attrs().for_each(|(k, v)| take(k, v)),
+            El::Built(attrs) => attrs
+                .iter()
+                .filter(|a| a.name.ns == ns!())
+                .for_each(|a| take(&a.name.local, &a.value)),
+        }
+        m
+    }
+
+    /// Tells whether the page hides the element from a reader: `hidden`,
+    /// `aria-hidden="true"`, a class that hides it at every width, or an
+    /// inline `display: none` or `visibility: hidden`.
+    pub fn hidden(&self) -> bool {
+        self.hidden
+            || self
+                .aria_hidden
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+            || self.class.is_some_and(hidden_by_class)
+            || self.style.is_some_and(|style| {
+                let squeezed: String = style
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                squeezed.contains("display:none") || squeezed.contains("visibility:hidden")
+            })
+    }
+}
+
 /// One node of the page.
 pub(super) struct N<'a> {
     /// The element, or `None` for a text node.
@@ -93,31 +147,6 @@ fn never_content(name: &str) -> bool {
             | "link"
             | "meta"
     )
-}
-
-/// Tells whether the page hides the element from a reader: `hidden`,
-/// `aria-hidden="true"`, or an inline `display: none` or
-/// `visibility: hidden`.
-pub(super) fn hidden(e: El<'_>) -> bool {
-    if e.attr("hidden").is_some() {
-        return true;
-    }
-    if e.attr("aria-hidden")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    {
-        return true;
-    }
-    if e.attr("class").is_some_and(hidden_by_class) {
-        return true;
-    }
-    e.attr("style").is_some_and(|style| {
-        let squeezed: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect();
-        squeezed.contains("display:none") || squeezed.contains("visibility:hidden")
-    })
 }
 
 /// Tells whether a class list hides its element at every screen size:
