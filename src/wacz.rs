@@ -2,8 +2,8 @@
 //! package (a ZIP) that replay tools (ReplayWeb.page, pywb) open directly.
 //!
 //! The ZIP is written here, stored (not deflated: WACZ readers read the
-//! WARCs by range, which a stored entry allows), without ZIP64: a package
-//! over 4 GiB is refused with a message rather than written wrong.
+//! WARCs by range, which a stored entry allows), in ZIP64 where a size or
+//! an offset passes what 32 bits hold: a crawl's package may pass 4 GiB.
 
 use crate::http::hash_text;
 use sha2::{Digest, Sha256};
@@ -26,8 +26,13 @@ pub struct Contents<'a> {
 /// Writes the package at `path`.
 ///
 /// # Errors
-/// A file cannot be read or written, or the package would pass 4 GiB.
+/// A file cannot be read or written.
 pub fn write(path: &Path, contents: &Contents<'_>) -> io::Result<()> {
+    write_zip64_at(path, contents, ZIP64_AT)
+}
+
+/// As [`write`], with sizes and offsets from `zip64_at` on in ZIP64 fields.
+fn write_zip64_at(path: &Path, contents: &Contents<'_>, zip64_at: u64) -> io::Result<()> {
     let name_of = |p: &Path| {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -42,6 +47,7 @@ pub fn write(path: &Path, contents: &Contents<'_>) -> io::Result<()> {
     );
     pages.push_str(contents.pages);
     let mut zip = Zip::new(BufWriter::new(File::create(path)?));
+    zip.zip64_at = zip64_at;
     let mut resources = Vec::new();
     for warc in contents.warcs {
         let file = name_of(warc);
@@ -83,10 +89,17 @@ struct Zip<W: Write + Seek> {
     out: W,
     offset: u64,
     central: Vec<u8>,
-    entries: u16,
+    entries: u64,
     /// DOS time and date of every entry.
     stamp: (u16, u16),
+    /// A size or an offset from this on is written in a ZIP64 field
+    /// (`ZIP64_AT`; lower in tests, so that small packages take that way).
+    zip64_at: u64,
 }
+
+/// What a 32-bit field of a ZIP holds; `0xFFFF_FFFF` itself says "see
+/// the ZIP64 field".
+const ZIP64_AT: u64 = 0xFFFF_FFFF;
 
 impl<W: Write + Seek> Zip<W> {
     fn new(out: W) -> Zip<W> {
@@ -96,6 +109,17 @@ impl<W: Write + Seek> Zip<W> {
             central: Vec::new(),
             entries: 0,
             stamp: dos_stamp(SystemTime::now()),
+            zip64_at: ZIP64_AT,
+        }
+    }
+
+    /// `value` for a 32-bit field: itself, or the mark that sends a reader
+    /// to the ZIP64 field.
+    fn field32(&self, value: u64) -> u32 {
+        if value >= self.zip64_at {
+            u32::MAX
+        } else {
+            u32::try_from(value).unwrap_or(u32::MAX)
         }
     }
 
@@ -143,16 +167,23 @@ impl<W: Write + Seek> Zip<W> {
 
     /// Writes a local header and notes the central directory's entry.
     fn header(&mut self, name: &str, crc: u32, len: u64) -> io::Result<()> {
-        let too_big = || {
-            io::Error::other("the package would pass 4 GiB, which needs ZIP64 (not written yet)")
-        };
-        let size = u32::try_from(len).map_err(|_| too_big())?;
-        let offset = u32::try_from(self.offset).map_err(|_| too_big())?;
-        let name_len = u16::try_from(name.len()).map_err(|_| too_big())?;
+        let name_len = u16::try_from(name.len())
+            .map_err(|_| io::Error::other(format!("a name too long for a ZIP: {name}")))?;
+        let big_size = len >= self.zip64_at;
+        let big_offset = self.offset >= self.zip64_at;
+        // Version 4.5 reads ZIP64; 2.0 is enough for the rest.
+        let version: u16 = if big_size || big_offset { 45 } else { 20 };
         let (time, date) = self.stamp;
-        let mut local = Vec::with_capacity(30 + name.len());
+        let size = self.field32(len);
+        // The local header's ZIP64 field holds both sizes, or is absent.
+        let local_extra: Vec<u8> = if big_size {
+            zip64_field(&[len, len])
+        } else {
+            Vec::new()
+        };
+        let mut local = Vec::with_capacity(30 + name.len() + local_extra.len());
         local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        local.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        local.extend_from_slice(&version.to_le_bytes()); // version needed
         local.extend_from_slice(&0x0800u16.to_le_bytes()); // UTF-8 names
         local.extend_from_slice(&0u16.to_le_bytes()); // stored
         local.extend_from_slice(&time.to_le_bytes());
@@ -161,13 +192,29 @@ impl<W: Write + Seek> Zip<W> {
         local.extend_from_slice(&size.to_le_bytes());
         local.extend_from_slice(&size.to_le_bytes());
         local.extend_from_slice(&name_len.to_le_bytes());
-        local.extend_from_slice(&0u16.to_le_bytes()); // no extra field
+        local.extend_from_slice(&extra_len(&local_extra).to_le_bytes());
         local.extend_from_slice(name.as_bytes());
+        local.extend_from_slice(&local_extra);
         self.out.write_all(&local)?;
+        // The central entry's ZIP64 field holds what its 32-bit fields
+        // could not, in the order the format gives.
+        let mut wide = Vec::new();
+        if big_size {
+            wide.extend([len, len]);
+        }
+        if big_offset {
+            wide.push(self.offset);
+        }
+        let central_extra = if wide.is_empty() {
+            Vec::new()
+        } else {
+            zip64_field(&wide)
+        };
+        let offset = self.field32(self.offset);
         let c = &mut self.central;
         c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        c.extend_from_slice(&20u16.to_le_bytes()); // made by
-        c.extend_from_slice(&20u16.to_le_bytes()); // needed
+        c.extend_from_slice(&version.to_le_bytes()); // made by
+        c.extend_from_slice(&version.to_le_bytes()); // needed
         c.extend_from_slice(&0x0800u16.to_le_bytes());
         c.extend_from_slice(&0u16.to_le_bytes());
         c.extend_from_slice(&time.to_le_bytes());
@@ -176,34 +223,73 @@ impl<W: Write + Seek> Zip<W> {
         c.extend_from_slice(&size.to_le_bytes());
         c.extend_from_slice(&size.to_le_bytes());
         c.extend_from_slice(&name_len.to_le_bytes());
-        c.extend_from_slice(&[0; 8]); // extra, comment, disk, internal attrs
+        c.extend_from_slice(&extra_len(&central_extra).to_le_bytes());
+        c.extend_from_slice(&[0; 6]); // comment, disk, internal attrs
         c.extend_from_slice(&0u32.to_le_bytes()); // external attrs
         c.extend_from_slice(&offset.to_le_bytes());
         c.extend_from_slice(name.as_bytes());
+        c.extend_from_slice(&central_extra);
         self.offset += local.len() as u64;
         self.entries += 1;
         Ok(())
     }
 
-    /// Writes the central directory and its end record.
+    /// Writes the central directory and its end record (after a ZIP64 end
+    /// record and its locator when a count, a size or an offset needs
+    /// them).
     fn finish(mut self) -> io::Result<()> {
-        let too_big = || {
-            io::Error::other("the package would pass 4 GiB, which needs ZIP64 (not written yet)")
-        };
-        let start = u32::try_from(self.offset).map_err(|_| too_big())?;
-        let size = u32::try_from(self.central.len()).map_err(|_| too_big())?;
+        let start = self.offset;
+        let size = self.central.len() as u64;
         self.out.write_all(&self.central)?;
-        let mut end = Vec::with_capacity(22);
+        let many = self.entries >= 0xFFFF || self.zip64_at < ZIP64_AT;
+        let mut end = Vec::with_capacity(22 + 76);
+        if many || start >= self.zip64_at || size >= self.zip64_at {
+            let at = start + size;
+            end.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+            end.extend_from_slice(&44u64.to_le_bytes()); // size of what follows
+            end.extend_from_slice(&45u16.to_le_bytes()); // made by
+            end.extend_from_slice(&45u16.to_le_bytes()); // needed
+            end.extend_from_slice(&[0; 8]); // disk numbers
+            end.extend_from_slice(&self.entries.to_le_bytes());
+            end.extend_from_slice(&self.entries.to_le_bytes());
+            end.extend_from_slice(&size.to_le_bytes());
+            end.extend_from_slice(&start.to_le_bytes());
+            end.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+            end.extend_from_slice(&0u32.to_le_bytes()); // its disk
+            end.extend_from_slice(&at.to_le_bytes());
+            end.extend_from_slice(&1u32.to_le_bytes()); // disks
+        }
+        let entries = if many {
+            u16::MAX
+        } else {
+            u16::try_from(self.entries).unwrap_or(u16::MAX)
+        };
         end.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
         end.extend_from_slice(&[0; 4]); // disk numbers
-        end.extend_from_slice(&self.entries.to_le_bytes());
-        end.extend_from_slice(&self.entries.to_le_bytes());
-        end.extend_from_slice(&size.to_le_bytes());
-        end.extend_from_slice(&start.to_le_bytes());
+        end.extend_from_slice(&entries.to_le_bytes());
+        end.extend_from_slice(&entries.to_le_bytes());
+        end.extend_from_slice(&self.field32(size).to_le_bytes());
+        end.extend_from_slice(&self.field32(start).to_le_bytes());
         end.extend_from_slice(&0u16.to_le_bytes()); // comment
         self.out.write_all(&end)?;
         self.out.flush()
     }
+}
+
+/// A ZIP64 extended-information field holding `values`.
+fn zip64_field(values: &[u64]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(4 + 8 * values.len());
+    f.extend_from_slice(&1u16.to_le_bytes());
+    f.extend_from_slice(&(8 * values.len() as u16).to_le_bytes());
+    for v in values {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    f
+}
+
+/// The length of an extra field, which is at most 28 bytes here.
+fn extra_len(extra: &[u8]) -> u16 {
+    u16::try_from(extra.len()).unwrap_or(0)
 }
 
 /// A time as MS-DOS writes it in a ZIP entry (UTC, two-second steps).
@@ -262,5 +348,48 @@ mod tests {
         ] {
             assert!(text.contains(name), "{name}: {text}");
         }
+    }
+
+    #[test]
+    fn a_package_past_what_32_bits_hold_is_zip64_that_python_reads() {
+        // Every size and offset taken as too big for 32 bits: the ZIP64
+        // way that a package over 4 GiB takes, on a package of a few bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let warc = dir.path().join("data.warc.gz");
+        std::fs::write(&warc, b"not really a warc").unwrap();
+        let wacz = dir.path().join("a.wacz");
+        let contents = Contents {
+            warcs: &[warc],
+            cdxj: "com,example)/ 20261207000000 {}\n",
+            pages: "{\"url\": \"https://example.com/\"}\n",
+        };
+        write_zip64_at(&wacz, &contents, 0).unwrap();
+        let bytes = std::fs::read(&wacz).unwrap();
+        let has = |sig: &[u8]| bytes.windows(4).any(|w| w == sig);
+        assert!(has(b"PK\x06\x06"), "no ZIP64 end record");
+        assert!(has(b"PK\x06\x07"), "no ZIP64 locator");
+        let check = "import sys, zipfile\n\
+                     z = zipfile.ZipFile(sys.argv[1])\n\
+                     assert z.testzip() is None\n\
+                     assert z.read('archive/data.warc.gz') == b'not really a warc'\n\
+                     assert z.read('indexes/index.cdx').startswith(b'com,example)/')\n\
+                     print(' '.join(sorted(z.namelist())))\n";
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(check)
+            .arg(&wacz)
+            .output()
+            .expect("python3, which the archive tests need");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            text.trim(),
+            "archive/data.warc.gz datapackage-digest.json datapackage.json \
+             indexes/index.cdx pages/pages.jsonl"
+        );
     }
 }
