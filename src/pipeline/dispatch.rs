@@ -591,6 +591,13 @@ async fn task(
             archive(warc, url).await;
         }
     }
+    // Counted before the task ends and frees its place: the next URL
+    // would start in it.
+    if let Some(f) = &shared.failures
+        && record.error.is_some()
+    {
+        f.add();
+    }
     // The writer only goes away when the run is stopping.
     let _ = records.send((job.seq, record)).await;
     Then::Recorded(found)

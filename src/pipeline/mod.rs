@@ -89,6 +89,28 @@ struct Shared {
     retry: RetryPolicy,
     /// `--warc`: the archive.
     warc: Option<Arc<crate::warc::Warc>>,
+    /// `--max-failures`: the fetches' own count of failed records, so that
+    /// the run halts before the next URL starts, not once the writer has
+    /// caught up (the writer's count, which takes in the records of lines
+    /// that need no fetch too, halts it as well).
+    failures: Option<Failures>,
+}
+
+/// A count of failed records against `--max-failures`.
+struct Failures {
+    max: u64,
+    seen: std::sync::atomic::AtomicU64,
+    reached: CancellationToken,
+}
+
+impl Failures {
+    /// Counts one failed record; at the limit, halts the run.
+    fn add(&self) {
+        let seen = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if seen >= self.max {
+            self.reached.cancel();
+        }
+    }
 }
 
 /// URLs the dispatcher may hold waiting for their hosts.
@@ -294,6 +316,11 @@ where
         },
         previous,
         warc: warc.clone(),
+        failures: cfg.max_failures.map(|max| Failures {
+            max,
+            seen: std::sync::atomic::AtomicU64::new(0),
+            reached: failures_reached.clone(),
+        }),
         retry: RetryPolicy {
             retries: cfg.retries,
             max_time: cfg.max_time,
