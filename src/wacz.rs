@@ -31,7 +31,7 @@ pub fn write(path: &Path, contents: &Contents<'_>) -> io::Result<()> {
     write_zip64_at(path, contents, ZIP64_AT)
 }
 
-/// As [`write`], with sizes and offsets from `zip64_at` on in ZIP64 fields.
+/// As [`write()`], with sizes and offsets from `zip64_at` on in ZIP64 fields.
 fn write_zip64_at(path: &Path, contents: &Contents<'_>, zip64_at: u64) -> io::Result<()> {
     let name_of = |p: &Path| {
         p.file_name()
