@@ -19,6 +19,9 @@ pub(super) struct About {
     /// `DiscussionForumPosting`, Open Graph's `forum`): its comments are
     /// its content.
     pub discussion: bool,
+    /// A product's description as its JSON-LD gives it: on a page that a
+    /// script fills in, the only copy of it.
+    pub product_description: Option<String>,
 }
 
 /// What one walk of the document collects.
@@ -210,30 +213,36 @@ fn finish(f: Found) -> About {
     let discussion = f.discussion
         || f.json_ld
             .iter()
-            .any(|v| ld_has_type(v, names_discussion, 0))
+            .any(|v| ld_typed(v, names_discussion, 0).is_some())
         || f.meta(&["og:type"])
             .is_some_and(|t| t.eq_ignore_ascii_case("forum"));
+    let product_description = f
+        .json_ld
+        .iter()
+        .find_map(|v| ld_typed(v, |t| t == "Product", 0))
+        .and_then(|product| product.get("description"))
+        .and_then(ld_text)
+        .map(|d| dom::collapse(std::iter::once(d.as_str())))
+        .filter(|d| !d.is_empty());
     About {
         title,
         author,
         published,
         lang,
         discussion,
+        product_description,
     }
 }
 
-/// Tells whether a schema.org type is a discussion's. A `QAPage` is not:
-/// its answers are its content, the remarks under them (Stack Exchange's
-/// comments) are not.
-fn names_discussion(t: &str) -> bool {
-    t == "DiscussionForumPosting"
-}
-
-/// Tells whether a JSON-LD document has an `@type` that `is` accepts
-/// (inside `@graph` and arrays too), depth-limited.
-fn ld_has_type(v: &Value, is: fn(&str) -> bool, depth: u32) -> bool {
+/// The first object of a JSON-LD document (inside `@graph` and arrays too)
+/// whose `@type` `is` accepts, depth-limited.
+fn ld_typed(
+    v: &Value,
+    is: fn(&str) -> bool,
+    depth: u32,
+) -> Option<&serde_json::Map<String, Value>> {
     if depth > 6 {
-        return false;
+        return None;
     }
     match v {
         Value::Object(map) => {
@@ -242,14 +251,23 @@ fn ld_has_type(v: &Value, is: fn(&str) -> bool, depth: u32) -> bool {
                 Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str().is_some_and(is)),
                 _ => false,
             };
-            here || map
-                .values()
+            if here {
+                return Some(map);
+            }
+            map.values()
                 .filter(|v| v.is_array() || v.is_object())
-                .any(|v| ld_has_type(v, is, depth + 1))
+                .find_map(|v| ld_typed(v, is, depth + 1))
         }
-        Value::Array(items) => items.iter().any(|v| ld_has_type(v, is, depth + 1)),
-        _ => false,
+        Value::Array(items) => items.iter().find_map(|v| ld_typed(v, is, depth + 1)),
+        _ => None,
     }
+}
+
+/// Tells whether a schema.org type is a discussion's. A `QAPage` is not:
+/// its answers are its content, the remarks under them (Stack Exchange's
+/// comments) are not.
+fn names_discussion(t: &str) -> bool {
+    t == "DiscussionForumPosting"
 }
 
 /// Looks at one element, named `name`, whose attributes `attr` gives and

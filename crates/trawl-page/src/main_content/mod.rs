@@ -128,7 +128,8 @@ fn content(
         detect::prune_link_blocks(&mut nodes, root);
         detect::drop_related(&mut nodes, root);
         detect::drop_repeats(&mut nodes, root);
-        write(&nodes, &[root], base, plan.format)
+        let text = write(&nodes, &[root], base, plan.format);
+        with_description(text, about.product_description.as_deref(), plan.format)
     } else {
         let roots = selected(&nodes, &plan.select);
         write(&nodes, &roots, base, plan.format)
@@ -142,6 +143,52 @@ fn content(
         published: about.published,
         lang: about.lang,
     }
+}
+
+/// Adds a product's description from its JSON-LD when the page's text
+/// does not hold it (a script fills it in): a description is what a
+/// reader of a product page came for.
+fn with_description(text: String, description: Option<&str>, format: Format) -> String {
+    let Some(d) = description else {
+        return text;
+    };
+    if words(d) < DESCRIPTION_WORDS || words(&text) >= 2 * words(d) || holds_words_of(&text, d) {
+        return text;
+    }
+    let mut para = String::new();
+    match format {
+        Format::Html => {
+            para.push_str("<p>");
+            render::push_html_text(&mut para, d);
+            para.push_str("</p>");
+        }
+        Format::Markdown => render::push_markdown_text(&mut para, d),
+        Format::Text => para.push_str(d),
+    }
+    if text.is_empty() {
+        para
+    } else {
+        format!("{para}\n\n{text}")
+    }
+}
+
+/// Words a product's description needs to be added.
+const DESCRIPTION_WORDS: u64 = 15;
+
+/// Tells whether most words of `part` (lower-cased) are words of `text`:
+/// the page holds it, though written a little differently (an entity
+/// left escaped in the JSON-LD, a sentence cut short).
+fn holds_words_of(text: &str, part: &str) -> bool {
+    let lower = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let have: std::collections::HashSet<String> = lower(text).into_iter().collect();
+    let want = lower(part);
+    let found = want.iter().filter(|w| have.contains(*w)).count();
+    found * 10 >= want.len() * 7
 }
 
 /// The outermost nodes `select` matches, in document order.
@@ -415,6 +462,57 @@ mod tests {
             ("__init__()", 1),
         ] {
             assert_eq!(super::words(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_product_description_only_in_json_ld_is_added_once() {
+        let url = url::Url::parse("https://shop.test/p/socks").expect("url");
+        let description = "Engineered for comfort and designed to stand out, higher than \
+                           an ankle sock and lower than a calf sock, right for a million \
+                           different shoes.";
+        let page = |body: &str| {
+            format!(
+                "<!doctype html><title>Socks</title><script type=application/ld+json>\
+                 {{\"@context\":\"https://schema.org\",\"@type\":\"Product\",\
+                 \"name\":\"Quarter Socks\",\"description\":\"{description}\"}}</script>\
+                 <main><h1>Quarter Socks</h1><p>$14.00</p>{body}</main>"
+            )
+        };
+        for format in [Format::Text, Format::Markdown, Format::Html] {
+            let plan = Plan {
+                content: Some(ContentPlan {
+                    format,
+                    select: vec![],
+                    exclude: vec![],
+                }),
+                ..Plan::default()
+            };
+            for via in [Via::Fast, Via::Tree] {
+                let text = |page: &str| {
+                    extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
+                        .ok()
+                        .flatten()
+                        .and_then(|e| e.content)
+                        .map(|c| c.text)
+                        .unwrap_or_default()
+                };
+                // A script would have written the description: the JSON-LD
+                // holds the only copy.
+                let bare = text(&page(""));
+                assert!(
+                    bare.contains("Engineered for comfort"),
+                    "{format:?}: {bare}"
+                );
+                assert!(bare.contains("Quarter Socks"), "{format:?}: {bare}");
+                // Written in the page, it is not added again.
+                let full = text(&page(&format!("<p>{description}</p>")));
+                assert_eq!(
+                    full.matches("Engineered for comfort").count(),
+                    1,
+                    "{format:?}: {full}"
+                );
+            }
         }
     }
 }

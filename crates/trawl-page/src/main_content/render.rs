@@ -653,6 +653,21 @@ fn markdown_url(url: &str) -> String {
 }
 
 /// Appends `word` to `out` escaped so that Markdown shows it as written.
+/// `text` as one Markdown paragraph, escaped as the page's text is.
+pub(super) fn push_markdown_text(out: &mut String, text: &str) {
+    for (k, word) in text.split_whitespace().enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        escape(out, word, k == 0);
+    }
+}
+
+/// `text` as the text of an HTML element.
+pub(super) fn push_html_text(out: &mut String, text: &str) {
+    escape_html(out, text, false);
+}
+
 fn escape(out: &mut String, word: &str, line_start: bool) {
     let mut chars = word.char_indices().peekable();
     if line_start {
