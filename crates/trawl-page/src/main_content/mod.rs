@@ -515,4 +515,43 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_main_holding_a_featured_strip_does_not_hide_the_feed_beside_it() {
+        let url = url::Url::parse("https://news.test/economy/").expect("url");
+        let plan = Plan {
+            content: Some(ContentPlan {
+                format: Format::Text,
+                select: vec![],
+                exclude: vec![],
+            }),
+            ..Plan::default()
+        };
+        let card = |title: &str| {
+            format!(
+                "<article class=card><h2><a href=/{title}>{title} rises again</a></h2><p>The \
+                 figures for {title} came out this morning, above what markets expected.</p>\
+                 </article>"
+            )
+        };
+        let featured: String = ["Gold", "Oil", "Silver"].map(card).concat();
+        let feed: String = ["Wheat", "Copper", "Coffee", "Cotton", "Sugar", "Cocoa"]
+            .map(card)
+            .concat();
+        let page = format!(
+            "<!doctype html><title>Economy</title><body><div id=root><main \
+             id=featured>{featured}</main><div class=container><section \
+             class=feed>{feed}</section></div></div>"
+        );
+        for via in [Via::Fast, Via::Tree] {
+            let text = extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
+                .ok()
+                .flatten()
+                .and_then(|e| e.content)
+                .map(|c| c.text)
+                .unwrap_or_default();
+            assert!(text.contains("Gold rises again"), "{text}");
+            assert!(text.contains("Cocoa rises again"), "{text}");
+        }
+    }
 }
