@@ -70,15 +70,13 @@ pub(super) fn about(doc: &Html) -> About {
 /// As [`about`], for the fast reader's tree.
 pub(super) fn about_built(built: &[BNode]) -> About {
     let mut f = Found::default();
-    // Elements in document order: a stack of children still to visit.
-    let mut stack: Vec<usize> = children(built, 0).rev().collect();
-    while let Some(i) = stack.pop() {
-        let n = &built[i];
+    // The fast reader only appends, so the nodes are in document order as
+    // they stand: one pass along them, no walk of the links.
+    for (i, n) in built.iter().enumerate().skip(1) {
         let Some(name) = &n.name else { continue };
-        // Without attributes, only a title or a headline says anything:
-        // most of a page's elements are passed over at no cost.
-        if n.attrs.is_empty() && !matches!(&*name.local, "title" | "h1") {
-            stack.extend(children(built, i).rev());
+        // Most of a page's elements say nothing `visit` reads: passed over
+        // by comparing atoms, before any string.
+        if !says_something(name, &n.attrs) {
             continue;
         }
         let attr = |a: &str| {
@@ -94,6 +92,55 @@ pub(super) fn about_built(built: &[BNode]) -> About {
             || all_text(built, i),
             || block_text(built, i),
         );
+    }
+    finish(f)
+}
+
+/// Tells whether a class list holds a class of a byline.
+fn names_byline(class: &str) -> bool {
+    class
+        .split_ascii_whitespace()
+        .any(|c| matches!(c, "author" | "byline" | "author-name"))
+}
+
+/// Tells whether `visit` may read anything from an element: one of the
+/// elements it reads by name, or an attribute it looks at (a class only
+/// when it may name a byline).
+fn says_something(name: &html5ever::QualName, attrs: &[html5ever::Attribute]) -> bool {
+    use html5ever::local_name as l;
+    matches!(
+        name.local,
+        l!("meta") | l!("script") | l!("title") | l!("h1") | l!("html") | l!("time")
+    ) || attrs.iter().any(|a| match a.name.local {
+        l!("itemtype") | l!("rel") | l!("itemprop") => true,
+        l!("class") => names_byline(&a.value),
+        _ => false,
+    })
+}
+
+/// As [`about_built`], walking the links (the order the tree gives).
+#[cfg(test)]
+pub(super) fn about_built_by_links(built: &[BNode]) -> About {
+    let mut f = Found::default();
+    let mut stack: Vec<usize> = children(built, 0).rev().collect();
+    while let Some(i) = stack.pop() {
+        let n = &built[i];
+        let Some(name) = &n.name else { continue };
+        if !n.attrs.is_empty() || matches!(&*name.local, "title" | "h1") {
+            let attr = |a: &str| {
+                n.attrs
+                    .iter()
+                    .find(|x| x.name.ns == html5ever::ns!() && &*x.name.local == a)
+                    .map(|x| &*x.value)
+            };
+            visit(
+                &mut f,
+                &name.local,
+                attr,
+                || all_text(built, i),
+                || block_text(built, i),
+            );
+        }
         stack.extend(children(built, i).rev());
     }
     finish(f)
@@ -328,10 +375,7 @@ fn visit<'v>(
             if f.byline.is_none()
                 && (attr("rel").is_some_and(|r| r.split_ascii_whitespace().any(|r| r == "author"))
                     || attr("itemprop") == Some("author")
-                    || attr("class").is_some_and(|c| {
-                        c.split_ascii_whitespace()
-                            .any(|c| matches!(c, "author" | "byline" | "author-name"))
-                    }))
+                    || attr("class").is_some_and(names_byline))
             {
                 let t = block_text();
                 if !t.is_empty() && t.chars().count() <= 100 {

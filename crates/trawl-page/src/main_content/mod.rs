@@ -286,6 +286,29 @@ mod tests {
     }
 
     #[test]
+    fn metadata_read_along_the_nodes_is_what_a_walk_of_the_tree_reads() {
+        // The fast reader only appends, so its nodes stand in document
+        // order; `about_built` relies on that.
+        let mut built_pages = 0;
+        for (name, body) in pages() {
+            let (html, _, _) = crate::content::sniff_encoding(&body, None).decode(&body);
+            let Ok(Ok(built)) =
+                crate::fast::build(&html, super::built::Built::new(html.len()), None)
+            else {
+                continue;
+            };
+            let nodes = built.into_nodes();
+            assert_eq!(
+                super::about::about_built(&nodes),
+                super::about::about_built_by_links(&nodes),
+                "{name}"
+            );
+            built_pages += 1;
+        }
+        assert!(built_pages > 0);
+    }
+
+    #[test]
     fn the_fast_reader_and_html5evers_tree_give_the_same_content() {
         let url = url::Url::parse("https://site.test/dir/page.html").expect("url");
         let pages = pages();
