@@ -10,9 +10,11 @@
 //! any record and a torn tail is one torn member. Each record is written
 //! whole and flushed before the next.
 
+mod out;
 mod scan;
 
 use crate::http::hash_bytes_base32;
+use out::{Out, RECORD_END, Wire, write_out};
 use scan::{scan, scan_index};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -222,72 +224,6 @@ pub struct Warc {
     max_size: Option<u64>,
     /// The command line, for each file's `warcinfo`.
     flags: String,
-}
-
-struct Out {
-    file: File,
-    /// Bytes written so far: the offset of the next record.
-    offset: u64,
-    /// The file's name, as the index gives it.
-    name: String,
-    /// The file's number in the series (0: the path given).
-    number: u32,
-}
-
-/// Records as they go to the file.
-enum Wire<'r> {
-    /// Gzip members, one a record, in one buffer.
-    Bytes(Vec<u8>),
-    /// Each record's header lines beside its block, borrowed: written with
-    /// one `writev`, the block never copied (a page is most of a record).
-    Parts {
-        heads: Vec<String>,
-        blocks: Vec<[&'r [u8]; 2]>,
-    },
-}
-
-impl Wire<'_> {
-    fn len(&self) -> u64 {
-        match self {
-            Wire::Bytes(b) => b.len() as u64,
-            Wire::Parts { heads, blocks } => heads
-                .iter()
-                .zip(blocks)
-                .map(|(h, b)| (h.len() + b[0].len() + b[1].len() + RECORD_END.len()) as u64)
-                .sum(),
-        }
-    }
-}
-
-/// What ends every record.
-const RECORD_END: &[u8] = b"\r\n\r\n";
-
-/// Appends `wire` to the current file and flushes it; returns where it
-/// starts.
-fn write_out(out: &mut Out, wire: &Wire<'_>) -> io::Result<u64> {
-    match wire {
-        Wire::Bytes(bytes) => out.file.write_all(bytes)?,
-        Wire::Parts { heads, blocks } => {
-            let mut slices: Vec<io::IoSlice<'_>> = heads
-                .iter()
-                .zip(blocks)
-                .flat_map(|(h, b)| [h.as_bytes(), b[0], b[1], RECORD_END].map(io::IoSlice::new))
-                .collect();
-            let mut rest = &mut slices[..];
-            while !rest.is_empty() {
-                match out.file.write_vectored(rest) {
-                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                    Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-    }
-    out.file.flush()?;
-    let base = out.offset;
-    out.offset += wire.len();
-    Ok(base)
 }
 
 /// The `number`th file of the series that starts at `path`:
