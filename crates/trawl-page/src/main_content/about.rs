@@ -269,7 +269,7 @@ fn finish(f: Found) -> About {
         .find_map(|v| ld_typed(v, |t| t == "Product", 0))
         .and_then(|product| product.get("description"))
         .and_then(ld_text)
-        .map(|d| dom::collapse(std::iter::once(d.as_str())))
+        .map(|d| as_text(&d))
         .filter(|d| !d.is_empty());
     About {
         title,
@@ -278,6 +278,17 @@ fn finish(f: Found) -> About {
         lang,
         discussion,
         product_description,
+    }
+}
+
+/// A JSON-LD text as a reader reads it: some stores write HTML there
+/// (`<p>Soft cotton &amp; wool</p>`), which is read as a fragment of a
+/// page; plain text only has its whitespace collapsed.
+fn as_text(value: &str) -> String {
+    if value.contains(['<', '&']) {
+        dom::text(Html::parse_fragment(value).root_element())
+    } else {
+        dom::collapse(std::iter::once(value))
     }
 }
 

@@ -577,4 +577,41 @@ mod tests {
             assert!(text.contains("Cocoa rises again"), "{text}");
         }
     }
+
+    #[test]
+    fn a_product_description_written_as_html_in_json_ld_is_read_as_text() {
+        let url = url::Url::parse("https://shop.test/p/socks").expect("url");
+        let page = "<!doctype html><title>Socks</title><script type=application/ld+json>\
+                    {\"@type\":\"Product\",\"name\":\"Wool Socks\",\"description\":\
+                    \"<p>Soft merino &amp; nylon, knitted in Portugal for walkers who want \
+                    warm feet</p><ul><li>Cushioned heel and toe for long days</li></ul>\"}\
+                    </script><main><h1>Wool Socks</h1><p>$18.00</p></main>";
+        for format in [Format::Text, Format::Markdown, Format::Html] {
+            let plan = Plan {
+                content: Some(ContentPlan {
+                    format,
+                    select: vec![],
+                    exclude: vec![],
+                }),
+                ..Plan::default()
+            };
+            for via in [Via::Fast, Via::Tree] {
+                let text = extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.content)
+                    .map(|c| c.text)
+                    .unwrap_or_default();
+                assert!(text.contains("Soft merino"), "{format:?}: {text}");
+                assert!(text.contains("Cushioned heel"), "{format:?}: {text}");
+                assert!(!text.contains("&amp;amp;"), "{format:?}: {text}");
+                if format != Format::Html {
+                    assert!(
+                        !text.contains("<p>") && !text.contains("&amp;"),
+                        "{format:?}: {text}"
+                    );
+                }
+            }
+        }
+    }
 }
