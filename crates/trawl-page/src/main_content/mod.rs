@@ -159,7 +159,7 @@ fn with_description(text: String, description: Option<&str>, format: Format) -> 
     match format {
         Format::Html => {
             para.push_str("<p>");
-            render::push_html_text(&mut para, d);
+            render::escape_html(&mut para, d, false);
             para.push_str("</p>");
         }
         Format::Markdown => render::push_markdown_text(&mut para, d),

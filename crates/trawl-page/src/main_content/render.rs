@@ -652,7 +652,6 @@ fn markdown_url(url: &str) -> String {
         .replace(')', "%29")
 }
 
-/// Appends `word` to `out` escaped so that Markdown shows it as written.
 /// `text` as one Markdown paragraph, escaped as the page's text is.
 pub(super) fn push_markdown_text(out: &mut String, text: &str) {
     for (k, word) in text.split_whitespace().enumerate() {
@@ -663,11 +662,7 @@ pub(super) fn push_markdown_text(out: &mut String, text: &str) {
     }
 }
 
-/// `text` as the text of an HTML element.
-pub(super) fn push_html_text(out: &mut String, text: &str) {
-    escape_html(out, text, false);
-}
-
+/// Appends `word` to `out` escaped so that Markdown shows it as written.
 fn escape(out: &mut String, word: &str, line_start: bool) {
     let mut chars = word.char_indices().peekable();
     if line_start {
@@ -687,12 +682,7 @@ fn escape(out: &mut String, word: &str, line_start: bool) {
         }
     }
     // Most words need no escape.
-    if !word.bytes().any(|b| {
-        matches!(
-            b,
-            b'\\' | b'*' | b'_' | b'`' | b'[' | b']' | b'<' | b'>' | b'|'
-        )
-    }) {
+    if !word.bytes().any(|b| marks_markdown(char::from(b))) {
         out.push_str(word);
         return;
     }
@@ -707,8 +697,14 @@ fn escape(out: &mut String, word: &str, line_start: bool) {
     }
 }
 
+/// Tells whether Markdown would read `c` as a mark, not as text (every
+/// such character is ASCII).
+fn marks_markdown(c: char) -> bool {
+    matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '|')
+}
+
 fn push_escaped(out: &mut String, c: char) {
-    if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '|') {
+    if marks_markdown(c) {
         out.push('\\');
     }
     out.push(c);
@@ -842,7 +838,7 @@ fn kept_tag(name: &str) -> Option<&str> {
     keep.then_some(name)
 }
 
-fn escape_html(out: &mut String, text: &str, attr: bool) {
+pub(super) fn escape_html(out: &mut String, text: &str, attr: bool) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
