@@ -76,24 +76,30 @@ pub(super) fn about_built(built: &[BNode]) -> About {
         let Some(name) = &n.name else { continue };
         // Most of a page's elements say nothing `visit` reads: passed over
         // by comparing atoms, before any string.
-        if !says_something(name, &n.attrs) {
-            continue;
+        if says_something(name, &n.attrs) {
+            visit_built(&mut f, built, i, &name.local);
         }
-        let attr = |a: &str| {
-            n.attrs
-                .iter()
-                .find(|x| x.name.ns == html5ever::ns!() && &*x.name.local == a)
-                .map(|x| &*x.value)
-        };
-        visit(
-            &mut f,
-            &name.local,
-            attr,
-            || all_text(built, i),
-            || block_text(built, i),
-        );
     }
     finish(f)
+}
+
+/// [`visit`] for node `i` of the fast reader's tree, an element named
+/// `name`.
+fn visit_built(f: &mut Found, built: &[BNode], i: usize, name: &str) {
+    let attr = |a: &str| {
+        built[i]
+            .attrs
+            .iter()
+            .find(|x| x.name.ns == html5ever::ns!() && &*x.name.local == a)
+            .map(|x| &*x.value)
+    };
+    visit(
+        f,
+        name,
+        attr,
+        || all_text(built, i),
+        || block_text(built, i),
+    );
 }
 
 /// Tells whether a class list holds a class of a byline.
@@ -127,19 +133,7 @@ pub(super) fn about_built_by_links(built: &[BNode]) -> About {
         let n = &built[i];
         let Some(name) = &n.name else { continue };
         if !n.attrs.is_empty() || matches!(&*name.local, "title" | "h1") {
-            let attr = |a: &str| {
-                n.attrs
-                    .iter()
-                    .find(|x| x.name.ns == html5ever::ns!() && &*x.name.local == a)
-                    .map(|x| &*x.value)
-            };
-            visit(
-                &mut f,
-                &name.local,
-                attr,
-                || all_text(built, i),
-                || block_text(built, i),
-            );
+            visit_built(&mut f, built, i, &name.local);
         }
         stack.extend(children(built, i).rev());
     }
