@@ -167,10 +167,8 @@ pub struct UrlCapture {
 }
 
 /// A record to write: its named headers (`WARC/1.1` and the length are
-/// added) and its block.
-/// A record to write: its named headers and its block in two parts (an
-/// HTTP head and its body), so that a body is copied once, into the file's
-/// bytes.
+/// added) and its block in two parts (an HTTP head and its body), borrowed
+/// until they reach the file.
 struct Record<'a> {
     head: Vec<(&'a str, String)>,
     block: [&'a [u8]; 2],

@@ -27,27 +27,17 @@ pub(super) enum Wire<'r> {
     },
 }
 
-impl Wire<'_> {
-    fn len(&self) -> u64 {
-        match self {
-            Wire::Bytes(b) => b.len() as u64,
-            Wire::Parts { heads, blocks } => heads
-                .iter()
-                .zip(blocks)
-                .map(|(h, b)| (h.len() + b[0].len() + b[1].len() + RECORD_END.len()) as u64)
-                .sum(),
-        }
-    }
-}
-
 /// What ends every record.
 pub(super) const RECORD_END: &[u8] = b"\r\n\r\n";
 
 /// Appends `wire` to the current file and flushes it; returns where it
 /// starts.
 pub(super) fn write_out(out: &mut Out, wire: &Wire<'_>) -> io::Result<u64> {
-    match wire {
-        Wire::Bytes(bytes) => out.file.write_all(bytes)?,
+    let written = match wire {
+        Wire::Bytes(bytes) => {
+            out.file.write_all(bytes)?;
+            bytes.len() as u64
+        }
         Wire::Parts { heads, blocks } => {
             let mut slices: Vec<io::IoSlice<'_>> = heads
                 .iter()
@@ -55,18 +45,23 @@ pub(super) fn write_out(out: &mut Out, wire: &Wire<'_>) -> io::Result<u64> {
                 .flat_map(|(h, b)| [h.as_bytes(), b[0], b[1], RECORD_END].map(io::IoSlice::new))
                 .collect();
             let mut rest = &mut slices[..];
+            let mut written = 0u64;
             while !rest.is_empty() {
                 match out.file.write_vectored(rest) {
                     Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                    Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+                    Ok(n) => {
+                        written += n as u64;
+                        io::IoSlice::advance_slices(&mut rest, n);
+                    }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
                 }
             }
+            written
         }
-    }
+    };
     out.file.flush()?;
     let base = out.offset;
-    out.offset += wire.len();
+    out.offset += written;
     Ok(base)
 }
