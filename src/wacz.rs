@@ -241,7 +241,8 @@ impl<W: Write + Seek> Zip<W> {
         let start = self.offset;
         let size = self.central.len() as u64;
         self.out.write_all(&self.central)?;
-        let many = self.entries >= 0xFFFF || self.zip64_at < ZIP64_AT;
+        // The count's field is 16 bits; 0xFFFF itself says "see ZIP64".
+        let many = self.entries >= self.zip64_at.min(0xFFFF);
         let mut end = Vec::with_capacity(22 + 76);
         if many || start >= self.zip64_at || size >= self.zip64_at {
             let at = start + size;
