@@ -285,6 +285,26 @@ mod tests {
             .collect()
     }
 
+    /// The main content's text of `page`, fetched from `url`, in `format`,
+    /// read by `via`; empty when there is none.
+    fn read_as(page: &str, url: &str, format: Format, via: Via) -> String {
+        let plan = Plan {
+            content: Some(ContentPlan {
+                format,
+                select: vec![],
+                exclude: vec![],
+            }),
+            ..Plan::default()
+        };
+        let url = url::Url::parse(url).expect("url");
+        extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
+            .ok()
+            .flatten()
+            .and_then(|e| e.content)
+            .map(|c| c.text)
+            .unwrap_or_default()
+    }
+
     #[test]
     fn metadata_read_along_the_nodes_is_what_a_walk_of_the_tree_reads() {
         // The fast reader only appends, so its nodes stand in document
@@ -352,24 +372,8 @@ mod tests {
 
     #[test]
     fn a_notice_to_enable_javascript_is_not_content_but_a_noscript_image_is() {
-        let url = url::Url::parse("https://site.test/").expect("url");
         let content = |page: &str, format| {
-            let plan = Plan {
-                content: Some(ContentPlan {
-                    format,
-                    select: vec![],
-                    exclude: vec![],
-                }),
-                ..Plan::default()
-            };
-            [Via::Fast, Via::Tree].map(|via| {
-                extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
-                    .ok()
-                    .flatten()
-                    .and_then(|e| e.content)
-                    .map(|c| c.text)
-                    .unwrap_or_default()
-            })
+            [Via::Fast, Via::Tree].map(|via| read_as(page, "https://site.test/", format, via))
         };
         let app = "<!doctype html><title>App</title><body><noscript>You need to enable \
                    JavaScript to run this app.</noscript><div id=root></div>";
@@ -388,15 +392,6 @@ mod tests {
 
     #[test]
     fn a_form_of_options_is_dropped_and_a_comment_written_in_a_form_is_kept() {
-        let url = url::Url::parse("https://site.test/").expect("url");
-        let plan = Plan {
-            content: Some(ContentPlan {
-                format: Format::Text,
-                select: vec![],
-                exclude: vec![],
-            }),
-            ..Plan::default()
-        };
         let page = "<!doctype html><title>Mug</title><main><h1>Blue mug</h1><p>A stoneware \
                     mug that holds a pint of tea and keeps it warm.</p><form action=/cart>\
                     <label>Colour</label><select><option>Blue<option>Green</select>\
@@ -404,12 +399,7 @@ mod tests {
                     class=usertext><div class=md><p>Mine chipped within a week.</p></div>\
                     </form></div></main>";
         for via in [Via::Fast, Via::Tree] {
-            let text = extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
-                .ok()
-                .flatten()
-                .and_then(|e| e.content)
-                .map(|c| c.text)
-                .unwrap_or_default();
+            let text = read_as(page, "https://site.test/", Format::Text, via);
             assert!(text.contains("keeps it warm"), "{text}");
             assert!(text.contains("Mine chipped within a week"), "{text}");
             assert!(!text.contains("Add to basket"), "{text}");
@@ -419,15 +409,6 @@ mod tests {
 
     #[test]
     fn an_articles_comments_are_dropped_and_a_forums_replies_kept() {
-        let url = url::Url::parse("https://site.test/").expect("url");
-        let plan = Plan {
-            content: Some(ContentPlan {
-                format: Format::Text,
-                select: vec![],
-                exclude: vec![],
-            }),
-            ..Plan::default()
-        };
         let story = "The council voted last night to reopen the old river ferry, closed \
                      since the flood, after a petition signed by four thousand people. "
             .repeat(12);
@@ -451,14 +432,7 @@ mod tests {
              for the crossing though?</p></div></div>"
         );
         for via in [Via::Fast, Via::Tree] {
-            let text = |page: &str| {
-                extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
-                    .ok()
-                    .flatten()
-                    .and_then(|e| e.content)
-                    .map(|c| c.text)
-                    .unwrap_or_default()
-            };
+            let text = |page: &str| read_as(page, "https://site.test/", Format::Text, via);
             let article = text(&page(""));
             assert!(article.contains("reopen the old river ferry"), "{article}");
             assert!(!article.contains("Who pays"), "{article}");
@@ -490,7 +464,6 @@ mod tests {
 
     #[test]
     fn a_product_description_only_in_json_ld_is_added_once() {
-        let url = url::Url::parse("https://shop.test/p/socks").expect("url");
         let description = "Engineered for comfort and designed to stand out, higher than \
                            an ankle sock and lower than a calf sock, right for a million \
                            different shoes.";
@@ -503,23 +476,8 @@ mod tests {
             )
         };
         for format in [Format::Text, Format::Markdown, Format::Html] {
-            let plan = Plan {
-                content: Some(ContentPlan {
-                    format,
-                    select: vec![],
-                    exclude: vec![],
-                }),
-                ..Plan::default()
-            };
             for via in [Via::Fast, Via::Tree] {
-                let text = |page: &str| {
-                    extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
-                        .ok()
-                        .flatten()
-                        .and_then(|e| e.content)
-                        .map(|c| c.text)
-                        .unwrap_or_default()
-                };
+                let text = |page: &str| read_as(page, "https://shop.test/p/socks", format, via);
                 // A script would have written the description: the JSON-LD
                 // holds the only copy.
                 let bare = text(&page(""));
@@ -541,15 +499,6 @@ mod tests {
 
     #[test]
     fn a_main_holding_a_featured_strip_does_not_hide_the_feed_beside_it() {
-        let url = url::Url::parse("https://news.test/economy/").expect("url");
-        let plan = Plan {
-            content: Some(ContentPlan {
-                format: Format::Text,
-                select: vec![],
-                exclude: vec![],
-            }),
-            ..Plan::default()
-        };
         let card = |title: &str| {
             format!(
                 "<article class=card><h2><a href=/{title}>{title} rises again</a></h2><p>The \
@@ -567,12 +516,7 @@ mod tests {
              class=feed>{feed}</section></div></div>"
         );
         for via in [Via::Fast, Via::Tree] {
-            let text = extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
-                .ok()
-                .flatten()
-                .and_then(|e| e.content)
-                .map(|c| c.text)
-                .unwrap_or_default();
+            let text = read_as(&page, "https://news.test/economy/", Format::Text, via);
             assert!(text.contains("Gold rises again"), "{text}");
             assert!(text.contains("Cocoa rises again"), "{text}");
         }
@@ -580,28 +524,14 @@ mod tests {
 
     #[test]
     fn a_product_description_written_as_html_in_json_ld_is_read_as_text() {
-        let url = url::Url::parse("https://shop.test/p/socks").expect("url");
         let page = "<!doctype html><title>Socks</title><script type=application/ld+json>\
                     {\"@type\":\"Product\",\"name\":\"Wool Socks\",\"description\":\
                     \"<p>Soft merino &amp; nylon, knitted in Portugal for walkers who want \
                     warm feet</p><ul><li>Cushioned heel and toe for long days</li></ul>\"}\
                     </script><main><h1>Wool Socks</h1><p>$18.00</p></main>";
         for format in [Format::Text, Format::Markdown, Format::Html] {
-            let plan = Plan {
-                content: Some(ContentPlan {
-                    format,
-                    select: vec![],
-                    exclude: vec![],
-                }),
-                ..Plan::default()
-            };
             for via in [Via::Fast, Via::Tree] {
-                let text = extract_via(page.as_bytes(), Some("text/html"), &url, &plan, via)
-                    .ok()
-                    .flatten()
-                    .and_then(|e| e.content)
-                    .map(|c| c.text)
-                    .unwrap_or_default();
+                let text = read_as(page, "https://shop.test/p/socks", format, via);
                 assert!(text.contains("Soft merino"), "{format:?}: {text}");
                 assert!(text.contains("Cushioned heel"), "{format:?}: {text}");
                 assert!(!text.contains("&amp;amp;"), "{format:?}: {text}");
