@@ -277,14 +277,23 @@ fn finish(f: Found) -> About {
 
 /// A JSON-LD text as a reader reads it: some stores write HTML there
 /// (`<p>Soft cotton &amp; wool</p>`), which is read as a fragment of a
-/// page; plain text only has its whitespace collapsed.
+/// page; plain text only has its whitespace collapsed. A text longer than
+/// [`MAX_LD_HTML`] is no product's blurb, and is read as nothing: parsed
+/// outside the page's deadline, a hostile one (100,000 nested `<div>`s in
+/// 500 KB) took html5ever 54 s.
 fn as_text(value: &str) -> String {
+    if value.len() > MAX_LD_HTML {
+        return String::new();
+    }
     if value.contains(['<', '&']) {
         dom::text(Html::parse_fragment(value).root_element())
     } else {
         dom::collapse(std::iter::once(value))
     }
 }
+
+/// The longest JSON-LD text [`as_text`] reads.
+const MAX_LD_HTML: usize = 16 * 1024;
 
 /// The first object of a JSON-LD document (inside `@graph` and arrays too)
 /// whose `@type` `is` accepts, depth-limited.

@@ -544,4 +544,23 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_json_ld_description_past_16_kib_is_not_read() {
+        // Parsed as HTML outside the page's deadline, 100,000 nested <div>s
+        // there took 54 s; nothing that long is a product's blurb.
+        let description = "<div>".repeat(4000)
+            + "buried under more markup than any shop writes for the blurb of a pair \
+               of socks on its product page";
+        let page = format!(
+            "<!doctype html><title>Socks</title><script type=application/ld+json>\
+             {{\"@type\":\"Product\",\"description\":\"{description}\"}}</script>\
+             <main><h1>Socks</h1><p>$9.00</p></main>"
+        );
+        for via in [Via::Fast, Via::Tree] {
+            let text = read_as(&page, "https://shop.test/p", Format::Text, via);
+            assert!(text.contains("Socks"), "{text}");
+            assert!(!text.contains("buried"), "{text}");
+        }
+    }
 }
