@@ -118,7 +118,7 @@ pub struct Fetched {
     /// Redirects followed.
     pub redirects: u32,
     /// The body, kept only when it may be HTML and was read whole.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<bytes::Bytes>,
     /// Why the attempt failed, if it did.
     pub error: Option<(ErrorKind, String)>,
     /// The last response's head had arrived and its body was being read.
@@ -535,7 +535,7 @@ impl Fetcher {
             ),
             request_body: chain.request.as_ref().and_then(|r| r.body.clone()),
             response_head: Vec::new(),
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
             truncated: false,
             status: status.as_u16(),
             encoded: http::content_codings(resp.headers()).is_some(),
@@ -578,16 +578,17 @@ impl Fetcher {
             if let Some(mut c) = capture.take() {
                 // The hop is archived with what its body held.
                 let (version, head) = (resp.version(), resp.headers().clone());
-                let mut read = 0;
+                let (mut read, mut body) = (0, Vec::new());
                 let whole = http::read_capped(
                     &mut resp,
                     (self.max_body, http::Past::Stop),
                     &mut read,
-                    Some(&mut c.body),
+                    Some(&mut body),
                     None,
                 )
                 .await
                 .unwrap_or(false);
+                c.body = body.into();
                 c.truncated = !whole;
                 c.response_head = response_head(version, status, &head, c.body.len());
                 out.captures.push(c);
@@ -666,7 +667,7 @@ impl Fetcher {
             out.content_hash = Some(http::hash_text(hash));
         }
         if keep {
-            out.body = Some(body);
+            out.body = Some(body.into());
         }
         Ok(None)
     }
@@ -685,16 +686,23 @@ impl Fetcher {
         out.reading_body = true;
         let (version, status, head) = (resp.version(), resp.status(), resp.headers().clone());
         let hint = resp.content_length().unwrap_or(0).min(self.max_body);
-        c.body.reserve(usize::try_from(hint).unwrap_or(0));
+        let mut wire = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+        let encoding = http::content_codings(&head);
+        // A body that comes as it is (no content coding) is hashed as it
+        // arrives, as a run without --warc hashes it, and is at once the
+        // archive's body and the one the record reads: no copy, no task.
+        let identity = encoding.is_none();
+        let mut hash = (identity && !out.not_modified).then(Sha256::new);
         let mut read = 0;
         let read_result = http::read_capped(
             &mut resp,
             (self.max_body, http::Past::Stop),
             &mut read,
-            Some(&mut c.body),
-            None,
+            Some(&mut wire),
+            hash.as_mut(),
         )
         .await;
+        c.body = wire.into();
         let whole = match read_result {
             Ok(whole) => whole,
             Err(e) => {
@@ -716,31 +724,28 @@ impl Fetcher {
             ));
         }
         let raw = c.body.clone();
+        let (body, digest) = if identity {
+            let digest: Option<[u8; 32]> = hash.map(|h| h.finalize().into());
+            // The archive's payload digest is the same hash, taken once.
+            c.payload_sha256 = digest;
+            (raw, digest)
+        } else {
+            // Decoding (up to --max-body of a bomb) and hashing are CPU
+            // work: on the blocking pool, so that the reactor keeps every
+            // other fetch and deadline moving.
+            let (limit, hash) = (self.max_body, !out.not_modified);
+            tokio::task::spawn_blocking(move || {
+                let body = http::decode_body(&raw, encoding.as_deref(), limit)?;
+                let digest: Option<[u8; 32]> = hash.then(|| Sha256::digest(&body).into());
+                Ok::<_, Failure>((bytes::Bytes::from(body), digest))
+            })
+            .await
+            .map_err(|e| (ErrorKind::Decode, format!("decoding the body failed: {e}")))??
+        };
         out.captures.push(c);
-        // Decoding (up to --max-body of a bomb) and hashing are CPU work:
-        // on the blocking pool, so that the reactor keeps every other
-        // fetch and deadline moving.
-        let (encoding, limit, hash) = (
-            http::content_codings(&head),
-            self.max_body,
-            !out.not_modified,
-        );
-        let identity = encoding.is_none();
-        let (body, digest) = tokio::task::spawn_blocking(move || {
-            let body = http::decode_body(raw, encoding.as_deref(), limit)?;
-            let digest: Option<[u8; 32]> = hash.then(|| Sha256::digest(&body).into());
-            Ok::<_, Failure>((body, digest))
-        })
-        .await
-        .map_err(|e| (ErrorKind::Decode, format!("decoding the body failed: {e}")))??;
         out.bytes = body.len() as u64;
         if let Some(digest) = digest {
             out.content_hash = Some(http::hex_digest(&digest));
-            // A body that came as it is: the archive's payload digest is
-            // the same hash, taken once.
-            if identity && let Some(c) = out.captures.last_mut() {
-                c.payload_sha256 = Some(digest);
-            }
         }
         let keep =
             !out.not_modified && (self.keep_every_body || may_be_html(out.content_type.as_deref()));

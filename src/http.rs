@@ -197,7 +197,7 @@ pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 /// # Errors
 /// `decode` for an unknown coding or a corrupt stream; `body_too_large`
 /// past `limit`.
-pub fn decode_body(raw: Vec<u8>, encoding: Option<&str>, limit: u64) -> Result<Vec<u8>, Failure> {
+pub fn decode_body(raw: &[u8], encoding: Option<&str>, limit: u64) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     let codings: Vec<String> = encoding
         .unwrap_or_default()
@@ -205,7 +205,7 @@ pub fn decode_body(raw: Vec<u8>, encoding: Option<&str>, limit: u64) -> Result<V
         .map(|c| c.trim().to_ascii_lowercase())
         .filter(|c| !c.is_empty() && c != "identity")
         .collect();
-    let mut body = raw;
+    let mut body = std::borrow::Cow::Borrowed(raw);
     for coding in codings.iter().rev() {
         let mut out = Vec::new();
         let read =
@@ -246,9 +246,9 @@ pub fn decode_body(raw: Vec<u8>, encoding: Option<&str>, limit: u64) -> Result<V
                 format!("the body is larger than the {limit} byte limit"),
             ));
         }
-        body = out;
+        body = std::borrow::Cow::Owned(out);
     }
-    Ok(body)
+    Ok(body.into_owned())
 }
 
 /// Where in an attempt an error came from; the same reqwest error means
@@ -422,36 +422,28 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&text).unwrap();
         let gz = gz.finish().unwrap();
-        assert_eq!(
-            decode_body(gz.clone(), Some("gzip"), 1 << 20).unwrap(),
-            text
-        );
-        assert_eq!(decode_body(text.clone(), None, 1 << 20).unwrap(), text);
-        assert_eq!(
-            decode_body(text.clone(), Some("identity"), 1 << 20).unwrap(),
-            text
-        );
+        assert_eq!(decode_body(&gz, Some("gzip"), 1 << 20).unwrap(), text);
+        assert_eq!(decode_body(&text, None, 1 << 20).unwrap(), text);
+        assert_eq!(decode_body(&text, Some("identity"), 1 << 20).unwrap(), text);
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         z.write_all(&gz).unwrap();
         let both = z.finish().unwrap();
         assert_eq!(
-            decode_body(both, Some("gzip, deflate"), 1 << 20).unwrap(),
+            decode_body(&both, Some("gzip, deflate"), 1 << 20).unwrap(),
             text
         );
         let zs = zstd::stream::encode_all(&text[..], 1).unwrap();
-        assert_eq!(decode_body(zs, Some("zstd"), 1 << 20).unwrap(), text);
+        assert_eq!(decode_body(&zs, Some("zstd"), 1 << 20).unwrap(), text);
         assert_eq!(
-            decode_body(gz.clone(), Some("gzip"), 100).unwrap_err().0,
+            decode_body(&gz, Some("gzip"), 100).unwrap_err().0,
             ErrorKind::BodyTooLarge
         );
         assert_eq!(
-            decode_body(b"junk".to_vec(), Some("gzip"), 100)
-                .unwrap_err()
-                .0,
+            decode_body(b"junk", Some("gzip"), 100).unwrap_err().0,
             ErrorKind::Decode
         );
         assert_eq!(
-            decode_body(gz, Some("compress"), 100).unwrap_err().0,
+            decode_body(&gz, Some("compress"), 100).unwrap_err().0,
             ErrorKind::Decode
         );
     }

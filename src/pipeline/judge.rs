@@ -75,7 +75,7 @@ impl Judge {
                         dom = Some(done.html.clone());
                     }
                     // The DOM is read as the browser holds it: UTF-8.
-                    body = Some(done.html.into_bytes());
+                    body = Some(done.html.into_bytes().into());
                     page_type = Some("text/html; charset=utf-8".into());
                 }
                 Err(failed) => {
@@ -273,7 +273,7 @@ impl Judge {
     /// body that is not HTML, the expectations it cannot meet.
     async fn read_page(
         &self,
-        body: Vec<u8>,
+        body: bytes::Bytes,
         content_type: Option<String>,
         url: url::Url,
         parser: &ParsePool,

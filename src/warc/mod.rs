@@ -41,8 +41,9 @@ pub struct Capture {
     /// The status line and headers as received (`Transfer-Encoding`
     /// dropped, `Content-Length` the stored body's), with the blank line.
     pub response_head: Vec<u8>,
-    /// The body as it came (content coding kept, transfer coding undone).
-    pub body: Vec<u8>,
+    /// The body as it came (content coding kept, transfer coding undone):
+    /// shared with the record's reader when it came as it is.
+    pub body: bytes::Bytes,
     /// The body was cut at `--max-body`.
     pub truncated: bool,
     /// The response's status.
