@@ -3,7 +3,7 @@
 //! (Open Graph, Dublin Core, `article:*`, `citation_*`), microdata and the
 //! page itself (its `<h1>`, a byline, a `<time>`).
 
-use super::built::{BNode, children};
+use super::built::{Nodes, children};
 use crate::dom;
 use scraper::Html;
 use serde_json::Value;
@@ -68,7 +68,7 @@ pub(super) fn about(doc: &Html) -> About {
 }
 
 /// As [`about`], for the fast reader's tree.
-pub(super) fn about_built(built: &[BNode]) -> About {
+pub(super) fn about_built(built: &Nodes) -> About {
     let mut f = Found::default();
     // The fast reader only appends, so the nodes are in document order as
     // they stand: one pass along them, no walk of the links.
@@ -76,7 +76,7 @@ pub(super) fn about_built(built: &[BNode]) -> About {
         let Some(name) = &n.name else { continue };
         // Most of a page's elements say nothing `visit` reads: passed over
         // by comparing atoms, before any string.
-        if says_something(name, &n.attrs) {
+        if says_something(name, built.attrs(n)) {
             visit_built(&mut f, built, i, &name.local);
         }
     }
@@ -85,10 +85,10 @@ pub(super) fn about_built(built: &[BNode]) -> About {
 
 /// [`visit`] for node `i` of the fast reader's tree, an element named
 /// `name`.
-fn visit_built(f: &mut Found, built: &[BNode], i: usize, name: &str) {
+fn visit_built(f: &mut Found, built: &Nodes, i: usize, name: &str) {
     let attr = |a: &str| {
-        built[i]
-            .attrs
+        built
+            .attrs(&built[i])
             .iter()
             .find(|x| x.name.ns == html5ever::ns!() && &*x.name.local == a)
             .map(|x| &*x.value)
@@ -126,13 +126,13 @@ fn says_something(name: &html5ever::QualName, attrs: &[html5ever::Attribute]) ->
 
 /// As [`about_built`], walking the links (the order the tree gives).
 #[cfg(test)]
-pub(super) fn about_built_by_links(built: &[BNode]) -> About {
+pub(super) fn about_built_by_links(built: &Nodes) -> About {
     let mut f = Found::default();
     let mut stack: Vec<usize> = children(built, 0).rev().collect();
     while let Some(i) = stack.pop() {
         let n = &built[i];
         let Some(name) = &n.name else { continue };
-        if !n.attrs.is_empty() || matches!(&*name.local, "title" | "h1") {
+        if !built.attrs(n).is_empty() || matches!(&*name.local, "title" | "h1") {
             visit_built(&mut f, built, i, &name.local);
         }
         stack.extend(children(built, i).rev());
@@ -141,13 +141,13 @@ pub(super) fn about_built_by_links(built: &[BNode]) -> About {
 }
 
 /// Every text under node `i`, as scraper's `ElementRef::text` gives it.
-fn all_text(built: &[BNode], i: usize) -> String {
+fn all_text(built: &Nodes, i: usize) -> String {
     let mut out = String::new();
     let mut stack = vec![i];
     while let Some(j) = stack.pop() {
         let n = &built[j];
         if n.name.is_none() {
-            out.push_str(&n.text);
+            out.push_str(built.text(n));
         }
         stack.extend(children(built, j).rev());
     }
@@ -156,7 +156,7 @@ fn all_text(built: &[BNode], i: usize) -> String {
 
 /// The text under node `i` as [`dom::text`] reads it from scraper's tree:
 /// scripts, styles and the like left out, block edges read as spaces.
-fn block_text(built: &[BNode], i: usize) -> String {
+fn block_text(built: &Nodes, i: usize) -> String {
     let mut out = String::new();
     let mut gap = false;
     // (node, entering): a block's edge is a gap on the way in and out.
@@ -164,7 +164,7 @@ fn block_text(built: &[BNode], i: usize) -> String {
     while let Some((j, entering)) = stack.pop() {
         let n = &built[j];
         let Some(name) = &n.name else {
-            dom::push_words(&mut out, &mut gap, &n.text);
+            dom::push_words(&mut out, &mut gap, built.text(n));
             continue;
         };
         let name: &str = &name.local;

@@ -97,14 +97,14 @@ pub(crate) fn read_fast(
 }
 
 /// The first `<base href>` of the page, as the tree path finds it.
-fn base_href(built: &[built::BNode]) -> Option<&str> {
+fn base_href(built: &built::Nodes) -> Option<&str> {
     let mut stack: Vec<usize> = built::children(built, 0).rev().collect();
     while let Some(i) = stack.pop() {
         let n = &built[i];
         if let Some(q) = &n.name
             && &*q.local == "base"
             && q.ns == html5ever::ns!(html)
-            && let Some(href) = tree::El::Built(&n.attrs).attr("href")
+            && let Some(href) = tree::El::Built(built.attrs(n)).attr("href")
         {
             return Some(href);
         }

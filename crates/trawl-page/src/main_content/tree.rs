@@ -7,7 +7,7 @@
 //! up to its `end`: every pass over the page is a loop, not a recursion, so
 //! a page of a million nested `<div>`s costs time, never the stack.
 
-use super::built::{BNode, Children, children};
+use super::built::{Children, Nodes, children};
 use crate::select::Expect;
 use ego_tree::iter::Edge;
 use html5ever::{Attribute, ns};
@@ -260,7 +260,7 @@ pub(super) fn flatten<'a>(doc: &'a Html, exclude: &[Expect]) -> Vec<N<'a>> {
 }
 
 /// As [`flatten`], for the fast reader's tree.
-pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
+pub(super) fn flatten_built(built: &Nodes) -> Vec<N<'_>> {
     let is = |i: usize, name: &str| built[i].name.as_ref().is_some_and(|q| &*q.local == name);
     let Some(html) = children(built, 0).find(|&c| built[c].name.is_some()) else {
         return Vec::new();
@@ -272,7 +272,7 @@ pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
     // (its index in `nodes`, its children still to visit)
     let mut stack: Vec<(usize, Children<'_>)> = Vec::new();
     fn push<'a>(
-        built: &'a [BNode],
+        built: &'a Nodes,
         b: usize,
         nodes: &mut Vec<N<'a>>,
         stack: &mut Vec<(usize, Children<'a>)>,
@@ -283,14 +283,14 @@ pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
         match &node.name {
             None => nodes.push(N {
                 el: None,
-                text: &node.text,
+                text: built.text(node),
                 name: "",
                 end: nodes.len() + 1,
                 chars: 0,
                 link_chars: 0,
                 removed: false,
                 parent,
-                own: count_chars(&node.text),
+                own: count_chars(built.text(node)),
                 in_link: in_parent_link,
                 live: true,
             }),
@@ -301,7 +301,7 @@ pub(super) fn flatten_built(built: &[BNode]) -> Vec<N<'_>> {
                 }
                 stack.push((nodes.len(), children(built, b)));
                 nodes.push(N {
-                    el: Some(El::Built(&node.attrs)),
+                    el: Some(El::Built(built.attrs(node))),
                     text: "",
                     name,
                     end: 0,

@@ -244,7 +244,7 @@ pub(super) fn take_tag_attrs() -> Vec<Attribute> {
         .unwrap_or_default()
 }
 
-fn give_back_tag_attrs(mut attrs: Vec<Attribute>) {
+pub(crate) fn give_back_tag_attrs(mut attrs: Vec<Attribute>) {
     attrs.clear();
     if attrs.capacity() <= 64 {
         let _ = TAG_ATTRS.try_with(|s| s.set(attrs));
