@@ -154,16 +154,16 @@ pub(crate) struct Built {
 impl Built {
     /// A sink for a page of `len` bytes.
     pub(crate) fn new(len: usize) -> Built {
-        // About one node for every 40 bytes of a real page, one attribute
-        // for every 60 and a third of the bytes text (the 106 pages of the
-        // Python docs hold one node for every 31 bytes, an attribute for
-        // every 70, and text for 0.28 of their bytes).
-        let mut nodes = Vec::with_capacity(len / 32 + 16);
+        // Room for a dense page, so that the lists seldom move as they
+        // grow: the 106 pages of the Python docs hold a node for every 23
+        // bytes, an attribute for every 46, and text for about a quarter of their
+        // bytes. Room never written is address space, not memory.
+        let mut nodes = Vec::with_capacity(len / 20 + 16);
         nodes.push(BNode::new(None, (0, 0), (0, 0)));
         Built {
             page: RefCell::new(Nodes {
                 nodes,
-                attrs: Vec::with_capacity(len / 64 + 16),
+                attrs: Vec::with_capacity(len / 40 + 16),
                 text: String::with_capacity(len / 3 + 16),
             }),
             too_big: std::cell::Cell::new(false),
