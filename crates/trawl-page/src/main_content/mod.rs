@@ -230,27 +230,53 @@ fn write(nodes: &[tree::N<'_>], roots: &[usize], base: &Base, format: Format) ->
 /// Counts runs of letters, digits and `_` (the `\w+` of most regex
 /// engines).
 pub fn words(text: &str) -> u64 {
-    let mut n = 0;
-    let mut in_word = false;
     let bytes = text.as_bytes();
+    // Whether the byte (or char) before was a word's, as 1 or 0.
+    let (mut n, mut in_word) = (0, 0u32);
     let mut at = 0;
     while at < bytes.len() {
+        // Eight ASCII bytes at a time, without a branch on each: a mask of
+        // their word bytes, and the words that start in it counted as the
+        // bits set whose lower neighbour (or the byte before) is not.
+        // Text is mostly ASCII, and a branch a byte on whether a word
+        // starts there mispredicts at every word.
+        if let Some(Ok(eight)) = bytes.get(at..at + 8).map(<[u8; 8]>::try_from)
+            && u64::from_le_bytes(eight) & 0x8080_8080_8080_8080 == 0
+        {
+            let mut mask = 0u32;
+            for (i, b) in eight.into_iter().enumerate() {
+                mask |= u32::from(WORD_BYTE[usize::from(b)]) << i;
+            }
+            n += u64::from((mask & !((mask << 1) | in_word)).count_ones());
+            in_word = (mask >> 7) & 1;
+            at += 8;
+            continue;
+        }
         let b = bytes[at];
-        // ASCII a byte at a time; anything else a char at a time.
         let (w, len) = if b.is_ascii() {
-            (b.is_ascii_alphanumeric() || b == b'_', 1)
+            (WORD_BYTE[usize::from(b)], 1)
         } else {
-            let c = text[at..].chars().next().unwrap_or(' ');
+            let c = text.get(at..).and_then(|t| t.chars().next()).unwrap_or(' ');
             (c.is_alphanumeric(), c.len_utf8())
         };
-        if w && !in_word {
-            n += 1;
-        }
-        in_word = w;
+        n += u64::from(w && in_word == 0);
+        in_word = u32::from(w);
         at += len;
     }
     n
 }
+
+/// The ASCII bytes of a word: letters, digits and `_`.
+const WORD_BYTE: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -457,8 +483,31 @@ mod tests {
             ("ends with é", 3),
             ("é", 1),
             ("__init__()", 1),
+            ("abcdefgh ijklmnop", 2),
+            ("abcdefghijklmnopq", 1),
+            ("seven_7 eight_88 x", 3),
+            ("1234567é89 abcdefg", 2),
+            ("abcdefgé", 1),
+            ("a b c d e f g h i j", 10),
+            ("........word", 1),
         ] {
             assert_eq!(super::words(text), want, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::testing::config())]
+        /// The eight-bytes-at-a-time count is the count a char at a time.
+        #[test]
+        fn words_counts_what_a_char_at_a_time_counts(text in "[a-zA-Z0-9_ .,é東🦀\n-]{0,40}") {
+            let mut want = 0;
+            let mut in_word = false;
+            for c in text.chars() {
+                let w = c.is_alphanumeric() || c == '_';
+                want += u64::from(w && !in_word);
+                in_word = w;
+            }
+            proptest::prop_assert_eq!(super::words(&text), want);
         }
     }
 
