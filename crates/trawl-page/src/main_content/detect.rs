@@ -422,6 +422,10 @@ fn holds_paragraph(nodes: &[N<'_>], i: usize) -> bool {
 /// `[{"` at its start, `}` or `]` at its end, and long enough not to be
 /// a line of prose about JSON.
 fn looks_like_json(text: &str) -> bool {
+    // Most texts are short: told so before any trimming.
+    if text.len() < 80 {
+        return false;
+    }
     let t = text.trim();
     t.len() >= 80
         && (t.starts_with("{\"") || t.starts_with("[{\""))

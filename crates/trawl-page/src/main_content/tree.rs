@@ -344,7 +344,10 @@ pub(super) fn text_under(nodes: &[N<'_>], i: usize) -> String {
 
 /// Sets [`N::chars`] and [`N::link_chars`] of every node, leaving out the
 /// removed ones: forwards to see which nodes are live, then backwards, each
-/// node adding its totals to its parent's.
+/// live node adding its totals to its parent's. A node's descendants come
+/// after it, so when the backward pass reaches it they have all been added;
+/// a node not live had none added (its descendants are not live either),
+/// and its own totals are zeroed there.
 pub(super) fn count(nodes: &mut [N<'_>]) {
     for i in 0..nodes.len() {
         let p = nodes[i].parent;
@@ -355,15 +358,16 @@ pub(super) fn count(nodes: &mut [N<'_>]) {
         n.link_chars = if n.in_link { n.own } else { 0 };
     }
     for i in (0..nodes.len()).rev() {
-        let (chars, links, p) = (nodes[i].chars, nodes[i].link_chars, nodes[i].parent);
-        if nodes[i].live && p != usize::MAX {
-            nodes[p].chars += chars;
-            nodes[p].link_chars += links;
+        let n = &mut nodes[i];
+        if !n.live {
+            (n.chars, n.link_chars) = (0, 0);
+            continue;
         }
-    }
-    for n in nodes.iter_mut().filter(|n| !n.live) {
-        n.chars = 0;
-        n.link_chars = 0;
+        let (chars, links, p) = (n.chars, n.link_chars, n.parent);
+        if let Some(parent) = nodes.get_mut(p) {
+            parent.chars += chars;
+            parent.link_chars += links;
+        }
     }
 }
 
