@@ -386,7 +386,7 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>], discussion: bool) {
         }
         i += 1;
     }
-    super::tree::count(nodes);
+    super::tree::recount(nodes);
 }
 
 /// Text (letters and digits) before a comment section for it to be
@@ -722,7 +722,7 @@ pub(super) fn drop_repeats(nodes: &mut [N<'_>], root: usize) {
         }
         i += 1;
     }
-    super::tree::count(nodes);
+    super::tree::recount(nodes);
 }
 
 const REPEAT_SHARE: f64 = 0.02;

@@ -371,6 +371,15 @@ pub(super) fn count(nodes: &mut [N<'_>]) {
     }
 }
 
+/// [`count`] again after nodes were removed; nothing to do when none was
+/// since the last count (a node removed since is still marked live), as
+/// on most pages after the later passes.
+pub(super) fn recount(nodes: &mut [N<'_>]) {
+    if nodes.iter().any(|n| n.removed && n.live) {
+        count(nodes);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::hidden_by_class;
