@@ -166,6 +166,10 @@ fn read<S: Target>(html: &str, keep: &Keep, sink: S, deadline: Option<Instant>) 
     };
     lexer.run(&mut builder)?;
     builder.eof()?;
+    // The sink may have given up since the lexer last asked.
+    if let Some(why) = builder.sink.gave_up() {
+        return Err(Stop::GaveUp(why));
+    }
     Ok(builder.sink)
 }
 
