@@ -178,12 +178,15 @@ impl<'p, 'a> Writer<'p, 'a> {
             }
             return;
         }
-        for (k, word) in text.split(|c: char| c.is_ascii_whitespace()).enumerate() {
-            if k > 0 {
+        // Whitespace before a word, between two or at the end is one space.
+        let ws_at = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
+        let (starts, ends) = (
+            ws_at(text.as_bytes().first()),
+            ws_at(text.as_bytes().last()),
+        );
+        for (k, word) in text.split_ascii_whitespace().enumerate() {
+            if k > 0 || starts {
                 self.space = true;
-            }
-            if word.is_empty() {
-                continue;
             }
             let at_line_start = self.owed > 0 || self.out.is_empty() || self.out.ends_with('\n');
             self.start_text();
@@ -196,6 +199,9 @@ impl<'p, 'a> Writer<'p, 'a> {
             } else {
                 self.out.push_str(word);
             }
+        }
+        if ends {
+            self.space = true;
         }
     }
 
