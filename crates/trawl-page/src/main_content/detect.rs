@@ -149,6 +149,9 @@ struct Named {
     /// A section of readers' comments (`#comments`, `comment-list`,
     /// `disqus_thread`).
     comments: bool,
+    /// A class list that hides the element at every width
+    /// ([`super::tree::hidden_by_class`]; never an id).
+    hides: bool,
 }
 
 impl Named {
@@ -222,7 +225,12 @@ impl Named {
     fn of_marks<'a>(m: &Marks<'a>, memo: &mut ClassMemo<'a>) -> Named {
         let class = m
             .class
-            .map(|c| *memo.entry(c).or_insert_with(|| Named::of(c)))
+            .map(|c| {
+                *memo.entry(c).or_insert_with(|| Named {
+                    hides: super::tree::hidden_by_class(c),
+                    ..Named::of(c)
+                })
+            })
             .unwrap_or_default();
         class.or(m.id.map(Named::of).unwrap_or_default())
     }
@@ -233,6 +241,7 @@ impl Named {
             boilerplate: self.boilerplate || other.boilerplate,
             consent: self.consent || other.consent,
             comments: self.comments || other.comments,
+            hides: self.hides || other.hides,
         }
     }
 }
@@ -332,6 +341,7 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>], discussion: bool) {
             continue;
         };
         let marks = Marks::of(el);
+        let mut named = Named::of_marks(&marks, &mut memo);
         if matches!(n.name, "article" | "main") && i >= article_end {
             article_end = n.end;
         }
@@ -340,7 +350,7 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>], discussion: bool) {
         // page that a script shows: React's streamed `<div hidden>`) or
         // half the page (hidden until a script has run, against a flash of
         // unstyled content).
-        if marks.hidden()
+        if marks.hidden(named.hides)
             && (n.plain_chars() < 200 || n.link_chars * 2 > n.chars)
             && u64::from(n.chars) * 2 < u64::from(total)
         {
@@ -356,7 +366,6 @@ pub(super) fn remove_boilerplate(nodes: &mut [N<'_>], discussion: bool) {
             i = nodes[i].end;
             continue;
         }
-        let mut named = Named::of_marks(&marks, &mut memo);
         // Holding an article that holds most of its text, it is the
         // column the article sits in (`col-sm-9 sidebar-first-only`).
         if u64::from(article_below[i]) * 2 >= u64::from(n.chars) && n.chars > 0 {

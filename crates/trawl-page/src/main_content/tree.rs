@@ -67,14 +67,16 @@ impl<'a> Marks<'a> {
     }
 
     /// Tells whether the page hides the element from a reader: `hidden`,
-    /// `aria-hidden="true"`, a class that hides it at every width, or an
-    /// inline `display: none` or `visibility: hidden`.
-    pub fn hidden(&self) -> bool {
+    /// `aria-hidden="true"`, a class that hides it at every width
+    /// (`class_hides`: [`hidden_by_class`] of its class list, which the
+    /// caller keeps once a page for each list), or an inline
+    /// `display: none` or `visibility: hidden`.
+    pub fn hidden(&self, class_hides: bool) -> bool {
         self.hidden
             || self
                 .aria_hidden
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-            || self.class.is_some_and(hidden_by_class)
+            || class_hides
             || self.style.is_some_and(|style| {
                 let squeezed: String = style
                     .chars()
@@ -153,7 +155,7 @@ fn never_content(name: &str) -> bool {
 /// the hiding classes of CSS frameworks and sites (`hidden`, `d-none`,
 /// `sr-only`, Amazon's `a-hidden`), unless another class shows it again
 /// from some width on (`d-none d-md-block`, Tailwind's `hidden md:flex`).
-fn hidden_by_class(class: &str) -> bool {
+pub(super) fn hidden_by_class(class: &str) -> bool {
     let mut hides = false;
     for c in class.split_ascii_whitespace() {
         if c.contains(':') || (c.starts_with("d-") && c != "d-none") {
