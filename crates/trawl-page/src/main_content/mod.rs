@@ -96,8 +96,21 @@ pub(crate) fn read_fast(
     Ok(Some(content(nodes, about, &base, plan)))
 }
 
-/// The first `<base href>` of the page, as the tree path finds it.
+/// The first `<base href>` of the page, as the tree path finds it. The
+/// fast reader only appends, so its nodes stand in document order: the
+/// first in the list.
 fn base_href(built: &built::Nodes) -> Option<&str> {
+    built.iter().skip(1).find_map(|n| match &n.name {
+        Some(q) if q.local == html5ever::local_name!("base") && q.ns == html5ever::ns!(html) => {
+            tree::El::Built(built.attrs(n)).attr("href")
+        }
+        _ => None,
+    })
+}
+
+/// As [`base_href`], walking the links (the order the tree gives).
+#[cfg(test)]
+fn base_href_by_links(built: &built::Nodes) -> Option<&str> {
     let mut stack: Vec<usize> = built::children(built, 0).rev().collect();
     while let Some(i) = stack.pop() {
         let n = &built[i];
@@ -347,6 +360,11 @@ mod tests {
             assert_eq!(
                 super::about::about_built(&nodes),
                 super::about::about_built_by_links(&nodes),
+                "{name}"
+            );
+            assert_eq!(
+                super::base_href(&nodes),
+                super::base_href_by_links(&nodes),
                 "{name}"
             );
             built_pages += 1;
