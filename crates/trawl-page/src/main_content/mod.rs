@@ -435,6 +435,25 @@ mod tests {
     }
 
     #[test]
+    fn markdown_link_destinations_escape_their_spaces_and_parentheses() {
+        let page = "<!doctype html><title>R</title><article><h1>Rust</h1><p>The \
+                    <a href=\"/wiki/Rust_(programming_language)\">language</a> and its \
+                    <a href=\"/a b/c\">book</a>, with a chart of its growth over the \
+                    years it has been used.</p><img src=\"/img/chart (1).png\" alt=Chart>\
+                    </article>";
+        for via in [Via::Fast, Via::Tree] {
+            let text = read_as(page, "https://site.test/", Format::Markdown, via);
+            for want in [
+                "[language](https://site.test/wiki/Rust_%28programming_language%29)",
+                "[book](https://site.test/a%20b/c)",
+                "![Chart](https://site.test/img/chart%20%281%29.png)",
+            ] {
+                assert!(text.contains(want), "{want} in {text}");
+            }
+        }
+    }
+
+    #[test]
     fn a_form_of_options_is_dropped_and_a_comment_written_in_a_form_is_kept() {
         let page = "<!doctype html><title>Mug</title><main><h1>Blue mug</h1><p>A stoneware \
                     mug that holds a pint of tea and keeps it warm.</p><form action=/cart>\

@@ -487,7 +487,10 @@ impl<'p, 'a> Writer<'p, 'a> {
             Some(url) if self.md && !holds_blocks => {
                 self.open("[");
                 self.children(i, depth);
-                let close = format!("]({})", markdown_url(&url));
+                let mut close = String::with_capacity(url.len() + 3);
+                close.push_str("](");
+                push_markdown_url(&mut close, &url);
+                close.push(')');
                 self.close("[", &close);
             }
             _ => self.children(i, depth),
@@ -511,7 +514,7 @@ impl<'p, 'a> Writer<'p, 'a> {
         self.out.push_str("![");
         escape(&mut self.out, &alt, false);
         self.out.push_str("](");
-        self.out.push_str(&markdown_url(&src));
+        push_markdown_url(&mut self.out, &src);
         self.out.push(')');
     }
 
@@ -651,11 +654,20 @@ fn collapse(s: &str) -> String {
     dom::collapse(std::iter::once(s))
 }
 
-/// A URL as a Markdown link destination: spaces and parentheses escaped.
-fn markdown_url(url: &str) -> String {
-    url.replace(' ', "%20")
-        .replace('(', "%28")
-        .replace(')', "%29")
+/// Appends a URL as a Markdown link destination: spaces and parentheses
+/// escaped, in one pass (a page has hundreds of links).
+fn push_markdown_url(out: &mut String, url: &str) {
+    let mut rest = url;
+    while let Some(at) = memchr::memchr3(b' ', b'(', b')', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b' ' => "%20",
+            b'(' => "%28",
+            _ => "%29",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// `text` as one Markdown paragraph, escaped as the page's text is.
