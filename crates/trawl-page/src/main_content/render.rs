@@ -478,13 +478,18 @@ impl<'p, 'a> Writer<'p, 'a> {
     }
 
     fn link(&mut self, i: usize, depth: usize) {
+        // Plain text has no links: only the link's text.
+        if !self.md {
+            self.children(i, depth);
+            return;
+        }
         let holds_blocks = (i + 1..self.nodes[i].end).any(|c| is_block(self.nodes[c].name));
         let href = self.nodes[i]
             .attr("href")
             .filter(|h| !h.trim_start().starts_with('#'))
             .and_then(|h| self.resolve(h, &["http", "https", "mailto"]));
         match href {
-            Some(url) if self.md && !holds_blocks => {
+            Some(url) if !holds_blocks => {
                 self.open("[");
                 self.children(i, depth);
                 let mut close = String::with_capacity(url.len() + 3);
