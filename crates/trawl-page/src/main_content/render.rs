@@ -165,8 +165,9 @@ impl<'p, 'a> Writer<'p, 'a> {
             self.out.push(' ');
             self.space = false;
         }
-        let pending = std::mem::take(&mut self.pending);
-        self.out.push_str(&pending);
+        // Cleared, not taken: its room serves the next mark.
+        self.out.push_str(&self.pending);
+        self.pending.clear();
     }
 
     /// Inline text, whitespace collapsed (kept in `<pre>`).
