@@ -165,7 +165,8 @@ fn with_description(text: String, description: Option<&str>, format: Format) -> 
     let Some(d) = description else {
         return text;
     };
-    if words(d) < DESCRIPTION_WORDS || words(&text) >= 2 * words(d) || holds_words_of(&text, d) {
+    let wanted = words(d);
+    if wanted < DESCRIPTION_WORDS || words(&text) >= 2 * wanted || holds_words_of(&text, d) {
         return text;
     }
     let mut para = String::new();
