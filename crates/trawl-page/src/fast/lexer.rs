@@ -287,7 +287,10 @@ pub(crate) fn comment_end(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
         return Some((from, from + 2));
     }
     let a = memchr::memmem::find(rest, b"-->");
-    let b = memchr::memmem::find(rest, b"--!>");
+    // `--!>` closes first only if it lies before `-->` ends: looked for
+    // that far, not to the page's end (a page of a hundred thousand
+    // comments, none closed so, was read in time quadratic in its size).
+    let b = memchr::memmem::find(&rest[..a.map_or(rest.len(), |a| a + 3)], b"--!>");
     // Whichever closes first (by where its `>` is).
     let (text, close) = match (a, b) {
         (Some(a), Some(b)) if b + 4 < a + 3 => (b, 4),
