@@ -761,7 +761,7 @@ fn explain_shows_what_applies_and_where_it_came_from_with_secrets_masked() {
     let s = Server::start();
     let (_dir, file) = settings_file(
         "concurrency = 20\ntimeout = \"15s\"\n\n[[site]]\nmatch = \"*.example.com\"\nauth = { bearer = \"t0ken\" }\n\
-         cookies = { sid = \"s3cret\" }\nproxy = \"http://u:pw@127.0.0.1:9\"\ntimeout = \"1m\"\n",
+         cookies = { sid = \"s3cret\" }\nproxy = \"http://u:pr0xy-pw@127.0.0.1:9\"\ntimeout = \"1m\"\n",
     );
     let out = crate::support::trawl()
         .args([
@@ -797,7 +797,7 @@ fn explain_shows_what_applies_and_where_it_came_from_with_secrets_masked() {
         "{text}"
     );
     assert!(
-        !text.contains("t0ken") && !text.contains("s3cret") && !text.contains("pw"),
+        !text.contains("t0ken") && !text.contains("s3cret") && !text.contains("pr0xy-pw"),
         "{text}"
     );
     assert_eq!(s.hits(), 0, "--explain fetches nothing");
